@@ -1,0 +1,178 @@
+// Package contract is Plumbline's smart contract: every transaction type and
+// its business rules (custody, quantity conservation, hold points, recalls,
+// permissions by organization kind and role).
+//
+// It is deterministic Go over a tiny key-value State, exactly what Fabric
+// chaincode offers, so that the embedded sequencer and the Fabric chaincode
+// run the same code and accept and reject exactly the same transactions.
+// It never reads the clock, random numbers, maps in iteration order or any
+// database; time comes from the transaction (Call.Time).
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/plumbline/plumbline/models"
+)
+
+// State is the world state a transaction reads and writes.
+type State interface {
+	// Get returns the value stored at key, or an error wrapping
+	// models.ErrNotFound when the key is absent.
+	Get(key string) ([]byte, error)
+	// Put stores value at key.
+	Put(key string, value []byte) error
+	// Range calls fn for every key starting with prefix, in ascending key
+	// order, stopping early (and returning nil) when fn returns ErrStop.
+	Range(prefix string, fn func(key string, value []byte) error) error
+}
+
+// ErrStop ends a Range early without an error.
+var ErrStop = fmt.Errorf("stop range")
+
+// Call is one transaction as the contract sees it.
+type Call struct {
+	TxID string
+	Type string
+	Args json.RawMessage
+	Org  string
+	User string
+	Role models.Role
+	Time time.Time
+}
+
+// Write is one key written by a transaction and its new value.
+type Write struct {
+	Key   string
+	Value []byte
+}
+
+// Execute runs c against st. On success every write has been Put to st, in
+// ascending key order, and the same writes are returned. On rejection it
+// returns a *models.Error saying why, and st is untouched.
+func Execute(st State, c Call) ([]Write, error) {
+	h, ok := handlers[c.Type]
+	if !ok {
+		return nil, models.Invalid("type", "%q is not a transaction type; known types: %s", c.Type, typeList())
+	}
+	if c.TxID == "" {
+		return nil, models.Invalid("tx_id", "is required")
+	}
+	if err := models.ValidateID("org", c.Org); err != nil {
+		return nil, err
+	}
+	if c.User == "" {
+		return nil, models.Invalid("user", "is required")
+	}
+	if !c.Role.Valid() {
+		return nil, models.Invalid("role", "%q is not one of admin, operator, inspector, viewer", c.Role)
+	}
+	if c.Time.IsZero() {
+		return nil, models.Invalid("time", "is required")
+	}
+	tc := &txc{call: c, st: st, buf: map[string][]byte{}}
+	if err := h.run(tc, c.Args); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(tc.buf))
+	for k := range tc.buf {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	writes := make([]Write, len(keys))
+	for i, k := range keys {
+		writes[i] = Write{Key: k, Value: tc.buf[k]}
+		if err := st.Put(k, tc.buf[k]); err != nil {
+			return nil, fmt.Errorf("write %s: %w", k, err)
+		}
+	}
+	return writes, nil
+}
+
+// Canonical returns the canonical bytes of a transaction's arguments: the
+// arguments decoded strictly (unknown fields are an error) into the type's
+// argument struct and encoded again, so that equal arguments always have
+// equal bytes.
+func Canonical(typ string, args json.RawMessage) ([]byte, error) {
+	h, ok := handlers[typ]
+	if !ok {
+		return nil, models.Invalid("type", "%q is not a transaction type; known types: %s", typ, typeList())
+	}
+	return h.canonical(args)
+}
+
+// Types returns the names of every transaction type, sorted.
+func Types() []string {
+	names := make([]string, 0, len(handlers))
+	for n := range handlers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func typeList() string {
+	var b bytes.Buffer
+	for i, n := range Types() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+type handler struct {
+	run       func(tc *txc, raw json.RawMessage) error
+	canonical func(raw json.RawMessage) ([]byte, error)
+}
+
+var handlers = map[string]handler{}
+
+// validator is implemented by every argument struct.
+type validator interface{ Validate() error }
+
+// register adds a transaction type whose arguments decode into A.
+func register[A any, PA interface {
+	*A
+	validator
+}](name string, fn func(tc *txc, a PA) error) {
+	decode := func(raw json.RawMessage) (PA, error) {
+		a := PA(new(A))
+		if len(bytes.TrimSpace(raw)) == 0 {
+			return nil, models.Invalid("args", "are required")
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(a); err != nil {
+			return nil, models.Invalid("args", "cannot be read as %s arguments: %v", name, err)
+		}
+		if dec.More() {
+			return nil, models.Invalid("args", "have data after the JSON object")
+		}
+		if err := a.Validate(); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	handlers[name] = handler{
+		run: func(tc *txc, raw json.RawMessage) error {
+			a, err := decode(raw)
+			if err != nil {
+				return err
+			}
+			return fn(tc, a)
+		},
+		canonical: func(raw json.RawMessage) ([]byte, error) {
+			a, err := decode(raw)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(a)
+		},
+	}
+}

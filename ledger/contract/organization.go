@@ -1,0 +1,47 @@
+package contract
+
+import (
+	"github.com/plumbline/plumbline/models"
+)
+
+// RegisterOrganizationArgs registers an organization with the consortium.
+type RegisterOrganizationArgs struct {
+	Organization models.Organization `json:"organization"`
+}
+
+// Validate implements validator.
+func (a *RegisterOrganizationArgs) Validate() error {
+	return models.Prefix("organization", a.Organization.Validate())
+}
+
+func init() {
+	register("RegisterOrganization", registerOrganization)
+}
+
+// registerOrganization: the very first organization registers itself (it
+// must be an owner/authority and the submitter must be its admin); after
+// that, only admins of authority organizations register others.
+func registerOrganization(tc *txc, a *RegisterOrganizationArgs) error {
+	o := a.Organization
+	empty := true
+	if err := tc.rangeKeys(models.PrefixOrg, func(string, []byte) error {
+		empty = false
+		return ErrStop
+	}); err != nil {
+		return err
+	}
+	if empty {
+		if o.Kind != models.KindAuthority || o.ID != tc.call.Org || tc.call.Role != models.RoleAdmin {
+			return models.Forbidden("the first organization must be an authority registering itself by its admin")
+		}
+	} else if _, err := tc.allow("register organizations", []models.OrgKind{models.KindAuthority}); err != nil {
+		return err
+	}
+	if ok, err := tc.exists(models.PrefixOrg, o.ID); err != nil {
+		return err
+	} else if ok {
+		return models.Conflict("organization.id", "organization %q is already registered", o.ID)
+	}
+	o.TxID = tc.call.TxID
+	return tc.putJSON(models.PrefixOrg, o.ID, o)
+}

@@ -1,0 +1,157 @@
+package contract
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/plumbline/plumbline/models"
+)
+
+// txc is one running transaction: the call, the state and a write buffer
+// that makes reads see this transaction's own writes and keeps rejected
+// transactions from touching the state.
+type txc struct {
+	call Call
+	st   State
+	buf  map[string][]byte
+	org  *models.Organization
+}
+
+func (tc *txc) get(key string) ([]byte, error) {
+	if v, ok := tc.buf[key]; ok {
+		return v, nil
+	}
+	return tc.st.Get(key)
+}
+
+// getJSON loads the record at prefix+id into v; a missing record is a
+// models.ErrNotFound error naming field.
+func (tc *txc) getJSON(field, what, prefix, id string, v any) error {
+	raw, err := tc.get(models.Key(prefix, id))
+	if errors.Is(err, models.ErrNotFound) {
+		return models.NotFound(field, "%s %q does not exist", what, id)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s %s: %w", what, id, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode %s %s: %w", what, id, err)
+	}
+	return nil
+}
+
+func (tc *txc) exists(prefix, id string) (bool, error) {
+	_, err := tc.get(models.Key(prefix, id))
+	if errors.Is(err, models.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (tc *txc) putJSON(prefix, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s%s: %w", prefix, id, err)
+	}
+	tc.buf[models.Key(prefix, id)] = b
+	return nil
+}
+
+// rangeKeys calls fn for every key under prefix, in key order, merging the
+// state with this transaction's own writes.
+func (tc *txc) rangeKeys(prefix string, fn func(key string, value []byte) error) error {
+	merged := map[string][]byte{}
+	err := tc.st.Range(prefix, func(k string, v []byte) error {
+		merged[k] = v
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, v := range tc.buf {
+		if strings.HasPrefix(k, prefix) {
+			merged[k] = v
+		}
+	}
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn(k, merged[k]); err != nil {
+			if errors.Is(err, ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// now is the transaction time as stored in records.
+func (tc *txc) now() string { return tc.call.Time.UTC().Format(time.RFC3339Nano) }
+
+// submitter loads the submitting organization; it must be registered.
+func (tc *txc) submitter() (*models.Organization, error) {
+	if tc.org != nil {
+		return tc.org, nil
+	}
+	var o models.Organization
+	if err := tc.getJSON("org", "organization", models.PrefixOrg, tc.call.Org, &o); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, models.Forbidden("organization %q is not registered on the ledger", tc.call.Org)
+		}
+		return nil, err
+	}
+	tc.org = &o
+	return tc.org, nil
+}
+
+// allow checks that the submitting organization is of one of kinds and the
+// user has one of roles. Admins may do whatever their organization's kind
+// allows.
+func (tc *txc) allow(action string, kinds []models.OrgKind, roles ...models.Role) (*models.Organization, error) {
+	o, err := tc.submitter()
+	if err != nil {
+		return nil, err
+	}
+	kindOK := false
+	for _, k := range kinds {
+		if o.Kind == k {
+			kindOK = true
+		}
+	}
+	if !kindOK {
+		return nil, models.Forbidden("a %s organization may not %s (allowed: %s)", o.Kind, action, kindNames(kinds))
+	}
+	if tc.call.Role == models.RoleAdmin {
+		return o, nil
+	}
+	for _, r := range roles {
+		if tc.call.Role == r {
+			return o, nil
+		}
+	}
+	return nil, models.Forbidden("the %s role may not %s (allowed: admin, %s)", tc.call.Role, action, roleNames(roles))
+}
+
+func kindNames(ks []models.OrgKind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+func roleNames(rs []models.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,124 @@
+// Package ledger defines the one interface Plumbline writes through and the
+// types that cross it: a transaction (Tx), its Receipt, committed Events, the
+// signed Checkpoint and the Evidence that proves an entry is on the ledger.
+//
+// Two backends implement it: ledger/embedded (a signed Merkle log in SQLite
+// or PostgreSQL) and ledger/fabric (Hyperledger Fabric through
+// fabric-gateway). Both run the same smart contract, ledger/contract, and
+// both pass the conformance suite in ledger/ledgertest.
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/plumbline/plumbline/models"
+)
+
+// Tx is a transaction as a client submits it.
+type Tx struct {
+	Type string          `json:"type"` // a contract transaction type, e.g. "CommissionBatch"
+	Args json.RawMessage `json:"args"` // the type's arguments as JSON
+	Org  string          `json:"org"`  // submitting organization
+	User string          `json:"user"` // submitting user within Org
+	Role models.Role     `json:"role"` // the user's role, vouched for by Org's signature
+	// IdempotencyKey, when set, makes retries safe: a second Submit with the
+	// same Org and key returns the first receipt and commits nothing.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Time is the transaction's timestamp. The backend sets it from its
+	// clock when zero; the contract reads time only from here.
+	Time time.Time `json:"time"`
+}
+
+// Receipt says that a transaction committed, and where.
+type Receipt struct {
+	Seq  uint64    `json:"seq"`   // position in the ledger's event order
+	TxID string    `json:"tx_id"` // backend transaction ID
+	Time time.Time `json:"time"`
+	// Replayed is true when this receipt answers a retry with a known
+	// idempotency key: the transaction committed earlier, not now.
+	Replayed bool `json:"replayed,omitempty"`
+	// Block and ValidationCode are set by the Fabric backend.
+	Block          uint64 `json:"block,omitempty"`
+	ValidationCode string `json:"validation_code,omitempty"`
+}
+
+// Write is one world-state key written by a committed transaction, with its
+// new value (the JSON of a models type).
+type Write struct {
+	Key   string `json:"key"`
+	Value []byte `json:"value"`
+}
+
+// Event is a committed transaction as delivered to projectors: what was
+// asked (the Tx fields) and what it changed (Writes), in ledger order.
+type Event struct {
+	Seq    uint64          `json:"seq"`
+	TxID   string          `json:"tx_id"`
+	Type   string          `json:"type"`
+	Args   json.RawMessage `json:"args"`
+	Org    string          `json:"org"`
+	User   string          `json:"user"`
+	Role   models.Role     `json:"role"`
+	Time   time.Time       `json:"time"`
+	Writes []Write         `json:"writes"`
+	Block  uint64          `json:"block,omitempty"` // Fabric only
+}
+
+// Checkpoint is a signed statement of the ledger's size and root hash.
+type Checkpoint struct {
+	Size uint64    `json:"size"`
+	Root []byte    `json:"root"` // RFC 6962 Merkle tree hash of the first Size entries
+	Note string    `json:"note"` // the signed note (golang.org/x/mod/sumdb/note format)
+	Time time.Time `json:"time"`
+}
+
+// Evidence kinds.
+const (
+	EvidenceMerkle = "merkle" // an RFC 6962 inclusion proof against a signed checkpoint
+	EvidenceFabric = "fabric" // a Fabric transaction ID, block number and block hash
+)
+
+// Evidence proves that an entry is on the ledger.
+type Evidence struct {
+	Kind  string `json:"kind"`
+	Seq   uint64 `json:"seq"`
+	TxID  string `json:"tx_id"`
+	Entry []byte `json:"entry,omitempty"` // the entry's canonical bytes (merkle)
+	// Merkle inclusion proof (Kind == EvidenceMerkle).
+	LeafIndex  uint64     `json:"leaf_index"`
+	LeafHash   []byte     `json:"leaf_hash,omitempty"`
+	Proof      [][]byte   `json:"proof,omitempty"`
+	Checkpoint Checkpoint `json:"checkpoint"`
+	// Fabric (Kind == EvidenceFabric).
+	Block     uint64 `json:"block,omitempty"`
+	BlockHash []byte `json:"block_hash,omitempty"`
+}
+
+// Ledger is the append-only, verifiable record every action goes through.
+type Ledger interface {
+	// Submit runs tx through the contract and commits it durably, returning
+	// its receipt only once it is committed. A rejected transaction returns a
+	// *models.Error (or an error wrapping one) and changes nothing.
+	Submit(ctx context.Context, tx Tx) (Receipt, error)
+	// Head returns the sequence number of the last committed event (0 when empty).
+	Head(ctx context.Context) (uint64, error)
+	// Events calls fn for every committed event with Seq > after, in order,
+	// then waits for more, until ctx is done or fn returns an error, which
+	// Events returns. It never skips or repeats an event.
+	Events(ctx context.Context, after uint64, fn func(Event) error) error
+	// State reads the current world-state value of key
+	// (a wrapped models.ErrNotFound when absent).
+	State(ctx context.Context, key string) ([]byte, error)
+	// Checkpoint returns the latest signed checkpoint.
+	Checkpoint(ctx context.Context) (Checkpoint, error)
+	// Evidence proves that the event seq is on the ledger.
+	Evidence(ctx context.Context, seq uint64) (Evidence, error)
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// ErrClosed is returned by a ledger used after Close.
+var ErrClosed = errors.New("ledger closed")
