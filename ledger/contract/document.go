@@ -1,0 +1,75 @@
+package contract
+
+import (
+	"github.com/plumbline/plumbline/models"
+)
+
+// DocumentArgs describes a file attached to a batch; the file stays off the
+// ledger and its SHA-256 goes on it.
+type DocumentArgs struct {
+	SHA256     string              `json:"sha256"` // 64 lowercase hex characters
+	Name       string              `json:"name"`
+	MediaType  string              `json:"media_type"` // e.g. application/pdf
+	Size       int64               `json:"size"`       // bytes, > 0
+	Kind       models.DocumentKind `json:"kind"`
+	Visibility models.Visibility   `json:"visibility"` // public or private
+}
+
+// AttachDocumentArgs attaches a document to a batch.
+type AttachDocumentArgs struct {
+	Batch    string       `json:"batch"`
+	Document DocumentArgs `json:"document"`
+}
+
+// Validate implements validator.
+func (a *AttachDocumentArgs) Validate() error {
+	if err := models.ValidateID("batch", a.Batch); err != nil {
+		return err
+	}
+	return models.Prefix("document", a.Document.validate())
+}
+
+func (d *DocumentArgs) validate() error {
+	if err := validateSHA256("sha256", d.SHA256); err != nil {
+		return err
+	}
+	if err := requireText("name", d.Name, 255); err != nil {
+		return err
+	}
+	if err := requireText("media_type", d.MediaType, 127); err != nil {
+		return err
+	}
+	if d.Size <= 0 {
+		return models.Invalid("size", "must be the file's size in bytes, greater than 0 (got %d)", d.Size)
+	}
+	kindOK := false
+	for _, k := range models.DocumentKinds {
+		if d.Kind == k {
+			kindOK = true
+		}
+	}
+	if !kindOK {
+		return models.Invalid("kind", "%q is not one of %s", d.Kind, documentKindList())
+	}
+	if d.Visibility != models.Public && d.Visibility != models.Private {
+		return models.Invalid("visibility", "%q is not one of public, private", d.Visibility)
+	}
+	return nil
+}
+
+func documentKindList() string {
+	s := ""
+	for i, k := range models.DocumentKinds {
+		if i > 0 {
+			s += ", "
+		}
+		s += string(k)
+	}
+	return s
+}
+
+func init() {
+	register("AttachDocument", attachDocument)
+}
+
+func attachDocument(tc *txc, a *AttachDocumentArgs) error { return notYet() }

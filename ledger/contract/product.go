@@ -1,0 +1,42 @@
+package contract
+
+import (
+	"github.com/plumbline/plumbline/models"
+)
+
+// RegisterProductArgs adds a product to the submitting manufacturer's catalogue.
+type RegisterProductArgs struct {
+	Product models.Product `json:"product"`
+}
+
+// Validate implements validator.
+func (a *RegisterProductArgs) Validate() error {
+	if a.Product.TxID != "" {
+		return models.Invalid("product.tx_id", "is set by the ledger; leave it empty")
+	}
+	return models.Prefix("product", a.Product.Validate())
+}
+
+func init() {
+	register("RegisterProduct", registerProduct)
+}
+
+// registerProduct: a manufacturer's admin or operator registers its own
+// products; product IDs are unique across the ledger.
+func registerProduct(tc *txc, a *RegisterProductArgs) error {
+	org, err := tc.allow("register products", []models.OrgKind{models.KindManufacturer}, models.RoleOperator)
+	if err != nil {
+		return err
+	}
+	p := a.Product
+	if p.Manufacturer != org.ID {
+		return models.Forbidden("product.manufacturer is %q but you submit for %q; a manufacturer registers only its own products", p.Manufacturer, org.ID)
+	}
+	if ok, err := tc.exists(models.PrefixProduct, p.ID); err != nil {
+		return err
+	} else if ok {
+		return models.Conflict("product.id", "product %q is already registered", p.ID)
+	}
+	p.TxID = tc.call.TxID
+	return tc.putJSON(models.PrefixProduct, p.ID, p)
+}
