@@ -1,0 +1,117 @@
+// Package config holds Plumbline's one configuration struct, loaded from the
+// environment with defaults, overridden by flags in main, and validated once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/plumbline/plumbline/internal/dbx"
+)
+
+// Config is everything the binary can be told.
+type Config struct {
+	// DB is the database URL: sqlite://PATH (default) or postgres://….
+	DB string
+	// DataDir holds key material and stored files.
+	DataDir string
+	// Addr is the HTTP listen address.
+	Addr string
+	// BaseURL is the public URL of this server, used in QR codes.
+	BaseURL string
+	// Ledger selects the ledger backend; only "embedded" exists so far.
+	Ledger string
+	// DemoSeed makes the demo data deterministic.
+	DemoSeed int64
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// Defaults.
+const (
+	DefaultDB      = "sqlite://./data/plumbline.db"
+	DefaultDataDir = "./data"
+	DefaultAddr    = ":8080"
+	DefaultSeed    = 20260302
+)
+
+// Load reads the configuration from the environment through getenv
+// (os.Getenv in main, a map in tests), applying defaults. It does not
+// validate; call Validate once every override is in.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		DB:       or(getenv("PLUMBLINE_DB"), DefaultDB),
+		DataDir:  or(getenv("PLUMBLINE_DATA"), DefaultDataDir),
+		Addr:     or(getenv("PLUMBLINE_ADDR"), DefaultAddr),
+		BaseURL:  getenv("PLUMBLINE_BASE_URL"),
+		Ledger:   or(getenv("PLUMBLINE_LEDGER"), "embedded"),
+		DemoSeed: DefaultSeed,
+		LogLevel: or(getenv("PLUMBLINE_LOG_LEVEL"), "info"),
+	}
+	if s := getenv("PLUMBLINE_DEMO_SEED"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("PLUMBLINE_DEMO_SEED=%q is not a whole number", s)
+		}
+		c.DemoSeed = n
+	}
+	return c, nil
+}
+
+// Validate checks every field and returns one error per problem, joined,
+// each naming the setting and what would be accepted.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, err := dbx.Dialect(c.DB); err != nil {
+		errs = append(errs, fmt.Errorf("PLUMBLINE_DB: %w", err))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("PLUMBLINE_DATA: must name a folder"))
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("PLUMBLINE_ADDR: %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", c.Addr))
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("PLUMBLINE_ADDR: port %q is not a number from 0 to 65535", port))
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("PLUMBLINE_BASE_URL: %q must be an absolute http:// or https:// URL without query, e.g. https://trace.example.com", c.BaseURL))
+		}
+	}
+	if c.Ledger != "embedded" {
+		errs = append(errs, fmt.Errorf("PLUMBLINE_LEDGER: %q is not supported; use embedded", c.Ledger))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("PLUMBLINE_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// PublicBaseURL returns BaseURL, or a URL derived from Addr when unset.
+func (c *Config) PublicBaseURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func or(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return v
+}
