@@ -49,6 +49,41 @@ func init() {
 	register("CommissionBatch", commissionBatch)
 }
 
+// commissionBatch: a manufacturer's admin or operator creates a batch of
+// its own product; the manufacturer is producer, owner and custodian.
 func commissionBatch(tc *txc, a *CommissionBatchArgs) error {
-	return notYet()
+	org, err := tc.allow("commission batches", []models.OrgKind{models.KindManufacturer}, models.RoleOperator)
+	if err != nil {
+		return err
+	}
+	p, err := tc.product("product_id", a.ProductID)
+	if err != nil {
+		return err
+	}
+	if p.Manufacturer != org.ID {
+		return models.Prefix("product_id", models.Forbidden("product %s belongs to %s; commission batches of your own products only", p.ID, p.Manufacturer))
+	}
+	if err := tc.requireNew("code", a.Code); err != nil {
+		return err
+	}
+	b := models.Batch{
+		Code:       a.Code,
+		ProductID:  p.ID,
+		Producer:   org.ID,
+		Quantity:   a.Quantity,
+		Remaining:  a.Quantity,
+		Unit:       p.Unit,
+		ProducedOn: a.ProducedOn,
+		Origin:     a.Origin,
+		HeatNumber: a.HeatNumber,
+		LotNumber:  a.LotNumber,
+		Owner:      org.ID,
+		Custodian:  org.ID,
+		Status:     models.StatusAvailable,
+		Inspection: inspectionFor(p),
+		Documents:  append([]string(nil), a.Documents...),
+		TxID:       tc.call.TxID,
+		CreatedAt:  tc.now(),
+	}
+	return tc.putBatch(&b)
 }

@@ -93,5 +93,3 @@ func validateLocation(field string, l models.Location) error {
 	return models.Prefix(field, l.Validate())
 }
 
-// notYet rejects a transaction type whose rules are still being written.
-func notYet() error { return models.Conflict("", "this transaction type is not implemented yet") }

@@ -84,4 +84,97 @@ func init() {
 	register("CorrectEntry", correctEntry)
 }
 
-func correctEntry(tc *txc, a *CorrectEntryArgs) error { return notYet() }
+// correctEntry: the organization that created a record corrects one of its
+// descriptive fields. The correction is stored with the old value, and the
+// record takes the new value.
+func correctEntry(tc *txc, a *CorrectEntryArgs) error {
+	org, err := tc.submitter()
+	if err != nil {
+		return err
+	}
+	var creator, txID, old string
+	var apply func() error
+	switch a.TargetKind {
+	case TargetBatch:
+		b, err := tc.batch("target_id", a.TargetID)
+		if err != nil {
+			return err
+		}
+		creator, txID = b.Producer, b.TxID
+		p := batchField(b, a.Field)
+		old = *p
+		apply = func() error { *p = a.Value; return tc.putBatch(b) }
+	case TargetUsage:
+		var u models.Usage
+		if err := tc.getJSON("target_id", "usage", models.PrefixUsage, a.TargetID, &u); err != nil {
+			return err
+		}
+		creator, txID = u.Contractor, u.TxID
+		p := usageField(&u, a.Field)
+		old = *p
+		apply = func() error { *p = a.Value; return tc.putJSON(models.PrefixUsage, u.ID, u) }
+	case TargetInspection:
+		var in models.Inspection
+		if err := tc.getJSON("target_id", "inspection", models.PrefixInspection, a.TargetID, &in); err != nil {
+			return err
+		}
+		creator, txID = in.Agency, in.TxID
+		old = in.Notes
+		apply = func() error { in.Notes = a.Value; return tc.putJSON(models.PrefixInspection, in.ID, in) }
+	}
+	if org.ID != creator {
+		return models.Forbidden("only %s, which created %s %s, may correct it", creator, a.TargetKind, a.TargetID)
+	}
+	roles := []models.Role{models.RoleOperator}
+	if a.TargetKind == TargetInspection {
+		roles = []models.Role{models.RoleInspector}
+	}
+	if err := tc.role("correct a "+a.TargetKind, roles...); err != nil {
+		return err
+	}
+	if old == a.Value {
+		return models.Invalid("value", "%s is already %q; nothing to correct", a.Field, old)
+	}
+	if err := apply(); err != nil {
+		return err
+	}
+	c := models.Correction{
+		ID:         tc.call.TxID,
+		TargetKind: a.TargetKind,
+		TargetID:   a.TargetID,
+		TargetTxID: txID,
+		Field:      a.Field,
+		OldValue:   old,
+		NewValue:   a.Value,
+		Reason:     a.Reason,
+		Org:        org.ID,
+		User:       tc.call.User,
+		TxID:       tc.call.TxID,
+		At:         tc.now(),
+	}
+	return tc.putJSON(models.PrefixCorrection, c.ID, c)
+}
+
+// batchField points at a correctable batch field (checked by Validate).
+func batchField(b *models.Batch, field string) *string {
+	switch field {
+	case "origin":
+		return &b.Origin
+	case "heat_number":
+		return &b.HeatNumber
+	case "lot_number":
+		return &b.LotNumber
+	}
+	return &b.ProducedOn
+}
+
+// usageField points at a correctable usage location field.
+func usageField(u *models.Usage, field string) *string {
+	switch field {
+	case "location.building":
+		return &u.Location.Building
+	case "location.floor":
+		return &u.Location.Floor
+	}
+	return &u.Location.Element
+}

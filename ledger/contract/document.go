@@ -72,4 +72,50 @@ func init() {
 	register("AttachDocument", attachDocument)
 }
 
-func attachDocument(tc *txc, a *AttachDocumentArgs) error { return notYet() }
+// attachDocument: an organization involved with the batch (its producer,
+// owner or custodian) or any inspection agency attaches a document. The
+// document record is kept from its first attachment; later batches only
+// list its hash.
+func attachDocument(tc *txc, a *AttachDocumentArgs) error {
+	org, err := tc.submitter()
+	if err != nil {
+		return err
+	}
+	if err := tc.role("attach documents", models.RoleOperator, models.RoleInspector); err != nil {
+		return err
+	}
+	b, err := tc.batch("batch", a.Batch)
+	if err != nil {
+		return err
+	}
+	if org.Kind != models.KindInspection && org.ID != b.Producer && org.ID != b.Owner && org.ID != b.Custodian {
+		return models.Forbidden("%s is not involved with batch %s; its producer (%s), owner (%s), custodian (%s) or an inspection agency may attach documents", org.ID, b.Code, b.Producer, b.Owner, b.Custodian)
+	}
+	d := a.Document
+	for _, h := range b.Documents {
+		if h == d.SHA256 {
+			return models.Conflict("document.sha256", "document %s is already attached to batch %s", h, b.Code)
+		}
+	}
+	if ok, err := tc.exists(models.PrefixDocument, d.SHA256); err != nil {
+		return err
+	} else if !ok {
+		doc := models.Document{
+			SHA256:     d.SHA256,
+			Name:       d.Name,
+			MediaType:  d.MediaType,
+			Size:       d.Size,
+			Kind:       d.Kind,
+			Visibility: d.Visibility,
+			BatchCode:  b.Code,
+			Owner:      org.ID,
+			TxID:       tc.call.TxID,
+			AttachedAt: tc.now(),
+		}
+		if err := tc.putJSON(models.PrefixDocument, d.SHA256, doc); err != nil {
+			return err
+		}
+	}
+	b.Documents = append(b.Documents, d.SHA256)
+	return tc.putBatch(b)
+}

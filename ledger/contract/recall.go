@@ -39,4 +39,73 @@ func init() {
 	register("RecallBatch", recallBatch)
 }
 
-func recallBatch(tc *txc, a *RecallBatchArgs) error { return notYet() }
+// recallBatch withdraws a batch and every batch made from it. The batch's
+// producer (admin or operator), an authority (admin) or an inspection
+// agency (inspector or admin) may recall.
+func recallBatch(tc *txc, a *RecallBatchArgs) error {
+	org, err := tc.submitter()
+	if err != nil {
+		return err
+	}
+	b, err := tc.batch("batch", a.Batch)
+	if err != nil {
+		return err
+	}
+	switch {
+	case org.Kind == models.KindAuthority:
+		err = tc.role("recall batches")
+	case org.Kind == models.KindInspection:
+		err = tc.role("recall batches", models.RoleInspector)
+	case org.ID == b.Producer:
+		err = tc.role("recall batches", models.RoleOperator)
+	default:
+		err = models.Forbidden("only the producer of batch %s (%s), an authority or an inspection agency may recall it", b.Code, b.Producer)
+	}
+	if err != nil {
+		return err
+	}
+	if b.Status == models.StatusRecalled {
+		return models.Conflict("batch", "batch %s is already recalled: %s", b.Code, b.HoldReason)
+	}
+	rc := models.Recall{
+		ID:        tc.call.TxID,
+		BatchCode: b.Code,
+		Reason:    a.Reason,
+		Severity:  a.Severity,
+		Org:       org.ID,
+		User:      tc.call.User,
+		TxID:      tc.call.TxID,
+		At:        tc.now(),
+	}
+	reason := "recalled (" + a.Severity + ", recall of " + b.Code + "): " + a.Reason
+	seen := map[string]bool{}
+	var walk func(code string) error
+	walk = func(code string) error {
+		if seen[code] {
+			return nil
+		}
+		seen[code] = true
+		d, err := tc.batch("batch", code)
+		if err != nil {
+			return err
+		}
+		if d.Status != models.StatusRecalled {
+			d.Status = models.StatusRecalled
+			d.HoldReason = reason
+			if err := tc.putBatch(d); err != nil {
+				return err
+			}
+			rc.Affected = append(rc.Affected, d.Code)
+		}
+		for _, c := range d.Children {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(b.Code); err != nil {
+		return err
+	}
+	return tc.putJSON(models.PrefixRecall, rc.ID, rc)
+}

@@ -1,57 +1,8 @@
 package contract
 
 import (
-	"strings"
-
 	"github.com/plumbline/plumbline/models"
 )
-
-// OrderLine is one line of a purchase order as the buyer submits it.
-type OrderLine struct {
-	Line      int            `json:"line"` // 1-based, in order
-	ProductID string         `json:"product_id"`
-	Quantity  models.Decimal `json:"quantity"`
-}
-
-// CreatePurchaseOrderArgs places an order with a manufacturer; the buyer is
-// the submitting organization.
-type CreatePurchaseOrderArgs struct {
-	ID       string      `json:"id"`
-	Supplier string      `json:"supplier"`
-	Site     string      `json:"site,omitempty"` // the buyer's delivery site
-	Lines    []OrderLine `json:"lines"`
-}
-
-// Validate implements validator.
-func (a *CreatePurchaseOrderArgs) Validate() error {
-	if err := models.ValidateID("id", a.ID); err != nil {
-		return err
-	}
-	if err := models.ValidateID("supplier", a.Supplier); err != nil {
-		return err
-	}
-	if a.Site != "" {
-		if err := models.ValidateID("site", a.Site); err != nil {
-			return err
-		}
-	}
-	if len(a.Lines) == 0 {
-		return models.Invalid("lines", "at least one line is required")
-	}
-	for i, l := range a.Lines {
-		f := idx("lines", i)
-		if l.Line != i+1 {
-			return models.Invalid(f+".line", "is %d but lines must be numbered 1, 2, 3… in order (expected %d)", l.Line, i+1)
-		}
-		if err := models.ValidateID(f+".product_id", l.ProductID); err != nil {
-			return err
-		}
-		if err := positive(f+".quantity", l.Quantity); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // DispatchLine is a quantity of one batch put on a shipment, optionally
 // against a purchase order line.
@@ -127,62 +78,126 @@ func (a *DispatchShipmentArgs) Validate() error {
 	return nil
 }
 
-// ReceiptLine answers one shipment line on receipt: how much was accepted
-// and how much rejected, and why.
-type ReceiptLine struct {
-	Line     int            `json:"line"` // the shipment line number, 1-based
-	Accepted models.Decimal `json:"accepted"`
-	Rejected models.Decimal `json:"rejected"`
-	Reason   string         `json:"reason,omitempty"` // required when anything is rejected
+func init() {
+	register("DispatchShipment", dispatchShipment)
 }
 
-// ReceiveShipmentArgs receives a shipment at its destination (EPCIS bizStep
-// receiving / accepting).
-type ReceiveShipmentArgs struct {
-	Shipment string        `json:"shipment"`
-	Lines    []ReceiptLine `json:"lines"`
-}
-
-// Validate implements validator.
-func (a *ReceiveShipmentArgs) Validate() error {
-	if err := models.ValidateID("shipment", a.Shipment); err != nil {
+// dispatchShipment: the custodian of every batch ships them to another
+// organization through a carrier, which holds custody in transit. A line
+// that ships less than a batch's remaining quantity splits the shipped part
+// off into its own batch, which is the one that travels.
+func dispatchShipment(tc *txc, a *DispatchShipmentArgs) error {
+	org, err := tc.allow("dispatch shipments",
+		[]models.OrgKind{models.KindManufacturer, models.KindContractor, models.KindAuthority}, models.RoleOperator)
+	if err != nil {
 		return err
 	}
-	if len(a.Lines) == 0 {
-		return models.Invalid("lines", "answer every shipment line")
+	if ok, err := tc.exists(models.PrefixShipment, a.Code); err != nil {
+		return err
+	} else if ok {
+		return models.Conflict("code", "shipment %s already exists", a.Code)
 	}
-	seen := map[int]bool{}
+	to, err := tc.organization("to", a.To)
+	if err != nil {
+		return err
+	}
+	if to.Kind == models.KindCarrier {
+		return models.Invalid("to", "%s is a carrier; ship to the organization that receives the goods and name the carrier under carrier", to.ID)
+	}
+	switch {
+	case len(to.Sites) > 0 && a.Site == "":
+		return models.Invalid("site", "is required: choose one of the %s", siteList(to))
+	case a.Site != "" && !to.HasSite(a.Site):
+		return models.Invalid("site", "%q is not a site of %s (%s)", a.Site, to.ID, siteList(to))
+	}
+	carrier, err := tc.organization("carrier", a.Carrier)
+	if err != nil {
+		return err
+	}
+	if carrier.Kind != models.KindCarrier {
+		return models.Invalid("carrier", "%s is a %s organization, not a carrier", carrier.ID, carrier.Kind)
+	}
+	sh := models.Shipment{
+		Code:         a.Code,
+		From:         org.ID,
+		To:           to.ID,
+		Site:         a.Site,
+		Carrier:      carrier.ID,
+		Vehicle:      a.Vehicle,
+		DeliveryNote: a.DeliveryNote,
+		Status:       models.ShipmentInTransit,
+		DispatchedAt: tc.now(),
+		TxID:         tc.call.TxID,
+	}
 	for i, l := range a.Lines {
-		f := idx("lines", i)
-		if l.Line < 1 {
-			return models.Invalid(f+".line", "must be a shipment line number, 1 or more")
-		}
-		if seen[l.Line] {
-			return models.Invalid(f+".line", "shipment line %d is answered twice", l.Line)
-		}
-		seen[l.Line] = true
-		if l.Accepted < 0 {
-			return models.Invalid(f+".accepted", "must not be negative (got %s)", l.Accepted)
-		}
-		if l.Rejected < 0 {
-			return models.Invalid(f+".rejected", "must not be negative (got %s)", l.Rejected)
-		}
-		if l.Rejected > 0 && strings.TrimSpace(l.Reason) == "" {
-			return models.Invalid(f+".reason", "is required when anything is rejected: say why %s was rejected", l.Rejected)
-		}
-		if err := optionalText(f+".reason", l.Reason, maxText); err != nil {
+		line, err := tc.dispatchLine(idx("lines", i), &sh, l)
+		if err != nil {
 			return err
 		}
+		line.Line = i + 1
+		sh.Lines = append(sh.Lines, line)
 	}
-	return nil
+	return tc.putJSON(models.PrefixShipment, sh.Code, sh)
 }
 
-func init() {
-	register("CreatePurchaseOrder", createPurchaseOrder)
-	register("DispatchShipment", dispatchShipment)
-	register("ReceiveShipment", receiveShipment)
+// dispatchLine checks one line, charges its purchase order line and puts
+// the travelling batch in the carrier's custody.
+func (tc *txc) dispatchLine(f string, sh *models.Shipment, l DispatchLine) (models.ShipmentLine, error) {
+	b, err := tc.batch(f+".batch", l.Batch)
+	if err != nil {
+		return models.ShipmentLine{}, err
+	}
+	if err := custodyOf(f+".batch", b, sh.From); err != nil {
+		return models.ShipmentLine{}, err
+	}
+	if err := movable(f+".batch", b); err != nil {
+		return models.ShipmentLine{}, err
+	}
+	if err := enough(f+".quantity", b, l.Quantity); err != nil {
+		return models.ShipmentLine{}, err
+	}
+	if l.POID != "" {
+		if err := tc.chargePO(f, sh, b, l); err != nil {
+			return models.ShipmentLine{}, err
+		}
+	}
+	moving := b
+	if l.Quantity < b.Remaining {
+		if moving, err = tc.splitOff(b, l.Quantity); err != nil {
+			return models.ShipmentLine{}, models.Prefix(f, err)
+		}
+	}
+	moving.Custodian = sh.Carrier
+	moving.Status = models.StatusInTransit
+	moving.Shipment = sh.Code
+	moving.Site = ""
+	if err := tc.putBatch(moving); err != nil {
+		return models.ShipmentLine{}, err
+	}
+	return models.ShipmentLine{Source: b.Code, Batch: moving.Code, Quantity: l.Quantity, POID: l.POID, POLine: l.POLine}, nil
 }
 
-func createPurchaseOrder(tc *txc, a *CreatePurchaseOrderArgs) error { return notYet() }
-func dispatchShipment(tc *txc, a *DispatchShipmentArgs) error       { return notYet() }
-func receiveShipment(tc *txc, a *ReceiveShipmentArgs) error         { return notYet() }
+// chargePO checks that a line ships against a purchase order from the
+// shipper to the receiver for the batch's product, and adds the quantity to
+// the order line's dispatched total.
+func (tc *txc) chargePO(f string, sh *models.Shipment, b *models.Batch, l DispatchLine) error {
+	var po models.PurchaseOrder
+	if err := tc.getJSON(f+".po_id", "purchase order", models.PrefixPO, l.POID, &po); err != nil {
+		return err
+	}
+	if po.Supplier != sh.From {
+		return models.Conflict(f+".po_id", "purchase order %s is placed with %s, not with %s", po.ID, po.Supplier, sh.From)
+	}
+	if po.Buyer != sh.To {
+		return models.Conflict(f+".po_id", "purchase order %s was placed by %s, but the shipment goes to %s", po.ID, po.Buyer, sh.To)
+	}
+	if l.POLine > len(po.Lines) {
+		return models.NotFound(f+".po_line", "purchase order %s has %d lines, not %d", po.ID, len(po.Lines), l.POLine)
+	}
+	pl := &po.Lines[l.POLine-1]
+	if pl.ProductID != b.ProductID {
+		return models.Conflict(f+".po_line", "line %d of purchase order %s is for product %s, but batch %s is %s", pl.Line, po.ID, pl.ProductID, b.Code, b.ProductID)
+	}
+	pl.Dispatched += l.Quantity
+	return tc.putJSON(models.PrefixPO, po.ID, po)
+}

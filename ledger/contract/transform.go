@@ -113,4 +113,115 @@ func init() {
 	register("TransformBatches", transformBatches)
 }
 
-func transformBatches(tc *txc, a *TransformBatchesArgs) error { return notYet() }
+// transformBatches: the custodian of every input splits, merges or mixes
+// them into new batches it produces, owns and holds. Inputs must be usable
+// (hold points apply to mixing too) and outputs never exceed what went in.
+func transformBatches(tc *txc, a *TransformBatchesArgs) error {
+	org, err := tc.allow("transform batches", []models.OrgKind{models.KindManufacturer, models.KindContractor}, models.RoleOperator)
+	if err != nil {
+		return err
+	}
+	inputs := make([]*models.Batch, len(a.Inputs))
+	var in models.Decimal
+	for i, x := range a.Inputs {
+		f := idx("inputs", i)
+		b, err := tc.batch(f+".code", x.Code)
+		if err != nil {
+			return err
+		}
+		if err := custodyOf(f+".code", b, org.ID); err != nil {
+			return err
+		}
+		if err := movable(f+".code", b); err != nil {
+			return err
+		}
+		if err := usable(f+".code", b); err != nil {
+			return err
+		}
+		if err := enough(f+".quantity", b, x.Quantity); err != nil {
+			return err
+		}
+		if a.Kind == TransformMerge && i > 0 && b.ProductID != inputs[0].ProductID {
+			return models.Invalid(f+".code", "a merge combines batches of one product: %s is %s, but %s is %s", b.Code, b.ProductID, inputs[0].Code, inputs[0].ProductID)
+		}
+		inputs[i] = b
+		in += x.Quantity
+	}
+	var out models.Decimal
+	products := make([]*models.Product, len(a.Outputs))
+	for i, o := range a.Outputs {
+		f := idx("outputs", i)
+		if a.Kind != TransformMix && o.ProductID != inputs[0].ProductID {
+			return models.Invalid(f+".product_id", "a %s keeps the product: outputs must be %s like the input, not %s", a.Kind, inputs[0].ProductID, o.ProductID)
+		}
+		p, err := tc.product(f+".product_id", o.ProductID)
+		if err != nil {
+			return err
+		}
+		if err := tc.requireNew(f+".code", o.Code); err != nil {
+			return err
+		}
+		products[i] = p
+		out += o.Quantity
+	}
+	switch {
+	case a.Kind == TransformMix && out > *a.Yield:
+		return models.Invalid("outputs", "outputs total %s but the mix yields %s; outputs may not exceed the declared yield", out, *a.Yield)
+	case a.Kind != TransformMix && out > in:
+		return models.Invalid("outputs", "outputs total %s but the inputs give only %s; a %s cannot create material", out, in, a.Kind)
+	}
+	return tc.applyTransform(org.ID, a, inputs, products)
+}
+
+// applyTransform creates the outputs and takes the inputs' quantities.
+func (tc *txc) applyTransform(org string, a *TransformBatchesArgs, inputs []*models.Batch, products []*models.Product) error {
+	lineage := models.LineageTransform
+	switch a.Kind {
+	case TransformSplit:
+		lineage = models.LineageSplit
+	case TransformMerge:
+		lineage = models.LineageMerge
+	}
+	site := inputs[0].Site
+	for _, b := range inputs {
+		if b.Site != site {
+			site = ""
+		}
+	}
+	parents := append([]models.BatchInput(nil), a.Inputs...)
+	for i, o := range a.Outputs {
+		b := models.Batch{
+			Code:       o.Code,
+			ProductID:  o.ProductID,
+			Producer:   org,
+			Quantity:   o.Quantity,
+			Remaining:  o.Quantity,
+			Unit:       products[i].Unit,
+			ProducedOn: o.ProducedOn,
+			Origin:     o.Origin,
+			LotNumber:  o.LotNumber,
+			Owner:      org,
+			Custodian:  org,
+			Site:       site,
+			Status:     models.StatusAvailable,
+			Inspection: inspectionFor(products[i]),
+			Parents:    parents,
+			Lineage:    lineage,
+			TxID:       tc.call.TxID,
+			CreatedAt:  tc.now(),
+		}
+		if err := tc.putBatch(&b); err != nil {
+			return err
+		}
+	}
+	for i, b := range inputs {
+		for _, o := range a.Outputs {
+			b.Children = append(b.Children, o.Code)
+		}
+		take(b, a.Inputs[i].Quantity)
+		if err := tc.putBatch(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

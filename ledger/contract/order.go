@@ -1,0 +1,117 @@
+package contract
+
+import (
+	"github.com/plumbline/plumbline/models"
+)
+
+// OrderLine is one line of a purchase order as the buyer submits it.
+type OrderLine struct {
+	Line      int            `json:"line"` // 1-based, in order
+	ProductID string         `json:"product_id"`
+	Quantity  models.Decimal `json:"quantity"`
+}
+
+// CreatePurchaseOrderArgs places an order with a manufacturer; the buyer is
+// the submitting organization.
+type CreatePurchaseOrderArgs struct {
+	ID       string      `json:"id"`
+	Supplier string      `json:"supplier"`
+	Site     string      `json:"site,omitempty"` // the buyer's delivery site
+	Lines    []OrderLine `json:"lines"`
+}
+
+// Validate implements validator.
+func (a *CreatePurchaseOrderArgs) Validate() error {
+	if err := models.ValidateID("id", a.ID); err != nil {
+		return err
+	}
+	if err := models.ValidateID("supplier", a.Supplier); err != nil {
+		return err
+	}
+	if a.Site != "" {
+		if err := models.ValidateID("site", a.Site); err != nil {
+			return err
+		}
+	}
+	if len(a.Lines) == 0 {
+		return models.Invalid("lines", "at least one line is required")
+	}
+	for i, l := range a.Lines {
+		f := idx("lines", i)
+		if l.Line != i+1 {
+			return models.Invalid(f+".line", "is %d but lines must be numbered 1, 2, 3… in order (expected %d)", l.Line, i+1)
+		}
+		if err := models.ValidateID(f+".product_id", l.ProductID); err != nil {
+			return err
+		}
+		if err := positive(f+".quantity", l.Quantity); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func init() {
+	register("CreatePurchaseOrder", createPurchaseOrder)
+}
+
+// PO statuses.
+const (
+	POOpen          = "open"
+	POFulfilled     = "fulfilled"
+	POOverDelivered = "over_delivered"
+)
+
+// createPurchaseOrder: a contractor, authority or manufacturer (a ready-mix
+// plant buying cement) orders products of one registered manufacturer.
+func createPurchaseOrder(tc *txc, a *CreatePurchaseOrderArgs) error {
+	org, err := tc.allow("place purchase orders",
+		[]models.OrgKind{models.KindContractor, models.KindAuthority, models.KindManufacturer}, models.RoleOperator)
+	if err != nil {
+		return err
+	}
+	if ok, err := tc.exists(models.PrefixPO, a.ID); err != nil {
+		return err
+	} else if ok {
+		return models.Conflict("id", "purchase order %s already exists", a.ID)
+	}
+	sup, err := tc.organization("supplier", a.Supplier)
+	if err != nil {
+		return err
+	}
+	if sup.Kind != models.KindManufacturer {
+		return models.Invalid("supplier", "%s is a %s organization; orders go to manufacturers", sup.ID, sup.Kind)
+	}
+	if a.Site != "" && !org.HasSite(a.Site) {
+		return models.Invalid("site", "%q is not one of your sites (%s)", a.Site, siteList(org))
+	}
+	po := models.PurchaseOrder{
+		ID:       a.ID,
+		Buyer:    org.ID,
+		Supplier: sup.ID,
+		Site:     a.Site,
+		Status:   POOpen,
+		TxID:     tc.call.TxID,
+		IssuedAt: tc.now(),
+	}
+	for i, l := range a.Lines {
+		f := idx("lines", i) + ".product_id"
+		p, err := tc.product(f, l.ProductID)
+		if err != nil {
+			return err
+		}
+		if p.Manufacturer != sup.ID {
+			return models.Invalid(f, "product %s is made by %s, not by the supplier %s", p.ID, p.Manufacturer, sup.ID)
+		}
+		po.Lines = append(po.Lines, models.POLine{Line: l.Line, ProductID: p.ID, Quantity: l.Quantity, Unit: p.Unit})
+	}
+	return tc.putJSON(models.PrefixPO, po.ID, po)
+}
+
+// siteList names an organization's sites for messages.
+func siteList(o *models.Organization) string {
+	if len(o.Sites) == 0 {
+		return o.ID + " has no sites"
+	}
+	return "sites of " + o.ID + ": " + joinStrings(o.Sites)
+}
