@@ -92,4 +92,3 @@ func validateLocation(field string, l models.Location) error {
 	}
 	return models.Prefix(field, l.Validate())
 }
-

@@ -254,3 +254,14 @@ func runRules(t *testing.T, cases []rule) {
 		})
 	}
 }
+
+// keys lists the keys under prefix, in order.
+func (m *MemState) keys(prefix string) []string {
+	var ks []string
+	_ = m.Range(prefix, func(k string, _ []byte) error { ks = append(ks, k); return nil })
+	return ks
+}
+
+func loc() models.Location {
+	return models.Location{Project: "Riverside", Building: "Tower A", Floor: "3", Element: "column C3"}
+}
