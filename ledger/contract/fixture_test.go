@@ -265,3 +265,5 @@ func (m *MemState) keys(prefix string) []string {
 func loc() models.Location {
 	return models.Location{Project: "Riverside", Building: "Tower A", Floor: "3", Element: "column C3"}
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -18,7 +18,9 @@ func TestReceiveShipment(t *testing.T) {
 			DispatchLine{Batch: "RB-1", Quantity: dec("20"), POID: "PO-1", POLine: 1},
 			DispatchLine{Batch: "RB-2", Quantity: dec("10"), POID: "PO-1", POLine: 1}))
 	}
-	recv := func(lines ...ReceiptLine) ReceiveShipmentArgs { return ReceiveShipmentArgs{Shipment: "SH-1", Lines: lines} }
+	recv := func(lines ...ReceiptLine) ReceiveShipmentArgs {
+		return ReceiveShipmentArgs{Shipment: "SH-1", Lines: lines}
+	}
 	rl := func(n int, acc, rej, reason string) ReceiptLine {
 		return ReceiptLine{Line: n, Accepted: dec(acc), Rejected: dec(rej), Reason: reason}
 	}

@@ -8,7 +8,9 @@ import (
 )
 
 func TestRecordUsage(t *testing.T) {
-	use := func(batch, qty string) RecordUsageArgs { return RecordUsageArgs{Batch: batch, Quantity: dec(qty), Location: loc()} }
+	use := func(batch, qty string) RecordUsageArgs {
+		return RecordUsageArgs{Batch: batch, Quantity: dec(qty), Location: loc()}
+	}
 	passed := func(f *fx) { f.delivered(true) }
 	runRules(t, []rule{
 		{name: "use part of a passed batch", setup: passed, org: buildco, role: operator, typ: "RecordUsage", args: use("CEM-1", "40"),
