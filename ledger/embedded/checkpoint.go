@@ -1,0 +1,103 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
+)
+
+// FormatCheckpoint returns the text of a checkpoint note:
+//
+//	<origin>\n<size>\n<base64 root>\n<time, RFC 3339 UTC with nanoseconds>\n
+//
+// origin is the signer's name, "plumbline/<ledger name>".
+func FormatCheckpoint(origin string, size uint64, root tlog.Hash, t time.Time) string {
+	return fmt.Sprintf("%s\n%d\n%s\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]), t.UTC().Format(time.RFC3339Nano))
+}
+
+// ParseCheckpoint verifies a signed checkpoint note with verifierKey and
+// returns what it says. Any failure wraps models.ErrTampered.
+func ParseCheckpoint(signed, verifierKey string) (ledger.Checkpoint, error) {
+	v, err := note.NewVerifier(verifierKey)
+	if err != nil {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint verifier key: %w", err)
+	}
+	n, err := note.Open([]byte(signed), note.VerifierList(v))
+	if err != nil {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint signature: %v: %w", err, models.ErrTampered)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) != 5 || lines[4] != "" || lines[0] != v.Name() {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint text is not origin, size, root and time lines of %q: %w", v.Name(), models.ErrTampered)
+	}
+	size, err := strconv.ParseUint(lines[1], 10, 64)
+	if err != nil || strconv.FormatUint(size, 10) != lines[1] {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint size %q: %w", lines[1], models.ErrTampered)
+	}
+	root, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(root) != tlog.HashSize {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint root %q: %w", lines[2], models.ErrTampered)
+	}
+	t, err := time.Parse(time.RFC3339Nano, lines[3])
+	if err != nil {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint time %q: %w", lines[3], models.ErrTampered)
+	}
+	return ledger.Checkpoint{Size: size, Root: root, Note: signed, Time: t.UTC()}, nil
+}
+
+// signCheckpoint signs the checkpoint of a tree of size records.
+func (l *Ledger) signCheckpoint(size uint64, root tlog.Hash, t time.Time) (ledger.Checkpoint, error) {
+	t = t.UTC()
+	msg, err := note.Sign(&note.Note{Text: FormatCheckpoint(l.origin, size, root, t)}, l.keys.NoteSigner())
+	if err != nil {
+		return ledger.Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
+	}
+	return ledger.Checkpoint{Size: size, Root: append([]byte(nil), root[:]...), Note: string(msg), Time: time.Unix(0, t.UnixNano()).UTC()}, nil
+}
+
+// Checkpoint returns the latest signed checkpoint. An empty ledger answers
+// with a freshly signed checkpoint of size 0 (the SHA-256 of nothing).
+func (l *Ledger) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
+	if l.isClosed() {
+		return ledger.Checkpoint{}, ledger.ErrClosed
+	}
+	if cp := l.latest.Load(); cp != nil {
+		return *cp, nil
+	}
+	cp, err := l.latestCheckpoint(ctx)
+	if errors.Is(err, models.ErrNotFound) {
+		root, _ := tlog.TreeHash(0, nil)
+		return l.signCheckpoint(0, root, l.now())
+	}
+	return cp, err
+}
+
+// latestCheckpoint reads the newest stored checkpoint.
+func (l *Ledger) latestCheckpoint(ctx context.Context) (ledger.Checkpoint, error) {
+	return readCheckpoint(ctx, l.db, `SELECT size, root, time_ns, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`)
+}
+
+func readCheckpoint(ctx context.Context, db *sql.DB, q string, args ...any) (ledger.Checkpoint, error) {
+	var cp ledger.Checkpoint
+	var ns int64
+	err := db.QueryRowContext(ctx, q, args...).Scan(&cp.Size, &cp.Root, &ns, &cp.Note)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cp, fmt.Errorf("checkpoint: %w", models.ErrNotFound)
+	}
+	if err != nil {
+		return cp, fmt.Errorf("read checkpoint: %w", err)
+	}
+	cp.Time = time.Unix(0, ns).UTC()
+	return cp, nil
+}

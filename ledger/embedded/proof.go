@@ -1,0 +1,150 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
+)
+
+// Evidence returns the entry seq with its RFC 6962 inclusion proof against
+// the latest signed checkpoint.
+func (l *Ledger) Evidence(ctx context.Context, seq uint64) (ledger.Evidence, error) {
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		return ledger.Evidence{}, err
+	}
+	if seq == 0 || seq > cp.Size {
+		return ledger.Evidence{}, models.NotFound("seq", "entry %d is not on the ledger (size %d)", seq, cp.Size)
+	}
+	var data []byte
+	var txID string
+	err = l.db.QueryRowContext(ctx, `SELECT tx_id, data FROM ledger_entries WHERE seq = `+l.d.ph(1), int64(seq)).Scan(&txID, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledger.Evidence{}, fmt.Errorf("entry %d is missing below checkpoint size %d: %w", seq, cp.Size, models.ErrTampered)
+	}
+	if err != nil {
+		return ledger.Evidence{}, fmt.Errorf("read entry %d: %w", seq, err)
+	}
+	proof, err := tlog.ProveRecord(int64(cp.Size), int64(seq-1), dbReader(ctx, l.db, l.d))
+	if err != nil {
+		return ledger.Evidence{}, fmt.Errorf("prove entry %d: %w", seq, err)
+	}
+	leaf := tlog.RecordHash(data)
+	return ledger.Evidence{
+		Kind: ledger.EvidenceMerkle, Seq: seq, TxID: txID, Entry: data,
+		LeafIndex: seq - 1, LeafHash: leaf[:], Proof: hashBytes(proof), Checkpoint: cp,
+	}, nil
+}
+
+// ConsistencyProof proves that the tree of newSize entries extends the
+// tree of oldSize entries (RFC 6962 consistency proof, tlog.ProveTree).
+// Both sizes must be at most the latest checkpoint's size.
+func (l *Ledger) ConsistencyProof(ctx context.Context, oldSize, newSize uint64) ([][]byte, error) {
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if oldSize == 0 || oldSize > newSize || newSize > cp.Size {
+		return nil, models.Invalid("size", "need 0 < old size (%d) <= new size (%d) <= ledger size (%d)", oldSize, newSize, cp.Size)
+	}
+	p, err := tlog.ProveTree(int64(newSize), int64(oldSize), dbReader(ctx, l.db, l.d))
+	if err != nil {
+		return nil, fmt.Errorf("prove consistency %d..%d: %w", oldSize, newSize, err)
+	}
+	return hashBytes(p), nil
+}
+
+// VerifyEvidence checks merkle evidence with nothing but the ledger's
+// checkpoint verifier key: the checkpoint note's signature, that the note
+// says the evidence's size and root, that the entry decodes and names the
+// evidence's seq and transaction, that the leaf hash is SHA-256(0x00 ||
+// entry) and that the inclusion proof leads from it to the root. Failures
+// wrap models.ErrTampered. (The organization's signature inside the entry
+// needs its certificate; Verify checks those.)
+func VerifyEvidence(ev ledger.Evidence, verifierKey string) error {
+	if ev.Kind != ledger.EvidenceMerkle {
+		return fmt.Errorf("evidence kind %q is not %q: %w", ev.Kind, ledger.EvidenceMerkle, models.ErrTampered)
+	}
+	cp, err := ParseCheckpoint(ev.Checkpoint.Note, verifierKey)
+	if err != nil {
+		return err
+	}
+	if cp.Size != ev.Checkpoint.Size || !bytes.Equal(cp.Root, ev.Checkpoint.Root) {
+		return fmt.Errorf("evidence checkpoint (size %d, root %x) differs from its signed note (size %d, root %x): %w",
+			ev.Checkpoint.Size, ev.Checkpoint.Root, cp.Size, cp.Root, models.ErrTampered)
+	}
+	e, err := DecodeEntry(ev.Entry)
+	if err != nil {
+		return fmt.Errorf("evidence entry: %v: %w", err, models.ErrTampered)
+	}
+	if e.Seq != ev.Seq || ev.Seq == 0 || ev.LeafIndex != ev.Seq-1 || e.Tx.TxID != ev.TxID {
+		return fmt.Errorf("evidence names seq %d (leaf %d) tx %s but its entry is seq %d tx %s: %w",
+			ev.Seq, ev.LeafIndex, ev.TxID, e.Seq, e.Tx.TxID, models.ErrTampered)
+	}
+	leaf := tlog.RecordHash(ev.Entry)
+	if !bytes.Equal(leaf[:], ev.LeafHash) {
+		return fmt.Errorf("leaf hash %x is not the hash of the entry: %w", ev.LeafHash, models.ErrTampered)
+	}
+	proof, err := toHashes(ev.Proof)
+	if err != nil {
+		return err
+	}
+	if err := tlog.CheckRecord(proof, int64(cp.Size), tlog.Hash(cp.Root), int64(ev.LeafIndex), leaf); err != nil {
+		return fmt.Errorf("inclusion proof of seq %d: %v: %w", ev.Seq, err, models.ErrTampered)
+	}
+	return nil
+}
+
+// VerifyConsistency checks that newer extends older: both signed notes
+// verify with verifierKey and proof (from ConsistencyProof) leads from the
+// older root to the newer one. Failures wrap models.ErrTampered.
+func VerifyConsistency(older, newer ledger.Checkpoint, proof [][]byte, verifierKey string) error {
+	o, err := ParseCheckpoint(older.Note, verifierKey)
+	if err != nil {
+		return err
+	}
+	n, err := ParseCheckpoint(newer.Note, verifierKey)
+	if err != nil {
+		return err
+	}
+	if o.Size > n.Size {
+		return fmt.Errorf("older checkpoint size %d exceeds newer %d: %w", o.Size, n.Size, models.ErrTampered)
+	}
+	if o.Size == 0 {
+		return nil // the empty tree is a prefix of every tree
+	}
+	p, err := toHashes(proof)
+	if err != nil {
+		return err
+	}
+	if err := tlog.CheckTree(p, int64(n.Size), tlog.Hash(n.Root), int64(o.Size), tlog.Hash(o.Root)); err != nil {
+		return fmt.Errorf("consistency %d..%d: %v: %w", o.Size, n.Size, err, models.ErrTampered)
+	}
+	return nil
+}
+
+func hashBytes(hs []tlog.Hash) [][]byte {
+	out := make([][]byte, len(hs))
+	for i := range hs {
+		out[i] = append([]byte(nil), hs[i][:]...)
+	}
+	return out
+}
+
+func toHashes(bs [][]byte) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(bs))
+	for i, b := range bs {
+		if len(b) != tlog.HashSize {
+			return nil, fmt.Errorf("proof hash %d has %d bytes: %w", i, len(b), models.ErrTampered)
+		}
+		out[i] = tlog.Hash(b)
+	}
+	return out, nil
+}

@@ -1,0 +1,260 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
+)
+
+// run is the sequencer: it takes everything queued (up to maxBatch),
+// executes it in order and commits it as one group, until Close.
+func (l *Ledger) run() {
+	defer close(l.done)
+	stale := false
+	for {
+		var group []*request
+		select {
+		case r := <-l.queue:
+			group = append(group, r)
+		case <-l.stop:
+			l.drain()
+			return
+		}
+	fill:
+		for len(group) < l.maxBatch {
+			select {
+			case r := <-l.queue:
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		if stale {
+			// A failed commit may or may not have reached the database;
+			// start again from what it holds.
+			if err := l.load(context.Background()); err != nil {
+				replyAll(group, fmt.Errorf("reload ledger after a failed commit: %w", err))
+				continue
+			}
+			stale = false
+		}
+		if err := l.process(group); err != nil {
+			l.log.Error("embedded ledger group commit failed", "size", len(group), "err", err)
+			replyAll(group, err)
+			l.cache.clear()
+			stale = true
+		}
+	}
+}
+
+// drain fails every queued request after Close.
+func (l *Ledger) drain() {
+	for {
+		select {
+		case r := <-l.queue:
+			r.res <- result{err: ledger.ErrClosed}
+		default:
+			return
+		}
+	}
+}
+
+func replyAll(group []*request, err error) {
+	for _, r := range group {
+		r.res <- result{err: err}
+	}
+}
+
+// group is one group's outcome before commit.
+type group struct {
+	entries []entryRow
+	hashes  map[int64]tlog.Hash
+	idem    []idemRow
+	cp      ledger.Checkpoint
+}
+
+type entryRow struct {
+	seq  uint64
+	txID string
+	data []byte
+}
+
+type idemRow struct {
+	org, key string
+	seq      uint64
+}
+
+// process executes a group against an overlay of the world state, commits
+// it in one database transaction and answers every caller. A non-nil error
+// means nothing was answered and the commit did not (knowingly) happen.
+func (l *Ledger) process(reqs []*request) error {
+	ctx := context.Background() // one caller giving up must not abort the others' commit
+	if b := l.broken.Load(); b != nil {
+		replyAll(reqs, *b)
+		return nil
+	}
+	var ks []idemKey
+	for _, r := range reqs {
+		if r.part.IdempotencyKey != "" {
+			ks = append(ks, idemKey{r.part.Org, r.part.IdempotencyKey})
+		}
+	}
+	known, err := l.lookupIdem(ctx, ks)
+	if err != nil {
+		return err
+	}
+	ov := newOverlay(ctx, l)
+	g := &group{hashes: map[int64]tlog.Hash{}}
+	results := make([]result, len(reqs))
+	firstOf := map[idemKey]int{} // idempotency key → index of the request that commits it
+	dupOf := map[int]int{}       // index of an in-group retry → index of its first
+	size := l.size
+	for i, r := range reqs {
+		if err := r.ctx.Err(); err != nil {
+			results[i].err = err // the caller has gone; do not commit on its behalf
+			continue
+		}
+		k := idemKey{r.part.Org, r.part.IdempotencyKey}
+		if k.key != "" {
+			if rc, ok := known[k]; ok {
+				results[i].r = rc
+				continue
+			}
+			if j, ok := firstOf[k]; ok {
+				dupOf[i] = j
+				continue
+			}
+		}
+		p := r.part
+		writes, err := contract.Execute(ov, contract.Call{TxID: p.TxID, Type: p.Type, Args: p.Args, Org: p.Org, User: p.User, Role: p.Role, Time: p.Time})
+		if err != nil {
+			results[i].err = err
+			continue
+		}
+		size++
+		data := EncodeEntry(size, r.raw, writes, r.fp, r.sig)
+		hs, err := tlog.StoredHashes(int64(size-1), data, l.groupReader(g.hashes))
+		if err != nil {
+			return fmt.Errorf("hash entry %d: %w", size, err)
+		}
+		base := tlog.StoredHashIndex(0, int64(size-1))
+		for j, h := range hs {
+			g.hashes[base+int64(j)] = h
+		}
+		for _, w := range writes {
+			ov.seq[w.Key] = size
+		}
+		g.entries = append(g.entries, entryRow{seq: size, txID: p.TxID, data: data})
+		results[i].r = ledger.Receipt{Seq: size, TxID: p.TxID, Time: p.Time}
+		if k.key != "" {
+			firstOf[k] = i
+			g.idem = append(g.idem, idemRow{k.org, k.key, size})
+		}
+	}
+	if len(g.entries) > 0 {
+		root, err := tlog.TreeHash(int64(size), l.groupReader(g.hashes))
+		if err != nil {
+			return fmt.Errorf("tree hash: %w", err)
+		}
+		if g.cp, err = l.signCheckpoint(size, root, l.now()); err != nil {
+			return err
+		}
+		if err := l.commit(ctx, g, ov); err != nil {
+			return err
+		}
+		l.applyCommitted(g, ov)
+	}
+	for i, j := range dupOf {
+		results[i].r = results[j].r
+		results[i].r.Replayed = true
+	}
+	for i, r := range reqs {
+		r.res <- results[i]
+	}
+	return nil
+}
+
+// applyCommitted moves a committed group into the in-memory caches and
+// wakes Events readers.
+func (l *Ledger) applyCommitted(g *group, ov *overlay) {
+	l.size = g.cp.Size
+	for x, h := range g.hashes {
+		l.hashes[x] = h
+	}
+	l.pruneEdge()
+	for k, v := range ov.pending {
+		l.cache.put(k, cached{v: v, present: true})
+	}
+	l.head.Store(l.size)
+	cp := g.cp
+	l.latest.Store(&cp)
+	l.notifyMu.Lock()
+	if l.notify != nil {
+		close(l.notify)
+		l.notify = make(chan struct{})
+	}
+	l.notifyMu.Unlock()
+}
+
+// commit writes a group in one database transaction: entries, stored
+// hashes, world state, idempotency keys and the checkpoint.
+func (l *Ledger) commit(ctx context.Context, g *group, ov *overlay) error {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin group commit: %w", err)
+	}
+	defer tx.Rollback()
+	rows := make([][]any, len(g.entries))
+	for i, e := range g.entries {
+		rows[i] = []any{int64(e.seq), e.txID, e.data}
+	}
+	if err := insertRows(ctx, tx, l.d, "ledger_entries", []string{"seq", "tx_id", "data"}, rows, ""); err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(g.hashes))
+	for x := range g.hashes {
+		ids = append(ids, x)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	rows = rows[:0]
+	for _, x := range ids {
+		h := g.hashes[x]
+		rows = append(rows, []any{x, h[:]})
+	}
+	if err := insertRows(ctx, tx, l.d, "ledger_hashes", []string{"id", "hash"}, rows, ""); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(ov.pending))
+	for k := range ov.pending {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	rows = rows[:0]
+	for _, k := range keys {
+		rows = append(rows, []any{k, ov.pending[k], int64(ov.seq[k])})
+	}
+	if err := insertRows(ctx, tx, l.d, "ledger_state", []string{"state_key", "value", "seq"}, rows,
+		" ON CONFLICT (state_key) DO UPDATE SET value = excluded.value, seq = excluded.seq"); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range g.idem {
+		rows = append(rows, []any{r.org, r.key, int64(r.seq)})
+	}
+	if err := insertRows(ctx, tx, l.d, "ledger_idempotency", []string{"org", "idem_key", "seq"}, rows, ""); err != nil {
+		return err
+	}
+	cp := []any{int64(g.cp.Size), g.cp.Root, g.cp.Time.UnixNano(), g.cp.Note}
+	if err := insertRows(ctx, tx, l.d, "ledger_checkpoints", []string{"size", "root", "time_ns", "note"}, [][]any{cp}, ""); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit group: %w", err)
+	}
+	return nil
+}

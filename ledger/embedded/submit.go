@@ -1,0 +1,186 @@
+package embedded
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/ledger/embedded/keys"
+	"github.com/plumbline/plumbline/models"
+)
+
+// request is one signed transaction waiting for the sequencer.
+type request struct {
+	ctx  context.Context
+	part TxPart
+	raw  []byte // EncodeTx(part), the signed bytes
+	fp   [32]byte
+	sig  []byte
+	res  chan result
+}
+
+type result struct {
+	r   ledger.Receipt
+	err error
+}
+
+// Times a transaction may carry: what fits in int64 Unix nanoseconds.
+var (
+	minTime = time.Unix(0, 0).Add(-292 * 365 * 24 * time.Hour)
+	maxTime = time.Unix(0, 0).Add(292 * 365 * 24 * time.Hour)
+)
+
+// Submit canonicalises and signs tx with its organization's key, queues it
+// for the sequencer and returns its receipt once the group it joined is
+// durably committed. Rejections are *models.Error values; a retry with a
+// known idempotency key returns the first receipt with Replayed set.
+func (l *Ledger) Submit(ctx context.Context, tx ledger.Tx) (ledger.Receipt, error) {
+	if l.isClosed() {
+		return ledger.Receipt{}, ledger.ErrClosed
+	}
+	if b := l.broken.Load(); b != nil {
+		return ledger.Receipt{}, *b
+	}
+	args, err := contract.Canonical(tx.Type, tx.Args)
+	if err != nil {
+		return ledger.Receipt{}, err
+	}
+	if err := models.ValidateID("org", tx.Org); err != nil {
+		return ledger.Receipt{}, err
+	}
+	if tx.Time.IsZero() {
+		tx.Time = l.now()
+	}
+	if tx.Time.Before(minTime) || tx.Time.After(maxTime) {
+		return ledger.Receipt{}, models.Invalid("time", "%s is outside the years 1678-2262", tx.Time.Format(time.RFC3339))
+	}
+	if tx.IdempotencyKey != "" {
+		known, err := l.lookupIdem(ctx, []idemKey{{tx.Org, tx.IdempotencyKey}})
+		if err != nil {
+			return ledger.Receipt{}, err
+		}
+		if r, ok := known[idemKey{tx.Org, tx.IdempotencyKey}]; ok {
+			return r, nil
+		}
+	}
+	key, err := l.orgKey(ctx, tx.Org)
+	if err != nil {
+		return ledger.Receipt{}, err
+	}
+	part := TxPart{
+		Time: time.Unix(0, tx.Time.UnixNano()).UTC(),
+		Org:  tx.Org, User: tx.User, Role: tx.Role, Type: tx.Type,
+		IdempotencyKey: tx.IdempotencyKey, Args: args,
+	}
+	part.TxID = newTxID(part)
+	raw := EncodeTx(part)
+	digest := TxDigest(raw)
+	sig, err := key.Sign(digest[:])
+	if err != nil {
+		return ledger.Receipt{}, fmt.Errorf("sign transaction: %w", err)
+	}
+	req := &request{ctx: ctx, part: part, raw: raw, fp: key.Fingerprint, sig: sig, res: make(chan result, 1)}
+	if err := l.enqueue(ctx, req); err != nil {
+		return ledger.Receipt{}, err
+	}
+	select {
+	case res := <-req.res:
+		return res.r, res.err
+	case <-ctx.Done():
+		return ledger.Receipt{}, fmt.Errorf("waiting for commit (the transaction may still commit; retry with the same idempotency key): %w", ctx.Err())
+	}
+}
+
+func (l *Ledger) enqueue(ctx context.Context, req *request) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ledger.ErrClosed
+	}
+	select {
+	case l.queue <- req:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// newTxID returns hex SHA-256 over a random nonce and the transaction.
+func newTxID(p TxPart) string {
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	h := sha256.New()
+	h.Write(nonce[:])
+	h.Write(EncodeTx(p))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// orgKey returns org's signing key, making sure its certificate is stored
+// in ledger_certs before any entry refers to it.
+func (l *Ledger) orgKey(ctx context.Context, org string) (*keys.OrgKey, error) {
+	k, err := l.keys.Org(org)
+	if err != nil {
+		return nil, err
+	}
+	l.certMu.Lock()
+	defer l.certMu.Unlock()
+	if l.certsInDB[k.Fingerprint] {
+		return k, nil
+	}
+	_, err = l.db.ExecContext(ctx, `INSERT INTO ledger_certs (fingerprint, org, der) VALUES (`+l.d.ph(1)+`,`+l.d.ph(2)+`,`+l.d.ph(3)+`) ON CONFLICT DO NOTHING`,
+		hex.EncodeToString(k.Fingerprint[:]), org, k.Cert.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("store certificate of %s: %w", org, err)
+	}
+	l.certsInDB[k.Fingerprint] = true
+	return k, nil
+}
+
+// idemKey is an idempotency key, scoped to its organization.
+type idemKey struct{ org, key string }
+
+// lookupIdem returns the receipts (Replayed set) of the committed
+// transactions among ks.
+func (l *Ledger) lookupIdem(ctx context.Context, ks []idemKey) (map[idemKey]ledger.Receipt, error) {
+	out := map[idemKey]ledger.Receipt{}
+	for start := 0; start < len(ks); start += 200 {
+		chunk := ks[start:min(len(ks), start+200)]
+		var b strings.Builder
+		args := make([]any, 0, 2*len(chunk))
+		for i, k := range chunk {
+			if i > 0 {
+				b.WriteString(" OR ")
+			}
+			fmt.Fprintf(&b, "(i.org = %s AND i.idem_key = %s)", l.d.ph(2*i+1), l.d.ph(2*i+2))
+			args = append(args, k.org, k.key)
+		}
+		rows, err := l.db.QueryContext(ctx, `SELECT e.data FROM ledger_idempotency i JOIN ledger_entries e ON e.seq = i.seq WHERE `+b.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read idempotency keys: %w", err)
+		}
+		for rows.Next() {
+			var data []byte
+			if err := rows.Scan(&data); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read idempotency keys: %w", err)
+			}
+			e, err := DecodeEntry(data)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("entry of an idempotency key: %v: %w", err, models.ErrTampered)
+			}
+			out[idemKey{e.Tx.Org, e.Tx.IdempotencyKey}] = ledger.Receipt{Seq: e.Seq, TxID: e.Tx.TxID, Time: e.Tx.Time, Replayed: true}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read idempotency keys: %w", err)
+		}
+	}
+	return out, nil
+}
