@@ -84,9 +84,9 @@ func (l Location) Validate() error {
 	if l.Element == "" {
 		return Invalid("element", "is required, e.g. column C3")
 	}
-	for f, v := range map[string]string{"project": l.Project, "building": l.Building, "floor": l.Floor, "element": l.Element} {
-		if len(v) > 128 {
-			return Invalid(f, "must be at most 128 characters")
+	for _, f := range []struct{ name, v string }{{"project", l.Project}, {"building", l.Building}, {"floor", l.Floor}, {"element", l.Element}} {
+		if len(f.v) > 128 {
+			return Invalid(f.name, "must be at most 128 characters")
 		}
 	}
 	return nil

@@ -210,6 +210,11 @@ func (tc *txc) applyTransform(org string, a *TransformBatchesArgs, inputs []*mod
 			TxID:       tc.call.TxID,
 			CreatedAt:  tc.now(),
 		}
+		if a.Kind != TransformMix {
+			// The same material, cut or combined: it keeps the inspection
+			// it passed and, when all inputs share one, its heat number.
+			b.Inspection, b.HeatNumber = sameMaterial(inputs)
+		}
 		if err := tc.putBatch(&b); err != nil {
 			return err
 		}
@@ -224,4 +229,20 @@ func (tc *txc) applyTransform(org string, a *TransformBatchesArgs, inputs []*mod
 		}
 	}
 	return nil
+}
+
+// sameMaterial returns the inspection state and heat number that outputs of
+// a split or merge inherit: the inputs' common state (passed when they
+// differ; every input is usable by then) and their common heat number, if any.
+func sameMaterial(inputs []*models.Batch) (models.InspectionState, string) {
+	state, heat := inputs[0].Inspection, inputs[0].HeatNumber
+	for _, b := range inputs[1:] {
+		if b.Inspection != state {
+			state = models.InspPassed
+		}
+		if b.HeatNumber != heat {
+			heat = ""
+		}
+	}
+	return state, heat
 }

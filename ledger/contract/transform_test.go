@@ -38,6 +38,13 @@ func TestTransformBatches(t *testing.T) {
 					t.Errorf("output %+v", c1)
 				}
 			}},
+		{name: "split keeps the inspection the lot passed", setup: passed, org: buildco, role: operator, typ: "TransformBatches",
+			args: TransformBatchesArgs{Kind: TransformSplit, Inputs: []models.BatchInput{in("CEM-1", "10")}, Outputs: []TransformOutput{out("CEM-1A", cement, "10")}},
+			check: func(t *testing.T, f *fx) {
+				if c := f.batch("CEM-1A"); c.Inspection != models.InspPassed || c.Lineage != models.LineageSplit {
+					t.Errorf("a split of a passed lot must stay usable, got inspection %q", c.Inspection)
+				}
+			}},
 		{name: "split outputs may not exceed the input", setup: passed, org: buildco, role: operator, typ: "TransformBatches",
 			args: split(out("CUT-1", rebar, "20"), out("CUT-2", rebar, "10.001")),
 			kind: models.ErrInvalid, field: "outputs", msg: "outputs total 30.001 but the inputs give only 30"},
