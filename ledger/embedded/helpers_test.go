@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -96,4 +97,13 @@ func seed(t testing.TB, l *Ledger, n int) {
 	for i := range n {
 		mustSubmit(t, l, orgTx("bureau", fmt.Sprintf("mill-%d", i), models.KindManufacturer))
 	}
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,0 +1,222 @@
+package embedded
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/embedded/keys"
+)
+
+// verifyPage is the number of entries read and checked per batch.
+const verifyPage = 4096
+
+// querier is what Verify reads through: one pinned connection holding a
+// read-only snapshot.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// certInfo is a stored organization certificate after checking it.
+type certInfo struct {
+	org string
+	pub *ecdsa.PublicKey
+	err error // why the certificate is not acceptable
+}
+
+// vbatch is one page of entries with the stored hashes and checkpoints that
+// belong to it, and what the workers found.
+type vbatch struct {
+	seqs   []uint64
+	data   [][]byte
+	hashes []hashRow
+	cps    []cpRow
+
+	entries []Entry
+	leaves  []tlog.Hash
+	errs    []error
+	cpText  []ledger.Checkpoint
+	cpErrs  []error
+	ready   chan struct{}
+}
+
+type hashRow struct {
+	id   int64
+	hash []byte
+}
+
+type cpRow struct {
+	size uint64
+	root []byte
+	note string
+}
+
+// loadCerts reads and checks every stored organization certificate.
+func (v *verifier) loadCerts() error {
+	rows, err := v.q.QueryContext(v.ctx, `SELECT fingerprint, org, der FROM ledger_certs`)
+	if err != nil {
+		return fmt.Errorf("verify: read certificates: %w", err)
+	}
+	defer rows.Close()
+	v.certs = map[[32]byte]certInfo{}
+	for rows.Next() {
+		var fpHex, org string
+		var der []byte
+		if err := rows.Scan(&fpHex, &org, &der); err != nil {
+			return fmt.Errorf("verify: read certificates: %w", err)
+		}
+		v.rep.Certificates++
+		fp := sha256.Sum256(der)
+		if hex.EncodeToString(fp[:]) != fpHex {
+			// Keyed by what the row claims, so entries naming it fail.
+			var claimed [32]byte
+			b, _ := hex.DecodeString(fpHex)
+			copy(claimed[:], b)
+			v.certs[claimed] = certInfo{org: org, err: fmt.Errorf("certificate bytes do not hash to fingerprint %s", fpHex)}
+			continue
+		}
+		pub, err := keys.CheckOrgCert(v.ca, der, org)
+		v.certs[fp] = certInfo{org: org, pub: pub, err: err}
+	}
+	return rows.Err()
+}
+
+// read pages entries, hashes and checkpoints from the snapshot into batches,
+// sending each to the workers and, in order, to the checker.
+func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
+	defer close(work)
+	defer close(order)
+	var last int64 // last entry seq read
+	for {
+		b := &vbatch{ready: make(chan struct{})}
+		rows, err := v.q.QueryContext(ctx, `SELECT seq, data FROM ledger_entries WHERE seq > `+v.d.ph(1)+` ORDER BY seq LIMIT `+v.d.ph(2), last, verifyPage)
+		if err != nil {
+			return fmt.Errorf("verify: read entries: %w", err)
+		}
+		for rows.Next() {
+			var seq int64
+			var data []byte
+			if err := rows.Scan(&seq, &data); err != nil {
+				rows.Close()
+				return fmt.Errorf("verify: read entries: %w", err)
+			}
+			b.seqs = append(b.seqs, uint64(seq))
+			b.data = append(b.data, data)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("verify: read entries: %w", err)
+		}
+		if len(b.seqs) == 0 {
+			return nil
+		}
+		first, end := int64(b.seqs[0]), int64(b.seqs[len(b.seqs)-1])
+		if b.hashes, err = v.readHashRange(ctx, tlog.StoredHashIndex(0, first-1), tlog.StoredHashIndex(0, end)); err != nil {
+			return err
+		}
+		if b.cps, err = v.readCheckpoints(ctx, last, end); err != nil {
+			return err
+		}
+		last = end
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		select {
+		case order <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (v *verifier) readHashRange(ctx context.Context, from, to int64) ([]hashRow, error) {
+	rows, err := v.q.QueryContext(ctx, `SELECT id, hash FROM ledger_hashes WHERE id >= `+v.d.ph(1)+` AND id < `+v.d.ph(2)+` ORDER BY id`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("verify: read hashes: %w", err)
+	}
+	defer rows.Close()
+	out := make([]hashRow, 0, to-from)
+	for rows.Next() {
+		var r hashRow
+		if err := rows.Scan(&r.id, &r.hash); err != nil {
+			return nil, fmt.Errorf("verify: read hashes: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// readCheckpoints reads the checkpoints with after < size <= upto.
+func (v *verifier) readCheckpoints(ctx context.Context, after, upto int64) ([]cpRow, error) {
+	q := `SELECT size, root, note FROM ledger_checkpoints WHERE size > ` + v.d.ph(1)
+	args := []any{after}
+	if upto >= 0 {
+		q += ` AND size <= ` + v.d.ph(2)
+		args = append(args, upto)
+	}
+	rows, err := v.q.QueryContext(ctx, q+` ORDER BY size`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("verify: read checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []cpRow
+	for rows.Next() {
+		var r cpRow
+		var size int64
+		if err := rows.Scan(&size, &r.root, &r.note); err != nil {
+			return nil, fmt.Errorf("verify: read checkpoints: %w", err)
+		}
+		r.size = uint64(size)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// check is a worker: it decodes entries, checks their organization
+// signatures, hashes their leaves and opens checkpoint notes.
+func (v *verifier) check(work <-chan *vbatch, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for b := range work {
+		n := len(b.seqs)
+		b.entries, b.leaves, b.errs = make([]Entry, n), make([]tlog.Hash, n), make([]error, n)
+		for i, data := range b.data {
+			b.leaves[i] = tlog.RecordHash(data)
+			e, err := DecodeEntry(data)
+			if err != nil {
+				b.errs[i] = verr(b.seqs[i], "ledger_entries", "", "entry bytes do not decode: %v", err)
+				continue
+			}
+			b.entries[i] = e
+			c, ok := v.certs[e.CertFingerprint]
+			fp := hex.EncodeToString(e.CertFingerprint[:])
+			switch {
+			case !ok:
+				b.errs[i] = verr(b.seqs[i], "ledger_certs", fp, "the certificate the entry names is not stored")
+			case c.err != nil:
+				b.errs[i] = verr(b.seqs[i], "ledger_certs", fp, "certificate is not acceptable: %v", c.err)
+			case c.org != e.Tx.Org:
+				b.errs[i] = verr(b.seqs[i], "ledger_entries", "", "signed with the certificate of %s, not of the submitting organization %s", c.org, e.Tx.Org)
+			default:
+				d := TxDigest(e.TxRaw)
+				if !ecdsa.VerifyASN1(c.pub, d[:], e.Signature) {
+					b.errs[i] = verr(b.seqs[i], "ledger_entries", "", "the organization signature of %s does not verify", e.Tx.Org)
+				}
+			}
+		}
+		b.cpText, b.cpErrs = make([]ledger.Checkpoint, len(b.cps)), make([]error, len(b.cps))
+		for i, c := range b.cps {
+			b.cpText[i], b.cpErrs[i] = ParseCheckpoint(c.note, v.vkey)
+		}
+		close(b.ready)
+	}
+}
