@@ -137,10 +137,15 @@ func (s *Store) Usages(ctx context.Context, code string) ([]models.Usage, error)
 	return out, nil
 }
 
-// Documents returns the documents recorded for the batch code, oldest first.
+// Documents returns the documents attached to the batch code (including
+// those it inherited from the batch it was split from), in the order the
+// batch lists them. Hashes without a document record are left out.
 func (s *Store) Documents(ctx context.Context, code string) ([]models.Document, error) {
 	var rs []documentRow
-	if err := s.db.WithContext(ctx).Where("batch_code = ?", code).Order("seq").Order("sha256").Find(&rs).Error; err != nil {
+	err := s.db.WithContext(ctx).Table("rm_batch_documents AS l").Select("d.*").
+		Joins("JOIN rm_documents d ON d.sha256 = l.sha256").
+		Where("l.batch_code = ?", code).Order("l.pos").Find(&rs).Error
+	if err != nil {
 		return nil, fmt.Errorf("documents of batch %s: %w", code, dbErr(err))
 	}
 	out := make([]models.Document, len(rs))
