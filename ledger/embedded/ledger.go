@@ -80,6 +80,10 @@ type Ledger struct {
 
 	certMu    sync.Mutex
 	certsInDB map[[32]byte]bool
+
+	// testBeforeGroup, set only by tests, runs after the sequencer takes a
+	// group's first request and before it takes the rest.
+	testBeforeGroup func()
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)

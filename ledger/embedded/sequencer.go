@@ -25,6 +25,9 @@ func (l *Ledger) run() {
 			l.drain()
 			return
 		}
+		if l.testBeforeGroup != nil {
+			l.testBeforeGroup()
+		}
 	fill:
 		for len(group) < l.maxBatch {
 			select {
