@@ -149,7 +149,7 @@ func TestCommitFailureRollsBack(t *testing.T) {
 		l := e.open()
 		seed(t, l, 1)
 		ctx := context.Background()
-		exec(t, l.db, l.d, `ALTER TABLE ledger_checkpoints RENAME TO ledger_checkpoints_away`)
+		execSQL(t, l.db, l.d, `ALTER TABLE ledger_checkpoints RENAME TO ledger_checkpoints_away`)
 		holdGroup(l, 3)
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
@@ -163,7 +163,7 @@ func TestCommitFailureRollsBack(t *testing.T) {
 				t.Fatalf("submit %d succeeded although its group could not commit", i)
 			}
 		}
-		exec(t, l.db, l.d, `ALTER TABLE ledger_checkpoints_away RENAME TO ledger_checkpoints`)
+		execSQL(t, l.db, l.d, `ALTER TABLE ledger_checkpoints_away RENAME TO ledger_checkpoints`)
 		if h, _ := l.Head(ctx); h != 2 {
 			t.Fatalf("head %d after a failed commit, want 2", h)
 		}

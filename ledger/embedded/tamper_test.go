@@ -31,7 +31,7 @@ func tamperLedger(t *testing.T, dialect string) (*env, *Ledger, *sql.DB) {
 	return e, l, db
 }
 
-func exec(t *testing.T, db *sql.DB, d dialect, q string, args ...any) {
+func execSQL(t *testing.T, db *sql.DB, d dialect, q string, args ...any) {
 	t.Helper()
 	if d.postgres {
 		n := 0
@@ -73,48 +73,48 @@ func TestVerifyTamper(t *testing.T) {
 			b := entryData(t, db, d, 5)
 			i := bytes.LastIndex(b, []byte("Product p-1"))
 			b[i+8] ^= 1
-			exec(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 5`, b)
+			execSQL(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 5`, b)
 		}, 5, "ledger_entries", ""},
 		{"payload byte in the signed args", func(t *testing.T, db *sql.DB, d dialect) {
 			b := entryData(t, db, d, 6)
 			i := bytes.Index(b, []byte("Product p-2"))
 			b[i+8] ^= 1
-			exec(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 6`, b)
+			execSQL(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 6`, b)
 		}, 6, "ledger_entries", ""},
 		{"entry deleted", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `DELETE FROM ledger_entries WHERE seq = 7`)
+			execSQL(t, db, d, `DELETE FROM ledger_entries WHERE seq = 7`)
 		}, 7, "ledger_entries", ""},
 		{"two entries swapped", func(t *testing.T, db *sql.DB, d dialect) {
 			a, b := entryData(t, db, d, 8), entryData(t, db, d, 9)
-			exec(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 8`, b)
-			exec(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 9`, a)
+			execSQL(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 8`, b)
+			execSQL(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 9`, a)
 		}, 8, "ledger_entries", ""},
 		{"log truncated after a checkpoint", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `DELETE FROM ledger_entries WHERE seq > 15`)
-			exec(t, db, d, `DELETE FROM ledger_hashes WHERE id >= ?`, tlog.StoredHashIndex(0, 15))
+			execSQL(t, db, d, `DELETE FROM ledger_entries WHERE seq > 15`)
+			execSQL(t, db, d, `DELETE FROM ledger_hashes WHERE id >= ?`, tlog.StoredHashIndex(0, 15))
 		}, 16, "ledger_entries", ""},
 		{"world-state row edited", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `UPDATE ledger_state SET value = ? WHERE state_key = 'product/p-3'`, []byte(`{"id":"p-3"}`))
+			execSQL(t, db, d, `UPDATE ledger_state SET value = ? WHERE state_key = 'product/p-3'`, []byte(`{"id":"p-3"}`))
 		}, 7, "ledger_state", "product/p-3"},
 		{"world-state row added", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `INSERT INTO ledger_state (state_key, value, seq) VALUES ('product/fake', ?, 3)`, []byte(`{}`))
+			execSQL(t, db, d, `INSERT INTO ledger_state (state_key, value, seq) VALUES ('product/fake', ?, 3)`, []byte(`{}`))
 		}, 3, "ledger_state", "product/fake"},
 		{"world-state row deleted", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `DELETE FROM ledger_state WHERE state_key = 'product/p-4'`)
+			execSQL(t, db, d, `DELETE FROM ledger_state WHERE state_key = 'product/p-4'`)
 		}, 8, "ledger_state", "product/p-4"},
 		{"signature byte flipped", func(t *testing.T, db *sql.DB, d dialect) {
 			b := entryData(t, db, d, 10)
 			b[len(b)-3] ^= 0x40
-			exec(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 10`, b)
+			execSQL(t, db, d, `UPDATE ledger_entries SET data = ? WHERE seq = 10`, b)
 		}, 10, "ledger_entries", ""},
 		{"checkpoint root edited", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `UPDATE ledger_checkpoints SET root = ? WHERE size = 12`, bytes.Repeat([]byte{7}, 32))
+			execSQL(t, db, d, `UPDATE ledger_checkpoints SET root = ? WHERE size = 12`, bytes.Repeat([]byte{7}, 32))
 		}, 12, "ledger_checkpoints", "12"},
 		{"interior hash edited", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `UPDATE ledger_hashes SET hash = ? WHERE id = ?`, bytes.Repeat([]byte{9}, 32), tlog.StoredHashIndex(1, 5))
+			execSQL(t, db, d, `UPDATE ledger_hashes SET hash = ? WHERE id = ?`, bytes.Repeat([]byte{9}, 32), tlog.StoredHashIndex(1, 5))
 		}, 12, "ledger_hashes", fmt.Sprint(tlog.StoredHashIndex(1, 5))},
 		{"idempotency row moved", func(t *testing.T, db *sql.DB, d dialect) {
-			exec(t, db, d, `INSERT INTO ledger_idempotency (org, idem_key, seq) VALUES ('mill-0', 'k', 4)`)
+			execSQL(t, db, d, `INSERT INTO ledger_idempotency (org, idem_key, seq) VALUES ('mill-0', 'k', 4)`)
 		}, 4, "ledger_idempotency", "mill-0/k"},
 	}
 	dbtest.Each(t, func(t *testing.T, dialect string) {
