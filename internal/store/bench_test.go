@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/plumbline/plumbline/internal/dbx"
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
+)
+
+// benchEvents is the size of the benchmark read model in ledger events:
+// PLUMBLINE_BENCH_EVENTS (e.g. 1000000), 20000 by default so that a quick
+// run stays quick.
+func benchEvents(b *testing.B) uint64 {
+	if v := os.Getenv("PLUMBLINE_BENCH_EVENTS"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			b.Fatalf("PLUMBLINE_BENCH_EVENTS=%q: %v", v, err)
+		}
+		return n
+	}
+	return 20000
+}
+
+// BenchmarkTrace measures trace latency on a synthetic read model and
+// reports p50 and p99 in milliseconds. PostgreSQL runs too when
+// PLUMBLINE_BENCH_PG=1.
+//
+//	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench Trace -benchtime 2000x ./internal/store
+func BenchmarkTrace(b *testing.B) {
+	dialects := []string{dbx.SQLite}
+	if os.Getenv("PLUMBLINE_BENCH_PG") == "1" {
+		dialects = append(dialects, dbx.Postgres)
+	}
+	for _, d := range dialects {
+		b.Run(d, func(b *testing.B) {
+			ctx := context.Background()
+			db := dbtest.Open(b, d)
+			st, err := Open(ctx, db)
+			if err != nil {
+				b.Fatal(err)
+			}
+			syn := newSynth(b, db)
+			start := time.Now()
+			if err := syn.build(ctx, benchEvents(b)); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: built %d events (%d roots, %d leaves, %d 10-level leaves) in %s",
+				d, syn.seq, len(syn.roots), len(syn.leaves), len(syn.deep), time.Since(start).Round(time.Millisecond))
+			traces := []struct {
+				name  string
+				codes []string
+				fn    func(context.Context, string, int) (Trace, error)
+			}{
+				{"Backward", syn.leaves, st.Backward},
+				{"BackwardDeep", syn.deep, st.Backward},
+				{"Forward", syn.roots, st.Forward},
+			}
+			for _, tr := range traces {
+				b.Run(tr.name, func(b *testing.B) {
+					r := rand.New(rand.NewPCG(1, 2))
+					lat := make([]time.Duration, 0, b.N)
+					nodes := 0
+					b.ResetTimer()
+					for range b.N {
+						code := tr.codes[r.IntN(len(tr.codes))]
+						t0 := time.Now()
+						t, err := tr.fn(ctx, code, 0)
+						lat = append(lat, time.Since(t0))
+						if err != nil {
+							b.Fatal(err)
+						}
+						nodes += len(t.Nodes)
+					}
+					b.StopTimer()
+					slices.Sort(lat)
+					ms := func(q float64) float64 {
+						return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
+					}
+					b.ReportMetric(ms(0.50), "p50-ms")
+					b.ReportMetric(ms(0.99), "p99-ms")
+					b.ReportMetric(float64(nodes)/float64(b.N), "nodes/trace")
+				})
+			}
+		})
+	}
+}
