@@ -16,12 +16,13 @@ import (
 // holdGroup makes the sequencer wait, after taking a group's first
 // request, until n more are queued, so they all join one group.
 func holdGroup(l *Ledger, n int) {
-	l.testBeforeGroup = func() {
+	hook := func() {
 		deadline := time.Now().Add(10 * time.Second)
 		for len(l.queue) < n && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
 	}
+	l.testBeforeGroup.Store(&hook)
 }
 
 func countCheckpoints(t *testing.T, l *Ledger) int {
@@ -56,7 +57,7 @@ func TestGroupCommit(t *testing.T) {
 			wg.Go(func() { rs[i], errs[i] = l.Submit(context.Background(), tx) })
 		}
 		wg.Wait()
-		l.testBeforeGroup = nil
+		l.testBeforeGroup.Store(nil)
 		var committed, conflicts, replays int
 		for i, err := range errs {
 			var me *models.Error
@@ -157,7 +158,7 @@ func TestCommitFailureRollsBack(t *testing.T) {
 			wg.Go(func() { _, errs[i] = l.Submit(ctx, productTx("mill-0", fmt.Sprintf("f-%d", i))) })
 		}
 		wg.Wait()
-		l.testBeforeGroup = nil
+		l.testBeforeGroup.Store(nil)
 		for i, err := range errs {
 			if err == nil {
 				t.Fatalf("submit %d succeeded although its group could not commit", i)

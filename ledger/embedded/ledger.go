@@ -83,7 +83,7 @@ type Ledger struct {
 
 	// testBeforeGroup, set only by tests, runs after the sequencer takes a
 	// group's first request and before it takes the rest.
-	testBeforeGroup func()
+	testBeforeGroup atomic.Pointer[func()]
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)

@@ -148,3 +148,27 @@ func toHashes(bs [][]byte) ([]tlog.Hash, error) {
 	}
 	return out, nil
 }
+
+// VerifyEvent is VerifyEvidence plus a check that the evidence's entry
+// records exactly the event e (the form ledgertest.Suite.VerifyEvidence
+// takes).
+func VerifyEvent(ev ledger.Evidence, e ledger.Event, verifierKey string) error {
+	if err := VerifyEvidence(ev, verifierKey); err != nil {
+		return err
+	}
+	en, err := DecodeEntry(ev.Entry)
+	if err != nil {
+		return fmt.Errorf("evidence entry: %v: %w", err, models.ErrTampered)
+	}
+	got := EventOf(en)
+	same := got.Seq == e.Seq && got.TxID == e.TxID && got.Type == e.Type && got.Org == e.Org &&
+		got.User == e.User && got.Role == e.Role && got.Time.Equal(e.Time) &&
+		bytes.Equal(got.Args, e.Args) && len(got.Writes) == len(e.Writes)
+	for i := 0; same && i < len(got.Writes); i++ {
+		same = got.Writes[i].Key == e.Writes[i].Key && bytes.Equal(got.Writes[i].Value, e.Writes[i].Value)
+	}
+	if !same {
+		return fmt.Errorf("evidence entry seq %d tx %s does not record event seq %d tx %s: %w", got.Seq, got.TxID, e.Seq, e.TxID, models.ErrTampered)
+	}
+	return nil
+}

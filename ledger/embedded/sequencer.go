@@ -25,8 +25,8 @@ func (l *Ledger) run() {
 			l.drain()
 			return
 		}
-		if l.testBeforeGroup != nil {
-			l.testBeforeGroup()
+		if hook := l.testBeforeGroup.Load(); hook != nil {
+			(*hook)()
 		}
 	fill:
 		for len(group) < l.maxBatch {

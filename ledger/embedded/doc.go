@@ -1,0 +1,52 @@
+// Package embedded is Plumbline's single-machine ledger: a sequencer that
+// runs ledger/contract and appends every accepted transaction, signed by
+// its organization, to an RFC 6962 Merkle log kept in the application's
+// database (SQLite or PostgreSQL, through the gorm connection), with a
+// signed checkpoint after every committed group.
+//
+// # Write path
+//
+// Submit canonicalises the arguments (contract.Canonical), stamps the time,
+// assigns a TxID (hex SHA-256 of a random nonce and the transaction) and
+// signs the transaction bytes with the organization's ECDSA P-256 key, in
+// the caller's goroutine. The sequencer takes everything queued (up to
+// Options.MaxBatch), executes it in order against an overlay of the world
+// state (a rejected transaction changes nothing and blocks nobody) and
+// commits the group in one database transaction: entries, stored Merkle
+// hashes, world state, idempotency keys and the signed checkpoint. Callers
+// get their receipts only after that commit.
+//
+// # Bytes and hashes (what a verifier, e.g. the trace page's JavaScript, recomputes)
+//
+// All integers are big-endian; str(x) is a 4-byte length followed by x.
+//
+//	tx    = "PLBT" 0x01 str(txid) i64(time, Unix ns) str(org) str(user)
+//	        str(role) str(type) str(idempotency key) str(canonical args JSON)
+//	entry = "PLBE" 0x01 u64(seq) str(tx) u32(n) n×(str(key) str(value))
+//	        str(SHA-256 of the org certificate, DER) str(ECDSA signature, ASN.1)
+//	signature = ECDSA-P256-SHA256 over tx (that is, over SHA-256(tx))
+//	leaf  = SHA-256(0x00 || entry)                 leaf index = seq − 1
+//	node  = SHA-256(0x01 || left || right)
+//	root  = RFC 6962 Merkle tree hash of the leaves; the empty tree's root is SHA-256("")
+//
+// Inclusion proofs (Evidence.Proof) are RFC 6962/9162 audit paths, leaf to
+// root; consistency proofs are RFC 6962 consistency proofs. Both come from
+// golang.org/x/mod/sumdb/tlog, as do the stored-hash indexes of the
+// ledger_hashes table. KnownAnswers and kat_test.go pin example bytes.
+//
+// A checkpoint is a golang.org/x/mod/sumdb/note signed note (Ed25519) whose
+// text is
+//
+//	plumbline/<ledger name>
+//	<size>
+//	<base64 root>
+//	<time, RFC 3339 UTC with nanoseconds>
+//
+// # Checking
+//
+// VerifyEvidence and VerifyConsistency need only the checkpoint verifier
+// key (VerifierKey). Verify, or VerifyDB with only the database, the CA
+// certificate and the verifier key, checks everything stored: leaves and
+// hashes, organization signatures and certificates, every checkpoint, and a
+// replay of the contract against the stored writes and world state.
+package embedded
