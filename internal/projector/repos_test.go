@@ -34,6 +34,14 @@ func TestRepositories(t *testing.T) {
 		if got := codes(p.Items); got != "CON-1" {
 			t.Errorf("available at buildco: %q", got)
 		}
+		p, _ = st.Batches(ctx, store.BatchFilter{Inspection: models.InspPending, Status: models.StatusAvailable})
+		if got := codes(p.Items); got != "CEM-1 CON-2" {
+			t.Errorf("waiting at a hold point: %q", got)
+		}
+		p, _ = st.Batches(ctx, store.BatchFilter{Site: "tower-a"})
+		if got := codes(p.Items); got != "BAR-1 BAR-2 COIL-1 CON-1" {
+			t.Errorf("at tower-a: %q", got)
+		}
 		for _, order := range []store.BatchOrder{store.ByCode, store.ByRecent} {
 			var all []string
 			f := store.BatchFilter{Order: order, Limit: 3}

@@ -31,8 +31,12 @@ type BatchFilter struct {
 	ProductID string
 	Producer  string
 	Custodian string
+	Site      string // contractor site where the batch is stored
 	Status    models.BatchStatus
-	Order     BatchOrder
+	// Inspection selects by inspection state, e.g. models.InspPending for
+	// batches waiting at a hold point.
+	Inspection models.InspectionState
+	Order      BatchOrder
 	// After is the Next cursor of the previous page; "" starts at the top.
 	After string
 	// Limit is the page size: 50 when 0, at most 500.
@@ -56,7 +60,8 @@ func (s *Store) Batch(ctx context.Context, code string) (models.Batch, error) {
 func (s *Store) Batches(ctx context.Context, f BatchFilter) (Page[models.Batch], error) {
 	limit := clampLimit(f.Limit, 50, 500)
 	q := s.db.WithContext(ctx).Model(&batchRow{})
-	q = where(q, "product_id", f.ProductID, "producer", f.Producer, "custodian", f.Custodian, "status", string(f.Status))
+	q = where(q, "product_id", f.ProductID, "producer", f.Producer, "custodian", f.Custodian,
+		"site", f.Site, "status", string(f.Status), "inspection", string(f.Inspection))
 	switch f.Order {
 	case ByCode:
 		if f.After != "" {

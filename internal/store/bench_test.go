@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +91,59 @@ func BenchmarkTrace(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCheck measures Check over the synthetic read model against a
+// world state rebuilt from it (so that they match), reporting records per
+// second.
+//
+//	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench Check -benchtime 1x ./internal/store
+func BenchmarkCheck(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, dbtest.Open(b, dbx.SQLite))
+	if err != nil {
+		b.Fatal(err)
+	}
+	syn := newSynth(b, st.db)
+	if err := syn.build(ctx, benchEvents(b)); err != nil {
+		b.Fatal(err)
+	}
+	type kv struct {
+		key   string
+		value []byte
+	}
+	var state []kv
+	for _, c := range st.checkCursors(ctx) {
+		for {
+			it, err := c.peek()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if it == nil {
+				break
+			}
+			v, err := json.Marshal(it.rec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			state = append(state, kv{c.prefix + it.key, v})
+			c.buf = c.buf[1:]
+		}
+	}
+	slices.SortFunc(state, func(x, y kv) int { return strings.Compare(x.key, y.key) })
+	iter := func(yield func(string, []byte) bool) {
+		for _, s := range state {
+			if !yield(s.key, s.value) {
+				return
+			}
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := st.Check(ctx, syn.seq, iter); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(state))*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/check")
 }

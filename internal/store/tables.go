@@ -64,7 +64,7 @@ type batchRow struct {
 	Site       string
 	Status     string `gorm:"index:rm_batches_custodian_status,priority:2;index"`
 	HoldReason string
-	Inspection string
+	Inspection string `gorm:"index"`
 	Condition  string `gorm:"column:condition_text"`
 	Lineage    string
 	Children   string // JSON array of child codes, in ledger order; "" when none
