@@ -104,3 +104,9 @@ func Generate(ctx context.Context, l ledger.Ledger, opts Options) (Summary, erro
 	}
 	return sum, nil
 }
+
+// String summarises the run in one line.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d transactions (%d already on the ledger): %d organizations, %d products, %d batches, %d shipments, %d inspections (%d failed), %d usages, %d recall reaching %d batches and %d usages",
+		s.Transactions, s.Replayed, s.Organizations, s.Products, s.Batches, s.Shipments, s.Inspections, s.FailedInspections, s.Usages, s.Recalls, s.RecalledBatches, s.RecalledUsages)
+}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 
@@ -54,3 +55,19 @@ func (m *MemState) Range(prefix string, fn func(key string, value []byte) error)
 
 // Len returns the number of keys.
 func (m *MemState) Len() int { return len(m.kv) }
+
+// All iterates over every key and value in ascending key order.
+func (m *MemState) All() iter.Seq2[string, []byte] {
+	return func(yield func(string, []byte) bool) {
+		keys := make([]string, 0, len(m.kv))
+		for k := range m.kv {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !yield(k, m.kv[k]) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/server"
+)
+
+// cmdServe runs the HTTP server until ctx ends, then shuts down gracefully:
+// in-flight requests finish, the projector stops, the ledger closes.
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	var withDemo bool
+	if err := e.parse("serve", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&withDemo, "demo", false, "load the demo data when the ledger is empty")
+	}); err != nil {
+		return err
+	}
+	a, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	projCtx, stopProj := context.WithCancel(context.Background())
+	projDone := make(chan error, 1)
+	go func() { projDone <- a.proj.Run(projCtx) }()
+	defer func() {
+		stopProj()
+		if err := <-projDone; err != nil && !errors.Is(err, context.Canceled) {
+			e.log.Error("projector stopped", "err", err)
+		}
+	}()
+
+	if withDemo {
+		head, err := a.ledger.Head(ctx)
+		if err != nil {
+			return err
+		}
+		if head == 0 {
+			fmt.Fprintln(e.stdout, "loading demo data…")
+			sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Progress: intProgress(e.progress("demo"))})
+			if err != nil {
+				return fmt.Errorf("demo data: %w", err)
+			}
+			fmt.Fprintf(e.stdout, "demo data loaded: %s\n", sum)
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           server.New(server.Options{Ledger: a.ledger, Projector: a.proj, Logger: e.log}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "Plumbline listening on %s (public URL %s; ledger: embedded, database: %s)\n", ln.Addr(), e.cfg.PublicBaseURL(), e.cfg.DB)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// intProgress adapts a progress callback to int counts.
+func intProgress(p func(done, total uint64)) func(done, total int) {
+	return func(done, total int) { p(uint64(done), uint64(total)) }
+}
+
+// cmdHealthcheck probes a running server's /healthz, for container health checks.
+func cmdHealthcheck(ctx context.Context, e *env, args []string) error {
+	if err := e.parse("healthcheck", args, nil); err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(e.cfg.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("server unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("server unhealthy: %s", resp.Status)
+	}
+	fmt.Fprintln(e.stdout, "healthy")
+	return nil
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// cli runs one command in-process with the given environment.
+func cli(t *testing.T, ctx context.Context, envm map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code = run(ctx, args, func(k string) string { return envm[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testEnv(t *testing.T) map[string]string {
+	dir := t.TempDir()
+	return map[string]string{
+		"PLUMBLINE_DB":        "sqlite://" + filepath.Join(dir, "plumbline.db"),
+		"PLUMBLINE_DATA":      dir,
+		"PLUMBLINE_LOG_LEVEL": "warn",
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"unknown command", nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"bad database url", map[string]string{"PLUMBLINE_DB": "mysql://x"}, []string{"verify"}, "PLUMBLINE_DB"},
+		{"bad address", map[string]string{"PLUMBLINE_ADDR": "nowhere"}, []string{"serve"}, "PLUMBLINE_ADDR"},
+		{"bad flag", nil, []string{"demo", "--events", "many"}, "invalid value"},
+		{"negative events", nil, []string{"demo", "--events", "-5"}, "--events"},
+		{"stray argument", nil, []string{"verify", "now"}, `unexpected argument "now"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := cli(t, context.Background(), tc.env, tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 mentioning %q", code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestDemoVerifyTamperReindex walks the operator's path: load the demo,
+// verify, damage the read model, see verify name it, reindex, verify again.
+func TestDemoVerifyTamperReindex(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	if code, out, errs := cli(t, ctx, env, "demo"); code != 0 || !strings.Contains(out, "demo data written") {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := cli(t, ctx, env, "verify")
+	if code != 0 || !strings.HasPrefix(out, "ok: ") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("verify: exit %d, want one summary line\n%s\n%s", code, out, errs)
+	}
+
+	db, err := sql.Open("sqlite3", strings.TrimPrefix(env["PLUMBLINE_DB"], "sqlite://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var code0 string
+	if err := db.QueryRow(`SELECT code FROM rm_batches ORDER BY code LIMIT 1`).Scan(&code0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE rm_batches SET remaining = remaining + 1000 WHERE code = ?`, code0); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = cli(t, ctx, env, "verify")
+	if code != 1 || !strings.Contains(errs, "rm_batches") || !strings.Contains(errs, code0) {
+		t.Fatalf("verify after tampering: exit %d, stderr %q; want exit 1 naming rm_batches and %s", code, errs, code0)
+	}
+	if code, out, errs := cli(t, ctx, env, "reindex"); code != 0 || !strings.Contains(out, "rebuilt") {
+		t.Fatalf("reindex: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, ctx, env, "verify"); code != 0 {
+		t.Fatalf("verify after reindex: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	// A damaged ledger entry is named by its sequence number.
+	if _, err := db.Exec(`UPDATE ledger_entries SET data = substr(data, 1, 40) || x'00' || substr(data, 42) WHERE seq = 7`); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = cli(t, ctx, env, "verify")
+	if code != 1 || !strings.Contains(errs, "entry 7") {
+		t.Fatalf("verify after editing entry 7: exit %d, stderr %q", code, errs)
+	}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeDemoHealthzShutdown starts the server with the demo data, probes
+// /healthz over real HTTP (and with the healthcheck command), then stops it
+// the way SIGTERM does and expects a clean exit.
+func TestServeDemoHealthzShutdown(t *testing.T) {
+	env := testEnv(t)
+	env["PLUMBLINE_ADDR"] = freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var out, errb syncBuffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo"}, func(k string) string { return env[k] }, &out, &errb)
+	}()
+
+	url := "http://" + env["PLUMBLINE_ADDR"] + "/healthz"
+	deadline := time.Now().Add(60 * time.Second)
+	var body string
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			var b bytes.Buffer
+			_, _ = b.ReadFrom(resp.Body)
+			resp.Body.Close()
+			body = b.String()
+			if resp.StatusCode == http.StatusOK && !strings.Contains(body, `"ledger_head":0`) {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited early with %d\n%s\n%s", code, out.String(), errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not healthy with demo data: %q %v\n%s", body, err, errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "demo data loaded") {
+		t.Errorf("serve --demo did not report the demo data: %q", out.String())
+	}
+	if code, o, e := cli(t, context.Background(), env, "healthcheck"); code != 0 || !strings.Contains(o, "healthy") {
+		t.Errorf("healthcheck: exit %d %q %q", code, o, e)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exit %d after shutdown\n%s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if code, _, e := cli(t, context.Background(), env, "healthcheck"); code != 1 || !strings.Contains(e, "unreachable") {
+		t.Errorf("healthcheck on a stopped server: exit %d %q", code, e)
+	}
+}
