@@ -12,6 +12,8 @@ import (
 	"github.com/plumbline/plumbline/models"
 )
 
+var errStop = errors.New("stop")
+
 func TestSubmitEvidenceRestart(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
@@ -61,6 +63,27 @@ func TestSubmitEvidenceRestart(t *testing.T) {
 		}
 		if _, err := l2.State(ctx, "product/nope"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("State of a missing key: %v", err)
+		}
+		rep, err := l2.Verify(ctx, VerifyOptions{})
+		if err != nil {
+			t.Fatalf("Verify after restart: %v", err)
+		}
+		if rep.Entries != 24 || rep.Checkpoint.Size != 24 || rep.Certificates != 3 || rep.State.Len() != 3+21 {
+			t.Fatalf("report %+v", rep)
+		}
+		// Events resume from any point, across the restart, in order.
+		var seqs []uint64
+		ectx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		err = l2.Events(ectx, 20, func(ev ledger.Event) error {
+			seqs = append(seqs, ev.Seq)
+			if ev.Seq == 24 {
+				return errStop
+			}
+			return nil
+		})
+		if !errors.Is(err, errStop) || fmt.Sprint(seqs) != "[21 22 23 24]" {
+			t.Fatalf("Events(after 20) = %v, %v", seqs, err)
 		}
 	})
 }

@@ -198,12 +198,11 @@ func (v *verifier) check(work <-chan *vbatch, wg *sync.WaitGroup) {
 			}
 			b.entries[i] = e
 			c, ok := v.certs[e.CertFingerprint]
-			fp := hex.EncodeToString(e.CertFingerprint[:])
 			switch {
 			case !ok:
-				b.errs[i] = verr(b.seqs[i], "ledger_certs", fp, "the certificate the entry names is not stored")
+				b.errs[i] = verr(b.seqs[i], "ledger_certs", hex.EncodeToString(e.CertFingerprint[:]), "the certificate the entry names is not stored")
 			case c.err != nil:
-				b.errs[i] = verr(b.seqs[i], "ledger_certs", fp, "certificate is not acceptable: %v", c.err)
+				b.errs[i] = verr(b.seqs[i], "ledger_certs", hex.EncodeToString(e.CertFingerprint[:]), "certificate is not acceptable: %v", c.err)
 			case c.org != e.Tx.Org:
 				b.errs[i] = verr(b.seqs[i], "ledger_entries", "", "signed with the certificate of %s, not of the submitting organization %s", c.org, e.Tx.Org)
 			default:
