@@ -57,24 +57,35 @@ type Trace struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// The walks. UNION (not UNION ALL) drops repeated rows, and the depth bound
-// ends the recursion even when the graph has a cycle.
-const (
-	backwardSQL = `WITH RECURSIVE walk(parent, child, pos, quantity, kind, depth) AS (
-  SELECT parent, child, pos, quantity, kind, 1 FROM rm_lineage_edges WHERE child = ?
+// walkSQL returns the query of a trace: a recursive walk along the lineage
+// edges (UNION, not UNION ALL, drops repeated rows, and the depth bound ends
+// the recursion even when the graph has a cycle), each edge crossed with
+// its smallest depth and the batch at its far end, plus one row for the
+// root batch itself; one round trip for the whole graph.
+func walkSQL(forward bool) string {
+	near, far := "child", "parent"
+	if forward {
+		near, far = "parent", "child"
+	}
+	const cols = `COALESCE(b.code, ''), COALESCE(b.product_id, ''), COALESCE(b.producer, ''), COALESCE(b.custodian, ''),
+  COALESCE(b.status, ''), COALESCE(b.quantity, 0), COALESCE(b.remaining, 0), COALESCE(b.unit, ''),
+  COALESCE(b.heat_number, ''), COALESCE(b.lot_number, ''), COALESCE(b.produced_on, ''), COALESCE(b.lineage, '')`
+	return fmt.Sprintf(`WITH RECURSIVE walk(parent, child, pos, quantity, kind, depth) AS (
+  SELECT parent, child, pos, quantity, kind, 1 FROM rm_lineage_edges WHERE %[1]s = ?
   UNION
   SELECT e.parent, e.child, e.pos, e.quantity, e.kind, w.depth + 1
-  FROM walk w JOIN rm_lineage_edges e ON e.child = w.parent WHERE w.depth < ?
+  FROM walk w JOIN rm_lineage_edges e ON e.%[1]s = w.%[2]s WHERE w.depth < ?
+), crossed AS (
+  SELECT parent, child, quantity, kind, MIN(depth) AS depth FROM walk GROUP BY parent, child, pos, quantity, kind
 )
-SELECT parent, child, quantity, kind, MIN(depth) AS depth FROM walk GROUP BY parent, child, pos, quantity, kind`
-	forwardSQL = `WITH RECURSIVE walk(parent, child, pos, quantity, kind, depth) AS (
-  SELECT parent, child, pos, quantity, kind, 1 FROM rm_lineage_edges WHERE parent = ?
-  UNION
-  SELECT e.parent, e.child, e.pos, e.quantity, e.kind, w.depth + 1
-  FROM walk w JOIN rm_lineage_edges e ON e.parent = w.child WHERE w.depth < ?
-)
-SELECT parent, child, quantity, kind, MIN(depth) AS depth FROM walk GROUP BY parent, child, pos, quantity, kind`
-)
+SELECT 0 AS is_root, c.parent, c.child, c.quantity, c.kind, c.depth, %[3]s
+FROM crossed c LEFT JOIN rm_batches b ON b.code = c.%[2]s
+UNION ALL
+SELECT 1, '', '', 0, '', 0, %[3]s FROM rm_batches b WHERE b.code = ?`, near, far, cols)
+}
+
+// walkQueries are the backward and forward trace queries.
+var walkQueries = [2]string{walkSQL(false), walkSQL(true)}
 
 // Backward traces the batch code back to every origin it came from, across
 // splits, merges and transformations (concrete → cement and aggregate; cut
@@ -97,13 +108,32 @@ func (s *Store) trace(ctx context.Context, code string, maxDepth int, forward bo
 	maxDepth = min(maxDepth, MaxTraceDepth)
 	t := Trace{Root: code, MaxDepth: maxDepth, Edges: []TraceEdge{}}
 	db := s.db.WithContext(ctx)
-	query := backwardSQL
+	query := walkQueries[0]
 	if forward {
-		query = forwardSQL
+		query = walkQueries[1]
 	}
-	if err := db.Raw(query, code, maxDepth).Scan(&t.Edges).Error; err != nil {
-		return Trace{}, fmt.Errorf("trace batch %s: %w", code, dbErr(err))
+	nodes, err := walk(db, &t, query, forward)
+	if err != nil {
+		return Trace{}, fmt.Errorf("trace batch %s: %w", code, err)
 	}
+	if _, ok := nodes[code]; !ok {
+		return Trace{}, models.NotFound("", "batch %q does not exist", code)
+	}
+	codes := make([]string, 0, len(nodes))
+	var frontier []string
+	for c, n := range nodes {
+		t.Nodes = append(t.Nodes, n)
+		codes = append(codes, c)
+		if n.Depth == maxDepth {
+			frontier = append(frontier, c)
+		}
+	}
+	sort.Slice(t.Nodes, func(i, j int) bool {
+		if t.Nodes[i].Depth != t.Nodes[j].Depth {
+			return t.Nodes[i].Depth < t.Nodes[j].Depth
+		}
+		return t.Nodes[i].Code < t.Nodes[j].Code
+	})
 	sort.Slice(t.Edges, func(i, j int) bool {
 		a, b := t.Edges[i], t.Edges[j]
 		if a.Depth != b.Depth {
@@ -114,34 +144,12 @@ func (s *Store) trace(ctx context.Context, code string, maxDepth int, forward bo
 		}
 		return a.Child < b.Child
 	})
-	depth := map[string]int{code: 0}
-	codes := []string{code}
-	var frontier []string
-	for _, e := range t.Edges {
-		far := e.Parent
-		if forward {
-			far = e.Child
-		}
-		if _, seen := depth[far]; !seen {
-			depth[far] = e.Depth
-			codes = append(codes, far)
-			if e.Depth == maxDepth {
-				frontier = append(frontier, far)
-			}
-		}
-	}
-	nodes, err := traceNodes(db, codes, depth)
-	if err != nil {
-		return Trace{}, err
-	}
-	if len(nodes) == 0 || nodes[0].Code != code {
-		return Trace{}, models.NotFound("", "batch %q does not exist", code)
-	}
-	t.Nodes = nodes
+	sort.Strings(frontier)
 	if t.Truncated, err = goesOn(db, frontier, forward); err != nil {
 		return Trace{}, err
 	}
 	if forward {
+		sort.Strings(codes)
 		if t.Usages, err = usagesOf(db, codes); err != nil {
 			return Trace{}, err
 		}
@@ -149,29 +157,39 @@ func (s *Store) trace(ctx context.Context, code string, maxDepth int, forward bo
 	return t, nil
 }
 
-// traceNodes loads the batches codes, ordered by depth and code.
-func traceNodes(db *gorm.DB, codes []string, depth map[string]int) ([]TraceNode, error) {
-	nodes := make([]TraceNode, 0, len(codes))
-	for start := 0; start < len(codes); start += inChunk {
-		var rs []batchRow
-		end := min(start+inChunk, len(codes))
-		if err := db.Where("code IN ?", codes[start:end]).Find(&rs).Error; err != nil {
-			return nil, fmt.Errorf("load traced batches: %w", dbErr(err))
+// walk runs a trace query, appending the edges crossed to t and returning
+// every batch reached (the root included) at its smallest depth.
+func walk(db *gorm.DB, t *Trace, query string, forward bool) (map[string]TraceNode, error) {
+	rows, err := db.Raw(query, t.Root, t.MaxDepth, t.Root).Rows()
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	nodes := map[string]TraceNode{}
+	for rows.Next() {
+		var (
+			isRoot int
+			e      TraceEdge
+			n      TraceNode
+		)
+		err := rows.Scan(&isRoot, &e.Parent, &e.Child, &e.Quantity, &e.Kind, &e.Depth,
+			&n.Code, &n.ProductID, &n.Producer, &n.Custodian, &n.Status, &n.Quantity, &n.Remaining, &n.Unit,
+			&n.HeatNumber, &n.LotNumber, &n.ProducedOn, &n.Lineage)
+		if err != nil {
+			return nil, dbErr(err)
 		}
-		for _, r := range rs {
-			nodes = append(nodes, TraceNode{Code: r.Code, Depth: depth[r.Code], ProductID: r.ProductID, Producer: r.Producer,
-				Custodian: r.Custodian, Status: models.BatchStatus(r.Status), Quantity: models.Decimal(r.Quantity),
-				Remaining: models.Decimal(r.Remaining), Unit: r.Unit, HeatNumber: r.HeatNumber, LotNumber: r.LotNumber,
-				ProducedOn: r.ProducedOn, Lineage: models.LineageKind(r.Lineage)})
+		if isRoot == 0 {
+			t.Edges = append(t.Edges, e)
+			n.Code, n.Depth = e.Parent, e.Depth // the far end, even if its row is missing
+			if forward {
+				n.Code = e.Child
+			}
+		}
+		if old, seen := nodes[n.Code]; !seen || n.Depth < old.Depth {
+			nodes[n.Code] = n
 		}
 	}
-	sort.Slice(nodes, func(i, j int) bool {
-		if nodes[i].Depth != nodes[j].Depth {
-			return nodes[i].Depth < nodes[j].Depth
-		}
-		return nodes[i].Code < nodes[j].Code
-	})
-	return nodes, nil
+	return nodes, dbErr(rows.Err())
 }
 
 // goesOn reports whether any batch of frontier has an edge onward.
