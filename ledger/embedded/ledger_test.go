@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"sync"
@@ -36,6 +37,15 @@ func TestSubmitEvidenceRestart(t *testing.T) {
 			if err := VerifyEvidence(ev, l.VerifierKey()); err != nil {
 				t.Fatalf("VerifyEvidence(%d): %v", seq, err)
 			}
+		}
+		ev, _ := l.Evidence(ctx, 5)
+		en, _ := DecodeEntry(ev.Entry)
+		cert, err := l.Certificate(ctx, en.CertFingerprint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := TxDigest(en.TxRaw); !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), d[:], en.Signature) || cert.CheckSignatureFrom(l.CA()) != nil {
+			t.Fatalf("entry 5's signature does not verify with its certificate from the CA")
 		}
 		cp1, _ := l.Checkpoint(ctx)
 		l.Close()

@@ -3,7 +3,9 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -171,4 +173,24 @@ func VerifyEvent(ev ledger.Evidence, e ledger.Event, verifierKey string) error {
 		return fmt.Errorf("evidence entry seq %d tx %s does not record event seq %d tx %s: %w", got.Seq, got.TxID, e.Seq, e.TxID, models.ErrTampered)
 	}
 	return nil
+}
+
+// Certificate returns the stored certificate with the given SHA-256
+// fingerprint (Entry.CertFingerprint), so that a verifier holding the CA
+// certificate can check an entry's organization signature itself:
+// ECDSA-P256-SHA256 over Entry.TxRaw.
+func (l *Ledger) Certificate(ctx context.Context, fingerprint [32]byte) (*x509.Certificate, error) {
+	var der []byte
+	err := l.db.QueryRowContext(ctx, `SELECT der FROM ledger_certs WHERE fingerprint = `+l.d.ph(1), hex.EncodeToString(fingerprint[:])).Scan(&der)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, models.NotFound("fingerprint", "no certificate %x", fingerprint[:])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read certificate %x: %w", fingerprint[:], err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %x: %v: %w", fingerprint[:], err, models.ErrTampered)
+	}
+	return cert, nil
 }
