@@ -41,7 +41,7 @@ type Projector struct {
 	mu      sync.Mutex
 	applied uint64        // last applied seq, once known
 	known   bool          // applied has been read from the checkpoint
-	stopped error         // why the last Run ended; nil while running or before
+	stopped error         // why the last Run failed; nil while running, before, or after a cancel
 	changed chan struct{} // closed and replaced whenever the above change
 }
 
@@ -71,8 +71,8 @@ func (p *Projector) set(applied uint64, stopped error) {
 }
 
 // WaitFor blocks until event seq has been applied to the read model, ctx is
-// done, or Run stops with an error; the web app calls it after a Submit to
-// read its own writes.
+// done, or Run fails (not when Run is merely cancelled); the web app calls
+// it after a Submit to read its own writes.
 func (p *Projector) WaitFor(ctx context.Context, seq uint64) error {
 	for {
 		p.mu.Lock()
@@ -164,10 +164,12 @@ func (p *Projector) Run(ctx context.Context) (err error) {
 	}
 }
 
-// stopErr is what WaitFor reports after Run ended with err.
+// stopErr is what WaitFor reports after Run ended with err: nothing when
+// Run was cancelled (a later Run may carry on, so waiters keep waiting),
+// otherwise the failure, until the next Run starts.
 func stopErr(err error) error {
-	if err == nil {
-		return errors.New("projector stopped")
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
 	}
 	return err
 }

@@ -224,8 +224,15 @@ func TestWaitFor(t *testing.T) {
 		}
 		cancel()
 		<-done
-		if err := p.WaitFor(e.ctx, uint64(n+1)); err == nil {
-			t.Fatal("WaitFor after Run stopped returned nil")
+		// After a cancelled Run, waiters wait (for a later Run) until their
+		// own context ends.
+		short2, cancelShort2 := context.WithTimeout(e.ctx, 20*time.Millisecond)
+		defer cancelShort2()
+		if err := p.WaitFor(short2, uint64(n+1)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("WaitFor after Run was cancelled: %v", err)
+		}
+		if err := p.WaitFor(e.ctx, uint64(n)); err != nil {
+			t.Fatalf("WaitFor an applied event after Run was cancelled: %v", err)
 		}
 		if err := e.check(); err != nil {
 			t.Fatal(err)
