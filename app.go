@@ -109,22 +109,21 @@ func (a *app) catchUp(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return head, a.catchUpTo(ctx, head)
+}
+
+// catchUpTo runs the projector until the read model has applied seq.
+func (a *app) catchUpTo(ctx context.Context, seq uint64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- a.proj.Run(ctx) }()
-	if err := a.proj.WaitFor(ctx, head); err != nil {
-		cancel()
-		if rerr := <-done; rerr != nil && !errors.Is(rerr, context.Canceled) {
-			return 0, rerr
-		}
-		return 0, err
-	}
+	werr := a.proj.WaitFor(ctx, seq)
 	cancel()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-		return 0, err
+	if rerr := <-done; rerr != nil && !errors.Is(rerr, context.Canceled) {
+		return rerr
 	}
-	return head, nil
+	return werr
 }
 
 // progress returns a progress callback that redraws one line on a terminal

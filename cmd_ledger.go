@@ -55,11 +55,16 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	head, err := a.catchUp(ctx)
-	if err != nil {
+	// The replayed state is the ledger at the verified size; bring the read
+	// model exactly there and compare.
+	head := rep.Checkpoint.Size
+	if err := a.catchUpTo(ctx, head); err != nil {
 		return fmt.Errorf("bring read model up to date: %w", err)
 	}
 	if err := a.store.Check(ctx, head, rep.State.All()); err != nil {
+		if cp, cerr := a.store.Checkpoint(ctx); cerr == nil && cp > head {
+			return fmt.Errorf("ledger verified up to entry %d, but the read model moved on to %d meanwhile (is a server running?), so it could not be compared; stop the server or run verify again", head, cp)
+		}
 		return err
 	}
 	fmt.Fprintf(e.stdout, "ok: %d entries, %d signatures, %d checkpoints and %d state keys verified; root %x at size %d; read model matches\n",
