@@ -63,6 +63,25 @@ func ParseDecimal(s string) (Decimal, error) {
 	return Decimal(v), nil
 }
 
+// MaxDecimal is the largest magnitude a Decimal may have: the largest
+// value ParseDecimal accepts (999999999999999.999). Sums beyond it could
+// not be read back, so Add refuses them.
+const MaxDecimal Decimal = 1e18 - 1
+
+// Add returns d+e and true, or 0 and false when the sum's magnitude would
+// exceed MaxDecimal. Use it to total user-supplied quantities, which can
+// each be up to MaxDecimal: a plain + can wrap around int64.
+func (d Decimal) Add(e Decimal) (Decimal, bool) {
+	if d > MaxDecimal || d < -MaxDecimal || e > MaxDecimal || e < -MaxDecimal {
+		return 0, false
+	}
+	s := d + e // cannot overflow int64: |d|, |e| < 1e18
+	if s > MaxDecimal || s < -MaxDecimal {
+		return 0, false
+	}
+	return s, true
+}
+
 // MustDecimal parses s and panics on error; for constants in tests and demo data.
 func MustDecimal(s string) Decimal {
 	d, err := ParseDecimal(s)

@@ -1,9 +1,6 @@
 package models
 
-import (
-	"regexp"
-	"strings"
-)
+import "regexp"
 
 // OrgKind is what an organization does in the supply chain; it decides which
 // transactions the organization may submit.
@@ -35,7 +32,10 @@ const (
 // Roles lists every role.
 var Roles = []Role{RoleAdmin, RoleOperator, RoleInspector, RoleViewer}
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var (
+	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+)
 
 // ValidateID checks an identifier or code: 1–64 characters of letters,
 // digits, '.', '_' or '-', starting with a letter or digit.
@@ -67,18 +67,33 @@ func (o *Organization) Validate() error {
 	if err := ValidateID("id", o.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(o.Name) == "" {
-		return Invalid("name", "is required")
+	if err := RequireLine("name", o.Name, MaxName); err != nil {
+		return err
 	}
 	if !o.Kind.Valid() {
 		return Invalid("kind", "%q is not one of manufacturer, carrier, contractor, inspection, authority", o.Kind)
 	}
-	if o.Country != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(o.Country) {
+	if o.Country != "" && !countryPattern.MatchString(o.Country) {
 		return Invalid("country", "%q must be a two-letter ISO country code such as CN", o.Country)
 	}
+	if err := ValidateLine("city", o.City, 100); err != nil {
+		return err
+	}
+	if err := ValidateLine("address", o.Address, 300); err != nil {
+		return err
+	}
+	if len(o.Sites) > MaxListLen {
+		return Invalid("sites", "at most %d sites (got %d)", MaxListLen, len(o.Sites))
+	}
 	for i, s := range o.Sites {
-		if err := ValidateID("sites["+itoa(i)+"]", s); err != nil {
+		f := "sites[" + itoa(i) + "]"
+		if err := ValidateID(f, s); err != nil {
 			return err
+		}
+		for j, t := range o.Sites[:i] {
+			if t == s {
+				return Invalid(f, "site %q is already listed as sites[%d]", s, j)
+			}
 		}
 	}
 	return nil
@@ -135,5 +150,5 @@ func (u *User) Validate() error {
 	if !u.Role.Valid() {
 		return Invalid("role", "%q is not one of admin, operator, inspector, viewer", u.Role)
 	}
-	return nil
+	return RequireLine("name", u.Name, 100)
 }

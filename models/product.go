@@ -80,14 +80,17 @@ func (p *Product) Validate() error {
 	if err := ValidateID("id", p.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(p.Name) == "" {
-		return Invalid("name", "is required")
+	if err := RequireLine("name", p.Name, MaxName); err != nil {
+		return err
 	}
 	if !p.Category.Valid() {
 		return Invalid("category", "%q is not one of %s", p.Category, joinCats())
 	}
 	if strings.TrimSpace(p.Standard) == "" {
 		return Invalid("standard", "is required, e.g. GB 175-2023")
+	}
+	if err := ValidateLine("standard", p.Standard, 100); err != nil {
+		return err
 	}
 	if err := ValidateUnit("unit", p.Unit); err != nil {
 		return err
@@ -97,9 +100,15 @@ func (p *Product) Validate() error {
 			return err
 		}
 	}
+	if len(p.SpecLimits) > MaxListLen {
+		return Invalid("spec_limits", "at most %d limits (got %d)", MaxListLen, len(p.SpecLimits))
+	}
 	seen := map[string]bool{}
 	for i, l := range p.SpecLimits {
 		f := "spec_limits[" + itoa(i) + "]"
+		if err := ValidateLine(f+".unit", l.Unit, 16); err != nil {
+			return err
+		}
 		if !propPattern.MatchString(l.Property) {
 			return Invalid(f+".property", "%q must be lowercase letters, digits and '_', e.g. compressive_strength_28d", l.Property)
 		}

@@ -1,5 +1,7 @@
 package models
 
+import "strings"
+
 // PurchaseOrder is a buyer's order to a supplier.
 type PurchaseOrder struct {
 	ID       string   `json:"id"`
@@ -73,21 +75,22 @@ type Location struct {
 	Element  string `json:"element"` // e.g. "column C3", "slab", "core wall"
 }
 
-// Validate checks the location; project, building and element are required.
+// Validate checks the location; project, building and element are
+// required, every part is one line of at most 128 characters.
 func (l Location) Validate() error {
-	if l.Project == "" {
+	for _, f := range []struct{ name, v string }{{"project", l.Project}, {"building", l.Building}, {"floor", l.Floor}, {"element", l.Element}} {
+		if err := ValidateLine(f.name, f.v, 128); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(l.Project) == "" {
 		return Invalid("project", "is required")
 	}
-	if l.Building == "" {
+	if strings.TrimSpace(l.Building) == "" {
 		return Invalid("building", "is required")
 	}
-	if l.Element == "" {
+	if strings.TrimSpace(l.Element) == "" {
 		return Invalid("element", "is required, e.g. column C3")
-	}
-	for _, f := range []struct{ name, v string }{{"project", l.Project}, {"building", l.Building}, {"floor", l.Floor}, {"element", l.Element}} {
-		if len(f.v) > 128 {
-			return Invalid(f.name, "must be at most 128 characters")
-		}
 	}
 	return nil
 }

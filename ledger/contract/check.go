@@ -3,34 +3,51 @@ package contract
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/plumbline/plumbline/models"
 )
 
-// maxText is the longest free-text field (reasons, notes, names) accepted.
-const maxText = 1000
+// maxText is the longest reason or condition accepted.
+const maxText = models.MaxLine
 
 // idx formats a list element's field path, e.g. idx("lines", 2) = "lines[2]".
 func idx(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
 
-// requireText checks that a free-text field is present and not too long.
-func requireText(field, s string, max int) error {
+// requireText checks that a single-line text field is present, not too
+// long and free of control characters.
+func requireText(field, s string, max int) error { return models.RequireLine(field, s, max) }
+
+// optionalText checks an optional single-line text field.
+func optionalText(field, s string, max int) error { return models.ValidateLine(field, s, max) }
+
+// requireNote checks that a multi-line text field (a reason, a condition)
+// is present, not too long and free of control characters but line breaks.
+func requireNote(field, s string, max int) error {
 	if strings.TrimSpace(s) == "" {
 		return models.Invalid(field, "is required")
 	}
-	return optionalText(field, s, max)
+	return models.ValidateNote(field, s, max)
 }
 
-// optionalText checks that an optional free-text field is not too long.
-func optionalText(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return models.Invalid(field, "must be valid UTF-8 text")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return models.Invalid(field, "must be at most %d characters (got %d)", max, n)
+// optionalNote checks an optional multi-line text field.
+func optionalNote(field, s string, max int) error { return models.ValidateNote(field, s, max) }
+
+// maxList checks that a list has at most models.MaxListLen elements.
+func maxList(field string, n int) error {
+	if n > models.MaxListLen {
+		return models.Invalid(field, "has %d entries; at most %d are accepted in one transaction", n, models.MaxListLen)
 	}
 	return nil
+}
+
+// sum adds b to a, refusing a total the ledger cannot record (see
+// models.MaxDecimal) instead of letting int64 wrap around.
+func sum(field string, a, b models.Decimal) (models.Decimal, error) {
+	s, ok := a.Add(b)
+	if !ok {
+		return 0, models.Invalid(field, "the total of %s and %s is more than the largest quantity the ledger records (%s)", a, b, models.MaxDecimal)
+	}
+	return s, nil
 }
 
 // positive checks that a quantity is greater than zero.
@@ -57,6 +74,9 @@ func validateSHA256(field, s string) error {
 
 // validateHashes checks a list of document hashes, refusing duplicates.
 func validateHashes(field string, hs []string) error {
+	if err := maxList(field, len(hs)); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, h := range hs {
 		f := idx(field, i)
@@ -79,16 +99,7 @@ func validateOptionalDate(field, s string) error {
 	return models.ValidateDate(field, s)
 }
 
-// validateLocation checks a usage location. Lengths are checked here, in a
-// fixed field order, before models.Location.Validate, so that the message of
-// a rejection is the same on every run and every backend.
+// validateLocation checks a usage location.
 func validateLocation(field string, l models.Location) error {
-	for _, f := range []struct{ name, v string }{
-		{"project", l.Project}, {"building", l.Building}, {"floor", l.Floor}, {"element", l.Element},
-	} {
-		if err := optionalText(field+"."+f.name, f.v, 128); err != nil {
-			return err
-		}
-	}
 	return models.Prefix(field, l.Validate())
 }

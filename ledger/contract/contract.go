@@ -59,14 +59,17 @@ func Execute(st State, c Call) ([]Write, error) {
 	if !ok {
 		return nil, models.Invalid("type", "%q is not a transaction type; known types: %s", c.Type, typeList())
 	}
-	if c.TxID == "" {
-		return nil, models.Invalid("tx_id", "is required")
+	// The transaction ID names usage, inspection, recall and correction
+	// records, and the user is stored on them: both must be plain IDs
+	// (Fabric's are 64 hexadecimal characters).
+	if err := models.ValidateID("tx_id", c.TxID); err != nil {
+		return nil, err
 	}
 	if err := models.ValidateID("org", c.Org); err != nil {
 		return nil, err
 	}
-	if c.User == "" {
-		return nil, models.Invalid("user", "is required")
+	if err := models.ValidateID("user", c.User); err != nil {
+		return nil, err
 	}
 	if !c.Role.Valid() {
 		return nil, models.Invalid("role", "%q is not one of admin, operator, inspector, viewer", c.Role)

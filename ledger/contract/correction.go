@@ -49,7 +49,7 @@ func (a *CorrectEntryArgs) Validate() error {
 	if err := correctionValue(a.TargetKind, a.Field, a.Value); err != nil {
 		return err
 	}
-	return requireText("reason", a.Reason, maxText)
+	return requireNote("reason", a.Reason, maxText)
 }
 
 // correctionValue checks the new value of a field.
@@ -66,7 +66,7 @@ func correctionValue(kind, field, v string) error {
 	case kind == TargetUsage:
 		return requireText("value", v, 128)
 	}
-	return optionalText("value", v, 4*maxText)
+	return optionalNote("value", v, models.MaxNote)
 }
 
 func joinStrings(ss []string) string {

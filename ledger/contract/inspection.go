@@ -39,6 +39,9 @@ func (a *RecordInspectionArgs) Validate() error {
 	if !inspectionType.MatchString(a.Type) {
 		return models.Invalid("type", "%q must be lowercase letters, digits and '_', e.g. strength_28d", a.Type)
 	}
+	if err := maxList("results", len(a.Results)); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, r := range a.Results {
 		f := idx("results", i) + ".property"
@@ -54,13 +57,13 @@ func (a *RecordInspectionArgs) Validate() error {
 		return models.Invalid("verdict", "%q is not one of pass, conditional, fail", a.Verdict)
 	}
 	if a.Verdict == models.VerdictConditional {
-		if err := requireText("condition", a.Condition, maxText); err != nil {
+		if err := requireNote("condition", a.Condition, maxText); err != nil {
 			return err
 		}
 	} else if a.Condition != "" {
 		return models.Invalid("condition", "is only for a conditional verdict")
 	}
-	if err := optionalText("notes", a.Notes, 4*maxText); err != nil {
+	if err := optionalNote("notes", a.Notes, models.MaxNote); err != nil {
 		return err
 	}
 	return validateHashes("documents", a.Documents)
@@ -78,7 +81,7 @@ func (a *ReleaseHoldArgs) Validate() error {
 	if err := models.ValidateID("batch", a.Batch); err != nil {
 		return err
 	}
-	return requireText("reason", a.Reason, maxText)
+	return requireNote("reason", a.Reason, maxText)
 }
 
 func init() {

@@ -36,6 +36,9 @@ func (a *CreatePurchaseOrderArgs) Validate() error {
 	if len(a.Lines) == 0 {
 		return models.Invalid("lines", "at least one line is required")
 	}
+	if err := maxList("lines", len(a.Lines)); err != nil {
+		return err
+	}
 	for i, l := range a.Lines {
 		f := idx("lines", i)
 		if l.Line != i+1 {
@@ -81,6 +84,9 @@ func createPurchaseOrder(tc *txc, a *CreatePurchaseOrderArgs) error {
 	}
 	if sup.Kind != models.KindManufacturer {
 		return models.Invalid("supplier", "%s is a %s organization; orders go to manufacturers", sup.ID, sup.Kind)
+	}
+	if sup.ID == org.ID {
+		return models.Invalid("supplier", "%s is your own organization; an order goes to another manufacturer", sup.ID)
 	}
 	if a.Site != "" && !org.HasSite(a.Site) {
 		return models.Invalid("site", "%q is not one of your sites (%s)", a.Site, siteList(org))

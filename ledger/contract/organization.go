@@ -11,6 +11,9 @@ type RegisterOrganizationArgs struct {
 
 // Validate implements validator.
 func (a *RegisterOrganizationArgs) Validate() error {
+	if a.Organization.TxID != "" {
+		return models.Invalid("organization.tx_id", "is set by the ledger; leave it empty")
+	}
 	return models.Prefix("organization", a.Organization.Validate())
 }
 

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"encoding/json"
+
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -37,6 +39,30 @@ func registerProduct(tc *txc, a *RegisterProductArgs) error {
 	} else if ok {
 		return models.Conflict("product.id", "product %q is already registered", p.ID)
 	}
+	if err := tc.uniqueGTIN(p.GTIN); err != nil {
+		return err
+	}
 	p.TxID = tc.call.TxID
 	return tc.putJSON(models.PrefixProduct, p.ID, p)
+}
+
+// uniqueGTIN checks that no registered product has the GTIN g: a batch's
+// QR code resolves through /01/{GTIN}/10/{lot}, so a GTIN names one
+// product. GTINs are compared as GTIN-14, so 6901234567892 and
+// 06901234567892 are the same.
+func (tc *txc) uniqueGTIN(g string) error {
+	if g == "" {
+		return nil
+	}
+	want := models.GTIN14(g)
+	return tc.rangeKeys(models.PrefixProduct, func(_ string, v []byte) error {
+		var other models.Product
+		if err := json.Unmarshal(v, &other); err != nil {
+			return err
+		}
+		if other.GTIN != "" && models.GTIN14(other.GTIN) == want {
+			return models.Conflict("product.gtin", "GTIN %s is already registered for product %s of %s; each product needs its own GTIN", g, other.ID, other.Manufacturer)
+		}
+		return nil
+	})
 }

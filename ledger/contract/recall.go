@@ -25,7 +25,7 @@ func (a *RecallBatchArgs) Validate() error {
 	if err := models.ValidateID("batch", a.Batch); err != nil {
 		return err
 	}
-	if err := requireText("reason", a.Reason, maxText); err != nil {
+	if err := requireNote("reason", a.Reason, maxText); err != nil {
 		return err
 	}
 	switch a.Severity {

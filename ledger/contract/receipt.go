@@ -30,6 +30,9 @@ func (a *ReceiveShipmentArgs) Validate() error {
 	if len(a.Lines) == 0 {
 		return models.Invalid("lines", "answer every shipment line")
 	}
+	if err := maxList("lines", len(a.Lines)); err != nil {
+		return err
+	}
 	seen := map[int]bool{}
 	for i, l := range a.Lines {
 		f := idx("lines", i)
@@ -49,7 +52,7 @@ func (a *ReceiveShipmentArgs) Validate() error {
 		if l.Rejected > 0 && strings.TrimSpace(l.Reason) == "" {
 			return models.Invalid(f+".reason", "is required when anything is rejected: say why %s was rejected", l.Rejected)
 		}
-		if err := optionalText(f+".reason", l.Reason, maxText); err != nil {
+		if err := optionalNote(f+".reason", l.Reason, maxText); err != nil {
 			return err
 		}
 	}
@@ -140,7 +143,12 @@ func (tc *txc) receiveLine(f string, sh *models.Shipment, sl *models.ShipmentLin
 		b.Custodian, b.Owner = sh.To, sh.To
 		b.Site = sh.Site
 		b.Shipment = ""
-		if !recalled {
+		switch {
+		case recalled:
+		case b.HoldReason != "":
+			// Held material returned to its producer stays on hold.
+			b.Status = models.StatusOnHold
+		default:
 			b.Status = models.StatusAvailable
 		}
 		if err := tc.putBatch(b); err != nil {
@@ -148,20 +156,24 @@ func (tc *txc) receiveLine(f string, sh *models.Shipment, sl *models.ShipmentLin
 		}
 	}
 	if sl.POID != "" {
-		return tc.creditPO(sl)
+		return tc.creditPO(f, sl)
 	}
 	return nil
 }
 
 // creditPO adds a line's accepted quantity to its purchase order line and
 // updates the order's status. Over-delivery is flagged, not refused.
-func (tc *txc) creditPO(sl *models.ShipmentLine) error {
+func (tc *txc) creditPO(f string, sl *models.ShipmentLine) error {
 	var po models.PurchaseOrder
 	if err := tc.getJSON("", "purchase order", models.PrefixPO, sl.POID, &po); err != nil {
 		return err
 	}
 	pl := &po.Lines[sl.POLine-1]
-	pl.Accepted += sl.Accepted
+	acc, err := sum(f+".accepted", pl.Accepted, sl.Accepted)
+	if err != nil {
+		return err
+	}
+	pl.Accepted = acc
 	if pl.Accepted > pl.Quantity {
 		pl.OverDelivered = true
 	}

@@ -50,6 +50,9 @@ func (a *DispatchShipmentArgs) Validate() error {
 	if len(a.Lines) == 0 {
 		return models.Invalid("lines", "at least one line is required")
 	}
+	if err := maxList("lines", len(a.Lines)); err != nil {
+		return err
+	}
 	seen := map[string]int{}
 	for i, l := range a.Lines {
 		f := idx("lines", i)
@@ -150,7 +153,7 @@ func (tc *txc) dispatchLine(f string, sh *models.Shipment, l DispatchLine) (mode
 	if err := custodyOf(f+".batch", b, sh.From); err != nil {
 		return models.ShipmentLine{}, err
 	}
-	if err := movable(f+".batch", b); err != nil {
+	if err := dispatchable(f, sh, b, l); err != nil {
 		return models.ShipmentLine{}, err
 	}
 	if err := enough(f+".quantity", b, l.Quantity); err != nil {
@@ -167,6 +170,8 @@ func (tc *txc) dispatchLine(f string, sh *models.Shipment, l DispatchLine) (mode
 			return models.ShipmentLine{}, models.Prefix(f, err)
 		}
 	}
+	// A held batch returning to its producer keeps its HoldReason in
+	// transit; receipt puts it back on hold (see receiveLine).
 	moving.Custodian = sh.Carrier
 	moving.Status = models.StatusInTransit
 	moving.Shipment = sh.Code
@@ -191,6 +196,9 @@ func (tc *txc) chargePO(f string, sh *models.Shipment, b *models.Batch, l Dispat
 	if po.Buyer != sh.To {
 		return models.Conflict(f+".po_id", "purchase order %s was placed by %s, but the shipment goes to %s", po.ID, po.Buyer, sh.To)
 	}
+	if po.Site != "" && po.Site != sh.Site {
+		return models.Conflict(f+".po_id", "purchase order %s is for delivery to site %s, but the shipment goes to %q; ship to %s or leave po_id empty", po.ID, po.Site, sh.Site, po.Site)
+	}
 	if l.POLine > len(po.Lines) {
 		return models.NotFound(f+".po_line", "purchase order %s has %d lines, not %d", po.ID, len(po.Lines), l.POLine)
 	}
@@ -198,6 +206,32 @@ func (tc *txc) chargePO(f string, sh *models.Shipment, b *models.Batch, l Dispat
 	if pl.ProductID != b.ProductID {
 		return models.Conflict(f+".po_line", "line %d of purchase order %s is for product %s, but batch %s is %s", pl.Line, po.ID, pl.ProductID, b.Code, b.ProductID)
 	}
-	pl.Dispatched += l.Quantity
+	d, err := sum(f+".quantity", pl.Dispatched, l.Quantity)
+	if err != nil {
+		return err
+	}
+	pl.Dispatched = d
 	return tc.putJSON(models.PrefixPO, po.ID, po)
+}
+
+// dispatchable checks that b may go on shipment sh. An available batch may
+// go anywhere. A batch on hold after a failing inspection, or rejected on
+// receipt, may only be returned to its producer ("return to supplier"): it
+// keeps its hold reason and arrives on hold, so it can never be used until
+// an inspection agency releases it. Anything else (recalled, in transit,
+// depleted) cannot be dispatched.
+func dispatchable(f string, sh *models.Shipment, b *models.Batch, l DispatchLine) error {
+	if b.Status != models.StatusOnHold && b.Status != models.StatusRejected {
+		return movable(f+".batch", b)
+	}
+	held := b.Movable().(*models.Error).Message // "batch X is on hold: reason"
+	switch {
+	case b.Producer == sh.From:
+		return models.Conflict(f+".batch", "%s; you produced it, so it stays with you until an inspection agency releases it", held)
+	case sh.To != b.Producer:
+		return models.Conflict(f+".batch", "%s; it may only be returned to its producer %s, not shipped to %s", held, b.Producer, sh.To)
+	case l.POID != "":
+		return models.Invalid(f+".po_id", "%s and goes back to its producer; a return does not deliver against a purchase order, leave po_id empty", held)
+	}
+	return nil
 }

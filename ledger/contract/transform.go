@@ -1,6 +1,9 @@
 package contract
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -43,6 +46,12 @@ func (a *TransformBatchesArgs) Validate() error {
 	}
 	if len(a.Outputs) == 0 {
 		return models.Invalid("outputs", "at least one output is required")
+	}
+	if err := maxList("inputs", len(a.Inputs)); err != nil {
+		return err
+	}
+	if err := maxList("outputs", len(a.Outputs)); err != nil {
+		return err
 	}
 	codes := map[string]string{}
 	for i, in := range a.Inputs {
@@ -145,7 +154,9 @@ func transformBatches(tc *txc, a *TransformBatchesArgs) error {
 			return models.Invalid(f+".code", "a merge combines batches of one product: %s is %s, but %s is %s", b.Code, b.ProductID, inputs[0].Code, inputs[0].ProductID)
 		}
 		inputs[i] = b
-		in += x.Quantity
+		if in, err = sum("inputs", in, x.Quantity); err != nil {
+			return err
+		}
 	}
 	var out models.Decimal
 	products := make([]*models.Product, len(a.Outputs))
@@ -158,11 +169,16 @@ func transformBatches(tc *txc, a *TransformBatchesArgs) error {
 		if err != nil {
 			return err
 		}
+		if a.Kind == TransformMix && org.Kind == models.KindManufacturer && p.Manufacturer != org.ID {
+			return models.Prefix(f+".product_id", models.Forbidden("product %s belongs to %s; a manufacturer mixes into its own products only", p.ID, p.Manufacturer))
+		}
 		if err := tc.requireNew(f+".code", o.Code); err != nil {
 			return err
 		}
 		products[i] = p
-		out += o.Quantity
+		if out, err = sum("outputs", out, o.Quantity); err != nil {
+			return err
+		}
 	}
 	switch {
 	case a.Kind == TransformMix && out > *a.Yield:
@@ -212,8 +228,9 @@ func (tc *txc) applyTransform(org string, a *TransformBatchesArgs, inputs []*mod
 		}
 		if a.Kind != TransformMix {
 			// The same material, cut or combined: it keeps the inspection
-			// it passed and, when all inputs share one, its heat number.
-			b.Inspection, b.HeatNumber = sameMaterial(inputs)
+			// it passed (with any condition) and, when all inputs share
+			// one, its heat number.
+			b.Inspection, b.Condition, b.HeatNumber = sameMaterial(inputs)
 		}
 		if err := tc.putBatch(&b); err != nil {
 			return err
@@ -231,18 +248,42 @@ func (tc *txc) applyTransform(org string, a *TransformBatchesArgs, inputs []*mod
 	return nil
 }
 
-// sameMaterial returns the inspection state and heat number that outputs of
-// a split or merge inherit: the inputs' common state (passed when they
-// differ; every input is usable by then) and their common heat number, if any.
-func sameMaterial(inputs []*models.Batch) (models.InspectionState, string) {
+// sameMaterial returns the inspection state, condition and heat number
+// that outputs of a split or merge inherit. Every input is usable by then;
+// when their states differ the most cautious wins (conditional, then
+// released, then passed, then not required), and a conditional pass keeps
+// every input's condition, so that cutting or combining material never
+// drops a condition an inspector recorded. The heat number is kept when
+// all inputs share it.
+func sameMaterial(inputs []*models.Batch) (models.InspectionState, string, string) {
 	state, heat := inputs[0].Inspection, inputs[0].HeatNumber
-	for _, b := range inputs[1:] {
-		if b.Inspection != state {
-			state = models.InspPassed
+	var conds []string
+	for _, b := range inputs {
+		if caution(b.Inspection) > caution(state) {
+			state = b.Inspection
 		}
 		if b.HeatNumber != heat {
 			heat = ""
 		}
+		if b.Inspection == models.InspConditional && b.Condition != "" && !slices.Contains(conds, b.Condition) {
+			conds = append(conds, b.Condition)
+		}
 	}
-	return state, heat
+	if state != models.InspConditional {
+		return state, "", heat
+	}
+	return state, strings.Join(conds, "; "), heat
+}
+
+// caution orders the usable inspection states from least to most cautious.
+func caution(s models.InspectionState) int {
+	switch s {
+	case models.InspConditional:
+		return 3
+	case models.InspReleased:
+		return 2
+	case models.InspPassed:
+		return 1
+	}
+	return 0
 }
