@@ -36,10 +36,10 @@ func Organizations() []models.Organization {
 	return []models.Organization{
 		{ID: OrgBureau, Name: "Hangzhou Municipal Construction Bureau", Kind: models.KindAuthority, Country: "CN", City: "Hangzhou", Address: "18 Huaguang Road, Shangcheng District"},
 		{ID: OrgOwner, Name: "Qianjiang Urban Development Group", Kind: models.KindAuthority, Country: "CN", City: "Hangzhou", Address: "300 Jiangnan Avenue, Binjiang District"},
-		{ID: OrgCement, Name: "Fuchun Cement Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Fuyang", Address: "Lingqiao Industrial Park, Fuyang District"},
+		{ID: OrgCement, Name: "Fuchun Cement Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "Lingqiao Industrial Park, Fuyang District"},
 		{ID: OrgSteel, Name: "Jiangnan Iron & Steel Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Huzhou", Address: "1 Gangcheng Road, Changxing County"},
 		{ID: OrgReadyMix, Name: "Xihu Ready-Mixed Concrete Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "66 Zhuantang Industrial Road, Xihu District"},
-		{ID: OrgQuarry, Name: "Tonglu Building Stone Quarry", Kind: models.KindManufacturer, Country: "CN", City: "Tonglu", Address: "Fenshui Town, Tonglu County"},
+		{ID: OrgQuarry, Name: "Tonglu Building Stone Quarry", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "Fenshui Town, Tonglu County"},
 		{ID: OrgGlass, Name: "Qiantang Safety Glass Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "9 Hongda Road, Xiaoshan Economic Zone"},
 		{ID: OrgCarrier, Name: "Zhehang Building Materials Logistics Co., Ltd.", Kind: models.KindCarrier, Country: "CN", City: "Hangzhou", Address: "Jiubao Logistics Hub, Shangcheng District"},
 		{ID: OrgContractor, Name: "Zhongjian No. 8 Engineering Bureau, Hangzhou Branch", Kind: models.KindContractor, Country: "CN", City: "Hangzhou", Address: "2 Qianjiang Road, Shangcheng District", Sites: []string{SiteTower, SiteMetro}},

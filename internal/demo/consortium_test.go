@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/plumbline/plumbline/models"
@@ -81,6 +82,18 @@ func TestPlanIsPure(t *testing.T) {
 	for i := range a {
 		if string(long[i].Args) != string(a[i].Args) {
 			t.Fatalf("a longer history does not start with the standard one (differs at %d)", i)
+		}
+	}
+}
+
+// TestCitiesArePrefectureLevel: Fuyang and Tonglu are a district and a
+// county of Hangzhou, not cities; the city is the prefecture-level city and
+// the district or county goes in the address, as Chinese addresses read.
+func TestCitiesArePrefectureLevel(t *testing.T) {
+	zhejiang := []string{"Hangzhou", "Ningbo", "Wenzhou", "Jiaxing", "Huzhou", "Shaoxing", "Jinhua", "Quzhou", "Zhoushan", "Taizhou", "Lishui"}
+	for _, o := range Organizations() {
+		if !slices.Contains(zhejiang, o.City) {
+			t.Errorf("organization %s is in %q, not a prefecture-level city of Zhejiang", o.ID, o.City)
 		}
 	}
 }

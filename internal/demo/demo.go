@@ -54,6 +54,7 @@ type Summary struct {
 	FailedInspections int `json:"failed_inspections"`
 	Released          int `json:"released"` // holds released after a passing retest
 	Rejected          int `json:"rejected"` // held batches whose retest failed too
+	Returned          int `json:"returned"` // held batches shipped back to their producer
 	Transformations   int `json:"transformations"`
 	Usages            int `json:"usages"`
 	Documents         int `json:"documents"`

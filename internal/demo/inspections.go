@@ -117,6 +117,20 @@ func (p *planner) retest(b *simBatch, typ string, results func(fail bool) []cont
 	}
 	p.inspect(b, typ, results(true), models.VerdictFail, "retest on double samples fails too; batch rejected and quarantined for return")
 	p.sum.Rejected++
+	p.later(1, func() { p.returnToProducer(b) })
+}
+
+// returnToProducer ships a batch still on hold at the contractor's site back
+// to its producer, which receives it on hold (the contract allows a held
+// batch to travel only that way).
+func (p *planner) returnToProducer(b *simBatch) {
+	if b.status != models.StatusOnHold || b.holder != OrgContractor || b.remaining == 0 {
+		return
+	}
+	sh := p.dispatch(OrgContractor, b.producer, "", []load{{b: b, qty: b.remaining}})
+	p.wait(90, 200)
+	p.receive(sh, nil, "")
+	p.sum.Returned++
 }
 
 // sampleAggregate records a routine sampling test of crushed stone at the

@@ -61,11 +61,12 @@ func (p *planner) dispatch(from, to, site string, loads []load) *shipment {
 			dl.POID, dl.POLine = l.po, 1
 		}
 		a.Lines = append(a.Lines, dl)
+		held := l.b.status == models.StatusOnHold || l.b.status == models.StatusRejected
 		moving := l.b
 		if l.qty < l.b.remaining {
 			moving = p.splitOff(l.b, l.qty)
 		}
-		moving.holder, moving.status, moving.site = OrgCarrier, models.StatusInTransit, ""
+		moving.holder, moving.status, moving.site, moving.held = OrgCarrier, models.StatusInTransit, "", held
 		sh.moving = append(sh.moving, moving)
 	}
 	p.emit(from, models.RoleOperator, "DispatchShipment", a)
@@ -100,6 +101,9 @@ func (p *planner) receive(sh *shipment, rejected []models.Decimal, reason string
 		}
 		if rl.Accepted > 0 {
 			b.holder, b.site, b.status = sh.to, sh.site, models.StatusAvailable
+			if b.held {
+				b.status = models.StatusOnHold // returned to its producer, still on hold
+			}
 		}
 		a.Lines = append(a.Lines, rl)
 	}
@@ -127,7 +131,7 @@ func (p *planner) inspect(b *simBatch, typ string, results []contract.Inspection
 // release plans the release of a batch on hold.
 func (p *planner) release(b *simBatch, reason string) {
 	p.emit(OrgInspection, models.RoleInspector, "ReleaseHold", contract.ReleaseHoldArgs{Batch: b.code, Reason: reason})
-	b.status, b.usable = models.StatusAvailable, true
+	b.status, b.usable, b.held = models.StatusAvailable, true, false
 	p.sum.Released++
 }
 

@@ -26,6 +26,7 @@ type simBatch struct {
 	site      string
 	status    models.BatchStatus
 	usable    bool // the inspection state allows use
+	held      bool // on hold or rejected when dispatched: a return to its producer, on hold on arrival
 	splits    int  // children split off so far (the contract names them code.1, code.2, …)
 	children  []string
 	producer  string
