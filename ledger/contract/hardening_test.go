@@ -145,3 +145,31 @@ func TestCallIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestViewerDoesNothing: a viewer reads only, whatever its organization's
+// kind allows.
+func TestViewerDoesNothing(t *testing.T) {
+	delivered := func(f *fx) { f.delivered(true) }
+	runRules(t, []rule{
+		{name: "register organization", org: gov, role: viewer, typ: "RegisterOrganization",
+			args: RegisterOrganizationArgs{Organization: models.Organization{ID: "newco", Name: "New Co", Kind: models.KindCarrier}},
+			kind: models.ErrForbidden, msg: "viewer role"},
+		{name: "commission", org: steelco, role: viewer, typ: "CommissionBatch",
+			args: CommissionBatchArgs{Code: "RB-9", ProductID: rebar, Quantity: dec("1"), ProducedOn: "2025-02-20"},
+			kind: models.ErrForbidden, msg: "viewer role"},
+		{name: "order", org: buildco, role: viewer, typ: "CreatePurchaseOrder",
+			args: CreatePurchaseOrderArgs{ID: "PO-1", Supplier: steelco, Lines: []OrderLine{{Line: 1, ProductID: rebar, Quantity: dec("1")}}},
+			kind: models.ErrForbidden, msg: "viewer role"},
+		{name: "use", setup: delivered, org: buildco, role: viewer, typ: "RecordUsage",
+			args: RecordUsageArgs{Batch: "RB-1", Quantity: dec("1"), Location: loc()}, kind: models.ErrForbidden, msg: "viewer role"},
+		{name: "transform", setup: delivered, org: buildco, role: viewer, typ: "TransformBatches",
+			args: TransformBatchesArgs{Kind: TransformSplit, Inputs: []models.BatchInput{{Code: "RB-1", Quantity: dec("1")}},
+				Outputs: []TransformOutput{{Code: "CUT-1", ProductID: rebar, Quantity: dec("1"), ProducedOn: "2025-03-02"}}},
+			kind: models.ErrForbidden, msg: "viewer role"},
+		{name: "correct", setup: delivered, org: steelco, role: viewer, typ: "CorrectEntry",
+			args: CorrectEntryArgs{TargetKind: TargetBatch, TargetID: "RB-1", Field: "origin", Value: "Plant 2", Reason: "typo"},
+			kind: models.ErrForbidden, msg: "viewer role"},
+		{name: "release", setup: func(f *fx) { delivered(f); f.inspect("RB-1", models.VerdictFail) }, org: qalab, role: viewer, typ: "ReleaseHold",
+			args: ReleaseHoldArgs{Batch: "RB-1", Reason: "reviewed"}, kind: models.ErrForbidden, msg: "viewer role"},
+	})
+}
