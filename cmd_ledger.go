@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/ledger/embedded"
@@ -51,10 +52,12 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.close()
+	t0 := time.Now()
 	rep, err := a.ledger.Verify(ctx, embedded.VerifyOptions{Progress: e.progress("verify ledger")})
 	if err != nil {
 		return err
 	}
+	t1 := time.Now()
 	// The replayed state is the ledger at the verified size; bring the read
 	// model exactly there and compare.
 	head := rep.Checkpoint.Size
@@ -67,8 +70,8 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "ok: %d entries, %d signatures, %d checkpoints and %d state keys verified; root %x at size %d; read model matches\n",
-		rep.Entries, rep.Entries, rep.Checkpoints, rep.StateKeys, rep.Checkpoint.Root, rep.Checkpoint.Size)
+	fmt.Fprintf(e.stdout, "ok: %d entries, %d signatures, %d checkpoints and %d state keys verified in %s; root %x at size %d; read model matches (%s)\n",
+		rep.Entries, rep.Entries, rep.Checkpoints, rep.StateKeys, t1.Sub(t0).Round(time.Millisecond), rep.Checkpoint.Root, rep.Checkpoint.Size, time.Since(t1).Round(time.Millisecond))
 	return nil
 }
 
