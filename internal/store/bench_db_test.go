@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"math/rand/v2"
 	"os"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/plumbline/plumbline/internal/dbx"
 )
@@ -55,31 +52,6 @@ func BenchmarkTraceDemoLedger(b *testing.B) {
 		{"Backward", ends, st.Backward},
 		{"Forward", roots, st.Forward},
 	} {
-		b.Run(tr.name, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(3, 4))
-			lat := make([]time.Duration, 0, b.N)
-			nodes, usages := 0, 0
-			b.ResetTimer()
-			for range b.N {
-				code := tr.codes[r.IntN(len(tr.codes))]
-				t0 := time.Now()
-				t, err := tr.fn(ctx, code, 0)
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					b.Fatal(err)
-				}
-				nodes += len(t.Nodes)
-				usages += len(t.Usages)
-			}
-			b.StopTimer()
-			slices.Sort(lat)
-			q := func(p float64) float64 {
-				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-			}
-			b.ReportMetric(q(0.50), "p50-ms")
-			b.ReportMetric(q(0.99), "p99-ms")
-			b.ReportMetric(float64(nodes)/float64(b.N), "nodes/trace")
-			b.ReportMetric(float64(usages)/float64(b.N), "usages/trace")
-		})
+		b.Run(tr.name, func(b *testing.B) { measureTraces(b, tr.codes, tr.fn) })
 	}
 }

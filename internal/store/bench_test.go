@@ -64,33 +64,40 @@ func BenchmarkTrace(b *testing.B) {
 				{"Forward", syn.roots, st.Forward},
 			}
 			for _, tr := range traces {
-				b.Run(tr.name, func(b *testing.B) {
-					r := rand.New(rand.NewPCG(1, 2))
-					lat := make([]time.Duration, 0, b.N)
-					nodes := 0
-					b.ResetTimer()
-					for range b.N {
-						code := tr.codes[r.IntN(len(tr.codes))]
-						t0 := time.Now()
-						t, err := tr.fn(ctx, code, 0)
-						lat = append(lat, time.Since(t0))
-						if err != nil {
-							b.Fatal(err)
-						}
-						nodes += len(t.Nodes)
-					}
-					b.StopTimer()
-					slices.Sort(lat)
-					ms := func(q float64) float64 {
-						return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
-					}
-					b.ReportMetric(ms(0.50), "p50-ms")
-					b.ReportMetric(ms(0.99), "p99-ms")
-					b.ReportMetric(float64(nodes)/float64(b.N), "nodes/trace")
-				})
+				b.Run(tr.name, func(b *testing.B) { measureTraces(b, tr.codes, tr.fn) })
 			}
 		})
 	}
+}
+
+// measureTraces runs b.N traces from codes picked at random (fixed seed)
+// and reports p50 and p99 latency, nodes and usages per trace.
+func measureTraces(b *testing.B, codes []string, fn func(context.Context, string, int) (Trace, error)) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	lat := make([]time.Duration, 0, b.N)
+	nodes, usages := 0, 0
+	b.ResetTimer()
+	for range b.N {
+		code := codes[r.IntN(len(codes))]
+		t0 := time.Now()
+		t, err := fn(ctx, code, 0)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		nodes += len(t.Nodes)
+		usages += len(t.Usages)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	ms := func(q float64) float64 {
+		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(float64(nodes)/float64(b.N), "nodes/trace")
+	b.ReportMetric(float64(usages)/float64(b.N), "usages/trace")
 }
 
 // BenchmarkCheck measures Check over the synthetic read model against a
