@@ -29,11 +29,35 @@ func FormatCheckpoint(origin string, size uint64, root tlog.Hash, t time.Time) s
 // ParseCheckpoint verifies a signed checkpoint note with verifierKey and
 // returns what it says. Any failure wraps models.ErrTampered.
 func ParseCheckpoint(signed, verifierKey string) (ledger.Checkpoint, error) {
+	cp, err := newNoteKey(verifierKey).parse([]byte(signed))
+	if err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	cp.Note = signed
+	return cp, nil
+}
+
+// noteKey is a parsed checkpoint verifier key, made once for many notes.
+type noteKey struct {
+	v   note.Verifier
+	err error // why the key does not parse
+}
+
+func newNoteKey(verifierKey string) noteKey {
 	v, err := note.NewVerifier(verifierKey)
 	if err != nil {
-		return ledger.Checkpoint{}, fmt.Errorf("checkpoint verifier key: %w", err)
+		return noteKey{err: fmt.Errorf("checkpoint verifier key: %w", err)}
 	}
-	n, err := note.Open([]byte(signed), note.VerifierList(v))
+	return noteKey{v: v}
+}
+
+// parse is ParseCheckpoint without the Note field, which is left empty.
+func (k noteKey) parse(signed []byte) (ledger.Checkpoint, error) {
+	if k.err != nil {
+		return ledger.Checkpoint{}, k.err
+	}
+	v := k.v
+	n, err := note.Open(signed, note.VerifierList(v))
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("checkpoint signature: %v: %w", err, models.ErrTampered)
 	}
@@ -53,7 +77,7 @@ func ParseCheckpoint(signed, verifierKey string) (ledger.Checkpoint, error) {
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("checkpoint time %q: %w", lines[3], models.ErrTampered)
 	}
-	return ledger.Checkpoint{Size: size, Root: root, Note: signed, Time: t.UTC()}, nil
+	return ledger.Checkpoint{Size: size, Root: root, Time: t.UTC()}, nil
 }
 
 // signCheckpoint signs the checkpoint of a tree of size records.

@@ -122,7 +122,7 @@ func verifyDB(ctx context.Context, db *sql.DB, d dialect, ca *x509.Certificate, 
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
-	v := &verifier{ctx: ctx, q: conn, d: d, ca: ca, vkey: vkey, opts: opts, mem: contract.NewMemState()}
+	v := &verifier{ctx: ctx, q: conn, d: d, ca: ca, noteKey: newNoteKey(vkey), opts: opts, mem: contract.NewMemState()}
 	if err := v.run(); err != nil {
 		return VerifyReport{}, err
 	}

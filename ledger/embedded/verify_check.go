@@ -16,25 +16,26 @@ import (
 
 // verifier is one Verify run.
 type verifier struct {
-	ctx  context.Context
-	q    querier
-	d    dialect
-	ca   *x509.Certificate
-	vkey string
-	opts VerifyOptions
-	mem  *contract.MemState
-	rep  VerifyReport
+	ctx     context.Context
+	q       querier
+	d       dialect
+	ca      *x509.Certificate
+	noteKey noteKey
+	opts    VerifyOptions
+	mem     *contract.MemState
+	rep     VerifyReport
 
 	certs    map[[32]byte]certInfo
+	lastNote []byte // the signed note of rep.Checkpoint
 	total    uint64
 	next     uint64              // the seq the next entry must have
 	frontier map[int64]tlog.Hash // recomputed hashes on the right edge (and a few more)
-	writer   map[string]uint64   // state key → seq of its last writer
+	writer   writers             // state key → seq of its last writer
 	idem     map[idemKey]uint64  // idempotency key → seq
 }
 
 func (v *verifier) run() error {
-	v.next, v.frontier, v.writer, v.idem = 1, map[int64]tlog.Hash{}, map[string]uint64{}, map[idemKey]uint64{}
+	v.next, v.frontier, v.writer, v.idem = 1, map[int64]tlog.Hash{}, writers{idx: map[string]int{}}, map[idemKey]uint64{}
 	if err := v.loadCerts(); err != nil {
 		return err
 	}
@@ -83,6 +84,7 @@ func (v *verifier) run() error {
 	if v.opts.Progress != nil {
 		v.opts.Progress(v.rep.Entries, v.total)
 	}
+	v.rep.Checkpoint.Note = string(v.lastNote)
 	return v.finish()
 }
 
@@ -163,6 +165,7 @@ func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64) error {
 		return verr(c.size, "ledger_checkpoints", key, "signed root %x is not the root %x of the first %d entries", c.root, root[:], seq)
 	}
 	v.rep.Checkpoint = signed
+	v.lastNote = c.note
 	v.rep.Checkpoints++
 	return nil
 }
@@ -182,7 +185,7 @@ func (v *verifier) replay(e Entry) error {
 		if w.Key != e.Writes[i].Key || !bytes.Equal(w.Value, e.Writes[i].Value) {
 			return verr(e.Seq, "ledger_entries", w.Key, "replay writes a different value than the entry records")
 		}
-		v.writer[w.Key] = e.Seq
+		v.writer.set(w.Key, e.Seq)
 	}
 	if t.IdempotencyKey != "" {
 		k := idemKey{t.Org, t.IdempotencyKey}
@@ -215,4 +218,29 @@ func (v *verifier) pruneFrontier(n int64) {
 		keep[x] = v.frontier[x]
 	}
 	v.frontier = keep
+}
+
+// writers maps each state key to the seq of the entry that wrote it last,
+// through an index into a slice so that compareState can mark keys without
+// allocating.
+type writers struct {
+	idx map[string]int
+	seq []uint64
+}
+
+func (w *writers) set(k string, seq uint64) {
+	if i, ok := w.idx[k]; ok {
+		w.seq[i] = seq
+		return
+	}
+	w.idx[k] = len(w.seq)
+	w.seq = append(w.seq, seq)
+}
+
+// get returns the last writer of k, or 0 when no entry wrote it.
+func (w *writers) get(k string) uint64 {
+	if i, ok := w.idx[k]; ok {
+		return w.seq[i]
+	}
+	return 0
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -37,8 +38,50 @@ func (v *verifier) finish() error {
 	return v.compareIdem()
 }
 
-// compareState merges ledger_state (in byte order) with the replayed state.
+// compareState checks ledger_state against the replayed state. The fast
+// path reads the table in storage order and looks every row up in the
+// replayed state; only when that finds a difference does compareMerge run,
+// to name the first bad key in key order.
 func (v *verifier) compareState() error {
+	rows, err := v.q.QueryContext(v.ctx, `SELECT state_key, value, seq FROM ledger_state`)
+	if err != nil {
+		return fmt.Errorf("verify: read state: %w", err)
+	}
+	defer rows.Close()
+	seen := make([]bool, len(v.writer.seq))
+	n, same := 0, true
+	for rows.Next() {
+		var k, val sql.RawBytes
+		var seq int64
+		if err := rows.Scan(&k, &val, &seq); err != nil {
+			return fmt.Errorf("verify: read state: %w", err)
+		}
+		i, ok := v.writer.idx[string(k)]
+		if !ok || seen[i] || uint64(seq) != v.writer.seq[i] {
+			same = false
+			break
+		}
+		want, err := v.mem.Get(string(k))
+		if err != nil || !bytes.Equal(val, want) {
+			same = false
+			break
+		}
+		seen[i] = true
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify: read state: %w", err)
+	}
+	rows.Close()
+	if same && n == v.mem.Len() {
+		v.rep.StateKeys = n
+		return nil
+	}
+	return v.compareMerge()
+}
+
+// compareMerge merges ledger_state (in byte order) with the replayed state.
+func (v *verifier) compareMerge() error {
 	var keys []string
 	_ = v.mem.Range("", func(k string, _ []byte) error { keys = append(keys, k); return nil })
 	rows, err := v.q.QueryContext(v.ctx, `SELECT state_key, value, seq FROM ledger_state ORDER BY state_key`)
@@ -55,13 +98,13 @@ func (v *verifier) compareState() error {
 			return fmt.Errorf("verify: read state: %w", err)
 		}
 		if i < len(keys) && keys[i] < k {
-			return verr(v.writer[keys[i]], "ledger_state", keys[i], "key written by entry %d is missing from the world state", v.writer[keys[i]])
+			return verr(v.writer.get(keys[i]), "ledger_state", keys[i], "key written by entry %d is missing from the world state", v.writer.get(keys[i]))
 		}
 		if i >= len(keys) || keys[i] != k {
 			return verr(uint64(seq), "ledger_state", k, "key is in the world state but no entry wrote it")
 		}
 		want, _ := v.mem.Get(k)
-		w := v.writer[k]
+		w := v.writer.get(k)
 		if !bytes.Equal(val, want) {
 			return verr(w, "ledger_state", k, "value differs from the one replayed from the entries")
 		}
@@ -74,7 +117,7 @@ func (v *verifier) compareState() error {
 		return fmt.Errorf("verify: read state: %w", err)
 	}
 	if i < len(keys) {
-		return verr(v.writer[keys[i]], "ledger_state", keys[i], "key written by entry %d is missing from the world state", v.writer[keys[i]])
+		return verr(v.writer.get(keys[i]), "ledger_state", keys[i], "key written by entry %d is missing from the world state", v.writer.get(keys[i]))
 	}
 	v.rep.StateKeys = len(keys)
 	return nil

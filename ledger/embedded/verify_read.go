@@ -18,6 +18,24 @@ import (
 // verifyPage is the number of entries read and checked per batch.
 const verifyPage = 4096
 
+// arenaSize is the size of the slabs that hold a batch's row bytes: rows
+// are scanned as sql.RawBytes and copied into a slab, so a batch of
+// thousands of rows costs a few allocations instead of two per column.
+const arenaSize = 4 << 20
+
+// arena hands out copies of byte slices carved from large slabs. Slices
+// stay valid for as long as anyone references them.
+type arena struct{ buf []byte }
+
+func (a *arena) copy(b []byte) []byte {
+	if len(b) > cap(a.buf)-len(a.buf) {
+		a.buf = make([]byte, 0, max(arenaSize, len(b)))
+	}
+	n := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return a.buf[n:len(a.buf):len(a.buf)]
+}
+
 // querier is what Verify reads through: one pinned connection holding a
 // read-only snapshot.
 type querier interface {
@@ -43,7 +61,7 @@ type vbatch struct {
 	entries []Entry
 	leaves  []tlog.Hash
 	errs    []error
-	cpText  []ledger.Checkpoint
+	cpText  []ledger.Checkpoint // without Note; see cpRow.note
 	cpErrs  []error
 	ready   chan struct{}
 }
@@ -56,7 +74,7 @@ type hashRow struct {
 type cpRow struct {
 	size uint64
 	root []byte
-	note string
+	note []byte
 }
 
 // loadCerts reads and checks every stored organization certificate.
@@ -101,15 +119,17 @@ func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
 		if err != nil {
 			return fmt.Errorf("verify: read entries: %w", err)
 		}
+		b.seqs, b.data = make([]uint64, 0, verifyPage), make([][]byte, 0, verifyPage)
+		var a arena
 		for rows.Next() {
 			var seq int64
-			var data []byte
+			var data sql.RawBytes
 			if err := rows.Scan(&seq, &data); err != nil {
 				rows.Close()
 				return fmt.Errorf("verify: read entries: %w", err)
 			}
 			b.seqs = append(b.seqs, uint64(seq))
-			b.data = append(b.data, data)
+			b.data = append(b.data, a.copy(data))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -146,11 +166,14 @@ func (v *verifier) readHashRange(ctx context.Context, from, to int64) ([]hashRow
 	}
 	defer rows.Close()
 	out := make([]hashRow, 0, to-from)
+	a := arena{buf: make([]byte, 0, (to-from)*tlog.HashSize)}
 	for rows.Next() {
 		var r hashRow
-		if err := rows.Scan(&r.id, &r.hash); err != nil {
+		var h sql.RawBytes
+		if err := rows.Scan(&r.id, &h); err != nil {
 			return nil, fmt.Errorf("verify: read hashes: %w", err)
 		}
+		r.hash = a.copy(h)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -170,13 +193,15 @@ func (v *verifier) readCheckpoints(ctx context.Context, after, upto int64) ([]cp
 	}
 	defer rows.Close()
 	var out []cpRow
+	var a arena
 	for rows.Next() {
 		var r cpRow
 		var size int64
-		if err := rows.Scan(&size, &r.root, &r.note); err != nil {
+		var root, note sql.RawBytes
+		if err := rows.Scan(&size, &root, &note); err != nil {
 			return nil, fmt.Errorf("verify: read checkpoints: %w", err)
 		}
-		r.size = uint64(size)
+		r.size, r.root, r.note = uint64(size), a.copy(root), a.copy(note)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -214,7 +239,7 @@ func (v *verifier) check(work <-chan *vbatch, wg *sync.WaitGroup) {
 		}
 		b.cpText, b.cpErrs = make([]ledger.Checkpoint, len(b.cps)), make([]error, len(b.cps))
 		for i, c := range b.cps {
-			b.cpText[i], b.cpErrs[i] = ParseCheckpoint(c.note, v.vkey)
+			b.cpText[i], b.cpErrs[i] = v.noteKey.parse(c.note)
 		}
 		close(b.ready)
 	}
