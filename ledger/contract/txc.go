@@ -72,25 +72,7 @@ func (tc *txc) rangeKeys(prefix string, fn func(key string, value []byte) error)
 	if err != nil {
 		return err
 	}
-	for k, v := range tc.buf {
-		if strings.HasPrefix(k, prefix) {
-			merged[k] = v
-		}
-	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn(k, merged[k]); err != nil {
-			if errors.Is(err, ErrStop) {
-				return nil
-			}
-			return err
-		}
-	}
-	return nil
+	return RangeMerged(prefix, merged, tc.buf, fn)
 }
 
 // now is the transaction time as stored in records.
@@ -154,4 +136,32 @@ func roleNames(rs []models.Role) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ", ")
+}
+
+// RangeMerged calls fn in ascending key order for every key under prefix in
+// base (which it may modify) or pending, pending's value winning, stopping early without
+// an error when fn returns ErrStop. State implementations that buffer
+// writes on top of a store use it for Range.
+func RangeMerged(prefix string, base, pending map[string][]byte, fn func(key string, value []byte) error) error {
+	for k, v := range pending {
+		if strings.HasPrefix(k, prefix) {
+			base[k] = v
+		}
+	}
+	keys := make([]string, 0, len(base))
+	for k := range base {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn(k, base[k]); err != nil {
+			if errors.Is(err, ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/plumbline/plumbline/ledger/contract"
@@ -124,25 +123,7 @@ func (o *overlay) Range(prefix string, fn func(key string, value []byte) error) 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("range state %q: %w", prefix, err)
 	}
-	for k, v := range o.pending {
-		if strings.HasPrefix(k, prefix) {
-			merged[k] = v
-		}
-	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn(k, merged[k]); err != nil {
-			if errors.Is(err, contract.ErrStop) {
-				return nil
-			}
-			return err
-		}
-	}
-	return nil
+	return contract.RangeMerged(prefix, merged, o.pending, fn)
 }
 
 // prefixEnd returns the smallest string greater than every string with
