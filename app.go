@@ -126,6 +126,13 @@ func (a *app) catchUpTo(ctx context.Context, seq uint64) error {
 	return werr
 }
 
+// status prints a line about long work to a terminal, and nothing otherwise.
+func (e *env) status(msg string) {
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(f, msg)
+	}
+}
+
 // progress returns a progress callback that redraws one line on a terminal
 // and stays silent otherwise.
 func (e *env) progress(label string) func(done, total uint64) {

@@ -61,6 +61,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	// The replayed state is the ledger at the verified size; bring the read
 	// model exactly there and compare.
 	head := rep.Checkpoint.Size
+	e.status("checking the read model against the replayed state…")
 	if err := a.catchUpTo(ctx, head); err != nil {
 		return fmt.Errorf("bring read model up to date: %w", err)
 	}
