@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -33,13 +32,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
 	}
 	projCtx, stopProj := context.WithCancel(context.Background())
-	projDone := make(chan error, 1)
-	go func() { projDone <- a.proj.Run(projCtx) }()
+	projDone := make(chan struct{})
+	go func() {
+		defer close(projDone)
+		keepProjecting(projCtx, e, a)
+	}()
 	defer func() {
 		stopProj()
-		if err := <-projDone; err != nil && !errors.Is(err, context.Canceled) {
-			e.log.Error("projector stopped", "err", err)
-		}
+		<-projDone
 	}()
 
 	if withDemo {
@@ -80,6 +80,27 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// keepProjecting runs the projector until ctx ends. A failure (the database
+// briefly unreachable, say) is logged at once and the projector restarts
+// from its checkpoint after a growing pause, so the read model catches up
+// again without a server restart.
+func keepProjecting(ctx context.Context, e *env, a *app) {
+	pause := time.Second
+	for {
+		err := a.proj.Run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		e.log.Error("projector stopped; restarting", "err", err, "in", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return
+		}
+		pause = min(2*pause, 30*time.Second)
+	}
 }
 
 // intProgress adapts a progress callback to int counts.

@@ -103,6 +103,9 @@ func (p *Projector) Run(ctx context.Context) (err error) {
 	defer p.busy.Unlock()
 	cp, err := p.st.Checkpoint(ctx)
 	if err != nil {
+		// Record the failure so that WaitFor returns instead of waiting
+		// for a projector that never started.
+		p.set(p.Applied(), stopErr(err))
 		return err
 	}
 	p.set(cp, nil)

@@ -18,6 +18,9 @@ const insertBatch = 100
 // inChunk is how many keys one IN (…) list carries.
 const inChunk = 500
 
+// applyLockKey is the PostgreSQL advisory lock that serialises Apply.
+const applyLockKey = 0x706c756d626c696e // "plumblin"
+
 // Apply writes a changeset to the read model in one database transaction
 // and moves the checkpoint to its last event, returning the new checkpoint.
 // Events at or below the stored checkpoint were applied before and are
@@ -26,6 +29,15 @@ const inChunk = 500
 func (s *Store) Apply(ctx context.Context, cs *Changeset) (uint64, error) {
 	var head uint64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Two projectors may share a database (a server and a verify or
+		// demo command). SQLite serialises them with _txlock=immediate; on
+		// PostgreSQL a transaction-scoped advisory lock does, so the second
+		// reads the checkpoint the first one moved and skips its events.
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, applyLockKey).Error; err != nil {
+				return fmt.Errorf("lock read model: %w", err)
+			}
+		}
 		cp, err := checkpoint(tx)
 		if err != nil {
 			return err
