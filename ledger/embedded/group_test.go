@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -174,6 +175,37 @@ func TestCommitFailureRollsBack(t *testing.T) {
 		}
 		if _, err := l.Verify(ctx, VerifyOptions{}); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestBadIdempotencyKeys: a key the database could not index, or with bytes
+// PostgreSQL refuses, is the submitter's error (ErrInvalid), caught before
+// it can fail the commit of everyone else in its group.
+func TestBadIdempotencyKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		l := e.open()
+		seed(t, l, 1)
+		ctx := context.Background()
+		head, _ := l.Head(ctx)
+		for name, key := range map[string]string{
+			"too long":     strings.Repeat("k", 3000),
+			"NUL byte":     "key\x00",
+			"invalid UTF8": "key\xff",
+			"line break":   "key\nmore",
+		} {
+			tx := productTx("mill-0", "p-"+strings.ReplaceAll(name, " ", "-"))
+			tx.IdempotencyKey = key
+			if _, err := l.Submit(ctx, tx); !errors.Is(err, models.ErrInvalid) {
+				t.Errorf("%s: %v, want ErrInvalid", name, err)
+			}
+		}
+		ok := productTx("mill-0", "p-ok")
+		ok.IdempotencyKey = strings.Repeat("k", 200)
+		mustSubmit(t, l, ok)
+		if h, _ := l.Head(ctx); h != head+1 {
+			t.Fatalf("head %d, want %d: only the good key commits", h, head+1)
 		}
 	})
 }

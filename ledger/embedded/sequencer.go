@@ -40,11 +40,18 @@ func (l *Ledger) run() {
 		if stale {
 			// A failed commit may or may not have reached the database;
 			// start again from what it holds.
+			before := l.size
 			if err := l.load(context.Background()); err != nil {
 				replyAll(group, fmt.Errorf("reload ledger after a failed commit: %w", err))
 				continue
 			}
 			stale = false
+			if l.size != before {
+				// The failed commit reached the database after all:
+				// readers waiting for new events must see it.
+				l.log.Warn("a group reported as failed was committed", "head", l.size)
+				l.wake()
+			}
 		}
 		if err := l.process(group); err != nil {
 			l.log.Error("embedded ledger group commit failed", "size", len(group), "err", err)
@@ -196,6 +203,11 @@ func (l *Ledger) applyCommitted(g *group, ov *overlay) {
 	l.head.Store(l.size)
 	cp := g.cp
 	l.latest.Store(&cp)
+	l.wake()
+}
+
+// wake tells Events readers that new entries may be there.
+func (l *Ledger) wake() {
 	l.notifyMu.Lock()
 	if l.notify != nil {
 		close(l.notify)
@@ -257,7 +269,8 @@ func (l *Ledger) commit(ctx context.Context, g *group, ov *overlay) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit group: %w", err)
+		// The database may have committed before the error reached us.
+		return fmt.Errorf("commit group, outcome unknown (retry with the same idempotency key to be safe): %w", err)
 	}
 	return nil
 }

@@ -36,6 +36,10 @@ var (
 	maxTime = time.Unix(0, 0).Add(292 * 365 * 24 * time.Hour)
 )
 
+// maxIdemKey bounds an idempotency key, in characters: it is a primary-key
+// column, and PostgreSQL's index rows have a size limit.
+const maxIdemKey = 200
+
 // Submit canonicalises and signs tx with its organization's key, queues it
 // for the sequencer and returns its receipt once the group it joined is
 // durably committed. Rejections are *models.Error values; a retry with a
@@ -53,6 +57,11 @@ func (l *Ledger) Submit(ctx context.Context, tx ledger.Tx) (ledger.Receipt, erro
 	}
 	if err := models.ValidateID("org", tx.Org); err != nil {
 		return ledger.Receipt{}, err
+	}
+	if tx.IdempotencyKey != "" {
+		if err := models.ValidateLine("idempotency_key", tx.IdempotencyKey, maxIdemKey); err != nil {
+			return ledger.Receipt{}, err
+		}
 	}
 	if tx.Time.IsZero() {
 		tx.Time = l.now()
