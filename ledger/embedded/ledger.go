@@ -234,6 +234,7 @@ func (l *Ledger) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
+		<-l.done // a concurrent Close returns only once the sequencer has stopped
 		return nil
 	}
 	l.closed = true
