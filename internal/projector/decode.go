@@ -20,100 +20,81 @@ func add(cs *store.Changeset, e ledger.Event) error {
 	var codes []string
 	for _, w := range e.Writes {
 		prefix, id := models.SplitKey(w.Key)
-		var (
-			key string // the record's own ID, which must match the key
-			err error
-		)
-		switch prefix {
-		case models.PrefixOrg:
-			var o models.Organization
-			if err = decode(w, &o); err == nil {
-				key = o.ID
-				cs.PutOrganization(e.Seq, o)
-			}
-		case models.PrefixProduct:
-			var p models.Product
-			if err = decode(w, &p); err == nil {
-				key = p.ID
-				cs.PutProduct(e.Seq, p)
-			}
-		case models.PrefixBatch:
-			var b models.Batch
-			if err = decode(w, &b); err == nil {
-				key = b.Code
-				codes = append(codes, b.Code)
-				cs.PutBatch(e.Seq, b)
-			}
-		case models.PrefixPO:
-			var po models.PurchaseOrder
-			if err = decode(w, &po); err == nil {
-				key = po.ID
-				cs.PutPurchaseOrder(e.Seq, po)
-			}
-		case models.PrefixShipment:
-			var s models.Shipment
-			if err = decode(w, &s); err == nil {
-				key = s.Code
-				for _, l := range s.Lines {
-					codes = append(codes, l.Source, l.Batch, l.ReturnBatch)
-				}
-				cs.PutShipment(e.Seq, s)
-			}
-		case models.PrefixInspection:
-			var in models.Inspection
-			if err = decode(w, &in); err == nil {
-				key = in.ID
-				codes = append(codes, in.BatchCode)
-				cs.PutInspection(e.Seq, in)
-			}
-		case models.PrefixUsage:
-			var u models.Usage
-			if err = decode(w, &u); err == nil {
-				key = u.ID
-				codes = append(codes, u.BatchCode)
-				cs.PutUsage(e.Seq, u)
-			}
-		case models.PrefixDocument:
-			var d models.Document
-			if err = decode(w, &d); err == nil {
-				key = d.SHA256
-				codes = append(codes, d.BatchCode)
-				cs.PutDocument(e.Seq, d)
-			}
-		case models.PrefixCorrection:
-			var c models.Correction
-			if err = decode(w, &c); err == nil {
-				key = c.ID
-				if c.TargetKind == "batch" {
-					codes = append(codes, c.TargetID)
-				}
-				cs.PutCorrection(e.Seq, c)
-			}
-		case models.PrefixRecall:
-			var r models.Recall
-			if err = decode(w, &r); err == nil {
-				key = r.ID
-				codes = append(codes, r.BatchCode)
-				codes = append(codes, r.Affected...)
-				cs.PutRecall(e.Seq, r)
-			}
-		default:
+		dec, ok := decoders[prefix]
+		if !ok {
 			continue
 		}
+		key, batches, err := dec(cs, e.Seq, w.Value)
 		if err != nil {
 			return fmt.Errorf("event %d: decode %s: %w", e.Seq, w.Key, err)
 		}
 		if key != id {
 			return fmt.Errorf("event %d: record written under %s names itself %q", e.Seq, w.Key, key)
 		}
+		codes = append(codes, batches...)
 	}
 	return cs.AddEvent(store.Event{Seq: e.Seq, TxID: e.TxID, Type: e.Type, Org: e.Org, User: e.User, Role: e.Role,
 		Time: e.Time, Args: e.Args, Block: e.Block, Batches: codes})
 }
 
-func decode(w ledger.Write, v any) error {
-	if err := json.Unmarshal(w.Value, v); err != nil {
-		return fmt.Errorf("not the JSON of its record type: %w", err)
+// decoder decodes one written record, puts it into cs and returns the
+// record's own ID and the batch codes it names.
+type decoder func(cs *store.Changeset, seq uint64, raw []byte) (id string, batches []string, err error)
+
+// record makes the decoder of one record type T.
+func record[T any](put func(*store.Changeset, uint64, T), id func(*T) string, batches func(*T) []string) decoder {
+	return func(cs *store.Changeset, seq uint64, raw []byte) (string, []string, error) {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", nil, fmt.Errorf("not the JSON of its record type: %w", err)
+		}
+		put(cs, seq, v)
+		var bs []string
+		if batches != nil {
+			bs = batches(&v)
+		}
+		return id(&v), bs, nil
 	}
-	return nil
+}
+
+// decoders maps each projected world-state prefix to its record decoder.
+var decoders = map[string]decoder{
+	models.PrefixOrg: record((*store.Changeset).PutOrganization,
+		func(o *models.Organization) string { return o.ID }, nil),
+	models.PrefixProduct: record((*store.Changeset).PutProduct,
+		func(p *models.Product) string { return p.ID }, nil),
+	models.PrefixBatch: record((*store.Changeset).PutBatch,
+		func(b *models.Batch) string { return b.Code },
+		func(b *models.Batch) []string { return []string{b.Code} }),
+	models.PrefixPO: record((*store.Changeset).PutPurchaseOrder,
+		func(po *models.PurchaseOrder) string { return po.ID }, nil),
+	models.PrefixShipment: record((*store.Changeset).PutShipment,
+		func(s *models.Shipment) string { return s.Code },
+		func(s *models.Shipment) []string {
+			var codes []string
+			for _, l := range s.Lines {
+				codes = append(codes, l.Source, l.Batch, l.ReturnBatch)
+			}
+			return codes
+		}),
+	models.PrefixInspection: record((*store.Changeset).PutInspection,
+		func(in *models.Inspection) string { return in.ID },
+		func(in *models.Inspection) []string { return []string{in.BatchCode} }),
+	models.PrefixUsage: record((*store.Changeset).PutUsage,
+		func(u *models.Usage) string { return u.ID },
+		func(u *models.Usage) []string { return []string{u.BatchCode} }),
+	models.PrefixDocument: record((*store.Changeset).PutDocument,
+		func(d *models.Document) string { return d.SHA256 },
+		func(d *models.Document) []string { return []string{d.BatchCode} }),
+	models.PrefixCorrection: record((*store.Changeset).PutCorrection,
+		func(c *models.Correction) string { return c.ID },
+		func(c *models.Correction) []string {
+			if c.TargetKind == "batch" {
+				return []string{c.TargetID}
+			}
+			return nil
+		}),
+	models.PrefixRecall: record((*store.Changeset).PutRecall,
+		func(r *models.Recall) string { return r.ID },
+		func(r *models.Recall) []string { return append([]string{r.BatchCode}, r.Affected...) }),
 }
