@@ -29,6 +29,8 @@ type Config struct {
 	DemoSeed int64
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// DemoPassword is the password of every demo account.
+	DemoPassword string
 }
 
 // Defaults.
@@ -37,6 +39,9 @@ const (
 	DefaultDataDir = "./data"
 	DefaultAddr    = ":8080"
 	DefaultSeed    = 20260302
+	// DefaultDemoPassword is the demo accounts' password unless
+	// PLUMBLINE_DEMO_PASSWORD says otherwise.
+	DefaultDemoPassword = "plumbline-demo"
 )
 
 // Load reads the configuration from the environment through getenv
@@ -51,6 +56,8 @@ func Load(getenv func(string) string) (Config, error) {
 		Ledger:   or(getenv("PLUMBLINE_LEDGER"), "embedded"),
 		DemoSeed: DefaultSeed,
 		LogLevel: or(getenv("PLUMBLINE_LOG_LEVEL"), "info"),
+
+		DemoPassword: or(getenv("PLUMBLINE_DEMO_PASSWORD"), DefaultDemoPassword),
 	}
 	if s := getenv("PLUMBLINE_DEMO_SEED"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -85,6 +92,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Ledger != "embedded" {
 		errs = append(errs, fmt.Errorf("PLUMBLINE_LEDGER: %q is not supported; use embedded", c.Ledger))
+	}
+	if len(c.DemoPassword) < 8 {
+		errs = append(errs, errors.New("PLUMBLINE_DEMO_PASSWORD: must be at least 8 characters"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
