@@ -1,0 +1,37 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/plumbline/plumbline/models"
+)
+
+// TestErrorRoundTrip: every kind survives encoding inside Fabric's text.
+func TestErrorRoundTrip(t *testing.T) {
+	for _, kind := range []error{models.ErrInvalid, models.ErrNotFound, models.ErrConflict, models.ErrForbidden, models.ErrTampered} {
+		in := &models.Error{Kind: kind, Field: "lines[2].quantity", Message: `exceeds "remaining" 3.000`}
+		msg := fmt.Sprintf("rpc error: code = Aborted desc = chaincode response 500, %s (peer0)", EncodeError(in))
+		got, ok := DecodeError(msg)
+		if !ok || !errors.Is(got, kind) || got.Field != in.Field || got.Message != in.Message {
+			t.Fatalf("%v: decoded %+v, %v", kind, got, ok)
+		}
+	}
+	if _, ok := DecodeError("chaincode response 500, boom"); ok {
+		t.Fatal("decoded an error from plain text")
+	}
+	if got := EncodeError(errors.New("plain")); got != "plain" {
+		t.Fatalf("plain error encoded as %q", got)
+	}
+}
+
+// TestNamespaceKey: the main namespace keeps keys as they are.
+func TestNamespaceKey(t *testing.T) {
+	if NamespaceKey("", "org/a") != "org/a" || NamespaceKey("t1", "org/a") != "~ns/t1/org/a" {
+		t.Fatal("namespace keys")
+	}
+	if ValidateNamespace("a/b") == nil || ValidateNamespace("") != nil {
+		t.Fatal("namespace validation")
+	}
+}
