@@ -243,4 +243,3 @@ func (s nsState) Range(prefix string, fn func(key string, value []byte) error) e
 	}
 	return nil
 }
-
