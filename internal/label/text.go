@@ -1,0 +1,102 @@
+package label
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/unicode/norm"
+)
+
+// The PDF's core fonts (Helvetica) only have the Windows-1252 (Latin-1 plus
+// a few typographic marks) glyphs. pdfText maps every other character as
+// best it can and never emits a byte the font cannot show:
+//   - a character with a compatibility decomposition loses its accents or
+//     width ("Ł" stays, "ő" → "o", "ﬁ" → "fi", full-width "Ａ" → "A");
+//   - anything else (CJK, Cyrillic, emoji, …) becomes '?';
+//   - control characters and invalid UTF-8 become a space or '?'.
+//
+// Labels with non-Latin names therefore print with question marks; printing
+// them properly needs an embedded Unicode TrueType font.
+
+// ellipsis is '…' in Windows-1252.
+const ellipsis = "\x85"
+
+// pdfText converts UTF-8 s to Windows-1252 bytes for the core fonts.
+func pdfText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteString(cp1252Rune(r))
+	}
+	return b.String()
+}
+
+func cp1252Rune(r rune) string {
+	switch {
+	case r == utf8.RuneError:
+		return "?"
+	case unicode.IsControl(r) || unicode.IsSpace(r):
+		return " "
+	}
+	if c, ok := charmap.Windows1252.EncodeRune(r); ok {
+		return string([]byte{c})
+	}
+	var out []byte
+	for _, d := range norm.NFKD.String(string(r)) {
+		if unicode.Is(unicode.Mn, d) {
+			continue // a combining accent
+		}
+		c, ok := charmap.Windows1252.EncodeRune(d)
+		if !ok || unicode.IsControl(d) {
+			return "?"
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+// widther measures Windows-1252 text in the current font, in mm.
+type widther func(string) float64
+
+// fit returns s, shortened with an ellipsis if it is wider than w.
+func fit(s string, w float64, width widther) string {
+	if width(s) <= w {
+		return s
+	}
+	for n := len(s) - 1; n > 0; n-- {
+		t := strings.TrimRight(s[:n], " ") + ellipsis
+		if width(t) <= w {
+			return t
+		}
+	}
+	return ellipsis
+}
+
+// wrap breaks s into at most lines lines no wider than w, at spaces where
+// it can, mid-word where a word alone is too wide; the last line ends in an
+// ellipsis when text is left over.
+func wrap(s string, w float64, lines int, width widther) []string {
+	s = strings.Join(strings.Fields(s), " ")
+	var out []string
+	for s != "" && len(out) < lines {
+		if len(out) == lines-1 || width(s) <= w {
+			out = append(out, fit(s, w, width))
+			break
+		}
+		n := 1
+		for n < len(s) && width(s[:n+1]) <= w {
+			n++
+		}
+		if sp := strings.LastIndexByte(s[:n+1], ' '); sp > 0 {
+			n = sp
+		}
+		out = append(out, strings.TrimRight(s[:n], " "))
+		s = strings.TrimLeft(s[n:], " ")
+	}
+	return out
+}
