@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
+	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/files"
+	"github.com/plumbline/plumbline/models"
 	"github.com/plumbline/plumbline/server"
 )
 
@@ -57,8 +61,34 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	accounts, err := auth.Open(ctx, a.db, auth.Options{Logger: e.log})
+	if err != nil {
+		return fmt.Errorf("open accounts: %w", err)
+	}
+	if withDemo {
+		n, err := accounts.SeedDemo(ctx, demo.Users(), e.cfg.DemoPassword)
+		if err != nil {
+			return fmt.Errorf("demo accounts: %w", err)
+		}
+		printDemoAccounts(e, n)
+	}
+	fs, err := files.Open(filepath.Join(e.cfg.DataDir, "files"))
+	if err != nil {
+		return err
+	}
+	opts := server.Options{
+		Ledger: a.ledger, Store: a.store, Projector: a.proj, Accounts: accounts, Files: fs,
+		BaseURL: e.cfg.PublicBaseURL(), LedgerKind: e.cfg.Ledger, Logger: e.log,
+	}
+	if vk, ok := any(a.ledger).(interface{ VerifierKey() string }); ok {
+		opts.VerifierKey = vk.VerifierKey()
+	}
+	web, err := server.New(opts)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           server.New(server.Options{Ledger: a.ledger, Projector: a.proj, Logger: e.log}).Handler(),
+		Handler:           web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -66,7 +96,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "Plumbline listening on %s (public URL %s; ledger: embedded, database: %s)\n", ln.Addr(), e.cfg.PublicBaseURL(), e.cfg.DB)
+	fmt.Fprintf(e.stdout, "Plumbline listening on %s (public URL %s; ledger: %s, database: %s)\n", ln.Addr(), e.cfg.PublicBaseURL(), e.cfg.Ledger, e.cfg.DB)
 
 	select {
 	case err := <-serveErr:
@@ -80,6 +110,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// printDemoAccounts lists the demo logins, one per role per organization.
+func printDemoAccounts(e *env, created int) {
+	fmt.Fprintf(e.stdout, "demo accounts (password %q", e.cfg.DemoPassword)
+	if created > 0 {
+		fmt.Fprintf(e.stdout, "; %d created", created)
+	}
+	fmt.Fprintln(e.stdout, "):")
+	for _, o := range demo.Organizations() {
+		fmt.Fprintf(e.stdout, "  %-52s", o.Name)
+		for _, r := range models.Roles {
+			fmt.Fprintf(e.stdout, " %s", demo.UserID(o.ID, r))
+		}
+		fmt.Fprintln(e.stdout)
+	}
 }
 
 // keepProjecting runs the projector until ctx ends. A failure (the database

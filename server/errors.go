@@ -3,19 +3,32 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/models"
 )
 
-// apiError is the one error body shape of the JSON API.
+// apiError is the one error body shape of the JSON API:
+// {"error":{"code":…,"message":…,"field":…}}.
 type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 }
+
+// errUnauthorized marks a request that did not say who is asking.
+var errUnauthorized = errors.New("unauthorized")
+
+func unauthorized(msg string) error { return fmt.Errorf("%w: %s", errUnauthorized, msg) }
+
+// errTooLarge marks a request body over the limit.
+var errTooLarge = errors.New("request too large")
 
 // status maps an error to its HTTP status and machine code. It is the only
 // place where errors become statuses.
@@ -29,24 +42,74 @@ func status(err error) (int, string) {
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, models.ErrForbidden):
 		return http.StatusForbidden, "forbidden"
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized, "unauthorized"
+	case errors.Is(err, auth.ErrRateLimited):
+		return http.StatusTooManyRequests, "rate_limited"
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timeout"
 	}
 	return http.StatusInternalServerError, "internal"
 }
 
-// fail writes err as the API error body. Internal errors are logged and
-// shown without their details.
-func (s *Server) fail(c *gin.Context, err error) {
+// describe returns the message and field to show for err. Internal errors
+// are logged and shown without their details.
+func (s *Server) describe(c *gin.Context, err error) (code int, body apiError) {
 	code, kind := status(err)
-	body := apiError{Code: kind, Message: err.Error()}
+	body = apiError{Code: kind, Message: err.Error()}
 	var me *models.Error
 	if errors.As(err, &me) {
 		body.Message, body.Field = me.Message, me.Field
 	}
+	var rl *auth.RateLimitError
+	if errors.As(err, &rl) {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(rl.RetryAfter.Seconds()))))
+	}
+	if code == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="plumbline"`)
+	}
 	if code == http.StatusInternalServerError {
-		s.opts.Logger.Error("request failed", "path", c.Request.URL.Path, "err", err)
+		s.opts.Logger.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		body.Message = "internal error; the server log has details"
 	}
+	return code, body
+}
+
+// fail writes err as the API error body.
+func (s *Server) fail(c *gin.Context, err error) {
+	code, body := s.describe(c, err)
 	c.AbortWithStatusJSON(code, gin.H{"error": body})
+}
+
+// failPage shows err on the error page with its status.
+func (s *Server) failPage(c *gin.Context, err error) {
+	code, body := s.describe(c, err)
+	msg := body.Message
+	switch code {
+	case http.StatusNotFound:
+		msg = s.loc(c).T("error.not_found") + " " + msg
+	case http.StatusInternalServerError:
+		msg = s.loc(c).T("error.internal")
+	}
+	s.page(c, code, "error", s.view(c, "", msg))
+	c.Abort()
+}
+
+func (s *Server) notFound(c *gin.Context) {
+	if isAPI(c) {
+		s.fail(c, models.NotFound("", "no such endpoint: %s %s (see /api/v1/openapi.json)", c.Request.Method, c.Request.URL.Path))
+		return
+	}
+	s.failPage(c, models.NotFound("", ""))
+}
+
+func (s *Server) noMethod(c *gin.Context) {
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": apiError{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path}})
+}
+
+func isAPI(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	return len(p) >= 5 && p[:5] == "/api/"
 }

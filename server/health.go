@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -15,9 +17,30 @@ func (s *Server) healthz(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "error": "ledger unreadable"})
 		return
 	}
-	body := gin.H{"status": "ok", "ledger_head": head}
-	if s.opts.Projector != nil {
-		body["projected"] = s.opts.Projector.Applied()
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "ledger_head": head, "projected": s.opts.Projector.Applied()})
+}
+
+// readyLag is how far the read model may trail the ledger and still serve.
+const readyLag = 1000
+
+// readyz answers 200 when the server can take traffic: the ledger and the
+// read model's database answer and the read model is nearly caught up.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	head, err := s.opts.Ledger.Head(ctx)
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "ledger unreadable: " + err.Error()})
+		return
 	}
-	c.JSON(http.StatusOK, body)
+	if _, err := s.opts.Store.Checkpoint(ctx); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "read model unreadable: " + err.Error()})
+		return
+	}
+	applied := s.opts.Projector.Applied()
+	if head > applied+readyLag {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "read model catching up", "ledger_head": head, "projected": applied})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "ledger_head": head, "projected": applied})
 }

@@ -1,57 +1,113 @@
 // Package server is Plumbline's HTTP face: the gin engine, the one route
-// table, the handlers, and the one place where errors become HTTP statuses.
-// So far it serves the health check; the web app and API build on it.
+// table (routes.go), the HTML pages (page_*.go), the JSON API (api_*.go),
+// sessions, CSRF and roles, and the one place where errors become HTTP
+// statuses (errors.go).
 package server
 
 import (
 	"context"
+	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/files"
+	"github.com/plumbline/plumbline/internal/i18n"
+	"github.com/plumbline/plumbline/internal/label"
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/templates"
 )
 
-// LedgerHead is what the health check needs of the ledger.
-type LedgerHead interface {
-	Head(ctx context.Context) (uint64, error)
-}
-
-// Projection is what the health check needs of the projector.
+// Projection is what the server needs of the projector: how far the read
+// model has got, and a way to wait for a write to show up in it.
 type Projection interface {
 	Applied() uint64
+	WaitFor(ctx context.Context, seq uint64) error
 }
 
-// Options wires the server to its dependencies.
+// Options wires the server to its dependencies. Ledger, Store, Projector,
+// Accounts and Files are required.
 type Options struct {
-	Ledger    LedgerHead
+	Ledger    ledger.Ledger
+	Store     *store.Store
 	Projector Projection
-	Logger    *slog.Logger
+	Accounts  *auth.Accounts
+	Files     *files.Store
+	// BaseURL is the public URL QR codes point at (config.PublicBaseURL).
+	BaseURL string
+	// VerifierKey is the checkpoint verifier key the trace page checks
+	// signatures with (embedded ledger only; empty on Fabric).
+	VerifierKey string
+	// LedgerKind is "embedded" or "fabric", shown on the trace page.
+	LedgerKind string
+	Logger     *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Registry receives the server's metrics; nil means a new registry.
+	Registry *prometheus.Registry
+	// WriteTimeout bounds how long a write waits for the ledger and the
+	// read model; zero means 15 s.
+	WriteTimeout time.Duration
 }
 
 // Server holds the HTTP handler and its dependencies.
 type Server struct {
-	opts   Options
-	engine *gin.Engine
+	opts    Options
+	engine  *gin.Engine
+	pages   map[string]*template.Template
+	cat     *i18n.Catalogue
+	qr      *label.QR
+	metrics *metrics
+	ops     []apiOp // the documented API, in registration order
+	secure  bool    // cookies get the Secure flag
 }
 
-// New builds the server and its routes.
-func New(opts Options) *Server {
+// New builds the server and its routes. It fails if a template or the
+// message catalogue does not parse.
+func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 15 * time.Second
+	}
+	if opts.LedgerKind == "" {
+		opts.LedgerKind = ledger.EvidenceMerkle
+	}
+	cat, err := i18n.Load(opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
+	if s.pages, err = templates.Parse(s.funcs()); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(opts.Registry); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{opts: opts, engine: gin.New()}
-	s.engine.Use(gin.Recovery(), s.logRequests())
+	s.engine = gin.New()
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.Use(s.recover(), s.observe(), s.securityHeaders(), s.identify())
+	s.engine.NoRoute(s.notFound)
+	s.engine.NoMethod(s.noMethod)
 	s.routes()
-	return s
+	return s, nil
 }
 
 // Handler returns the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-func (s *Server) logRequests() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.Next()
-		s.opts.Logger.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status())
-	}
-}
+func isHTTPS(base string) bool { return len(base) > 8 && base[:8] == "https://" }

@@ -1,0 +1,241 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/i18n"
+	"github.com/plumbline/plumbline/models"
+)
+
+// view is what every page template gets: the common frame (language, user,
+// CSRF token, navigation, errors) and the page's own Data.
+type view struct {
+	L      *i18n.Localizer
+	Lang   string
+	Langs  []i18n.Language
+	User   *auth.User
+	Org    *models.Organization
+	CSRF   string
+	Path   string // the request URI, for the language switch
+	Nav    string // the active navigation item
+	Flash  string
+	Errors map[string]string // form field → message; "" for the form as a whole
+	Form   url.Values        // submitted values, to refill a form
+	Idem   string            // a fresh idempotency key for forms that write
+	Public bool              // a page for people who are not logged in
+	Data   any
+}
+
+// view builds the common frame for a page.
+func (s *Server) view(c *gin.Context, nav string, data any) *view {
+	v := &view{
+		L: s.loc(c), Lang: lang(c), Langs: i18n.Languages, User: currentUser(c),
+		Path: c.Request.URL.RequestURI(), Nav: nav, Data: data, Form: url.Values{}, Idem: newKey(),
+	}
+	if sess := currentSession(c); sess != nil {
+		v.CSRF = sess.CSRF
+	}
+	if v.User != nil {
+		if o, err := s.opts.Store.Organization(c.Request.Context(), v.User.OrgID); err == nil {
+			v.Org = &o
+		}
+	}
+	if f, err := c.Cookie("plumbline_flash"); err == nil && f != "" {
+		v.Flash = f
+		s.clearCookie(c, "plumbline_flash")
+	}
+	return v
+}
+
+// formFail shows a form page again with err next to its field (or above
+// the form when it names none), the submitted values kept, and the error's
+// status: a form's bad input is a 4xx, never a 500.
+func (s *Server) formFail(c *gin.Context, name string, v *view, err error) {
+	code, body := s.describe(c, err)
+	if v.Errors == nil {
+		v.Errors = map[string]string{}
+	}
+	v.Errors[body.Field] = body.Message
+	if c.Request.PostForm == nil {
+		_ = c.Request.ParseForm()
+	}
+	v.Form = c.Request.PostForm
+	if v.Form == nil {
+		v.Form = url.Values{}
+	}
+	s.page(c, code, name, v)
+}
+
+// flash sets a one-time message shown on the next page.
+func (s *Server) flash(c *gin.Context, msg string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: "plumbline_flash", Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// page renders a page into a buffer first, so a template error becomes a
+// clean 500 rather than half a page.
+func (s *Server) page(c *gin.Context, code int, name string, v *view) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.fail(c, fmt.Errorf("no page template %q", name))
+		return
+	}
+	if v.Flash != "" {
+		if f, err := url.QueryUnescape(v.Flash); err == nil {
+			v.Flash = f
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		s.opts.Logger.Error("render page", "page", name, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(code, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) loc(c *gin.Context) *i18n.Localizer { return s.cat.Localizer(lang(c)) }
+
+func lang(c *gin.Context) string {
+	if l := c.GetString(ctxLang); l != "" {
+		return l
+	}
+	return i18n.Languages[0].Tag
+}
+
+// newKey returns a random idempotency key for a form.
+func newKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "form-" + hex.EncodeToString(b)
+}
+
+// fieldView is what the _err partial gets.
+type fieldView struct{ Name, Message string }
+
+// navItem is one entry of the navigation menu.
+type navItem struct{ Key, Href, Label string }
+
+// navItems lists the menu entries the user's organization kind and role
+// can use; the route table's access checks are the real guard.
+func navItems(v *view) []navItem {
+	if v.User == nil || v.Org == nil {
+		return nil
+	}
+	kind, role := v.Org.Kind, v.User.Role
+	writer := role == models.RoleAdmin || role == models.RoleOperator
+	var items []navItem
+	add := func(ok bool, key, href, label string) {
+		if ok {
+			items = append(items, navItem{key, href, label})
+		}
+	}
+	add(kind == models.KindManufacturer, "products", "/products", "nav.products")
+	add(true, "batches", "/batches", "nav.batches")
+	add(kind != models.KindInspection, "shipments", "/shipments", "nav.shipments")
+	add(kind == models.KindManufacturer && writer, "import", "/import", "nav.import")
+	add(kind == models.KindContractor, "stock", "/stock", "nav.stock")
+	add(role == models.RoleInspector || role == models.RoleAdmin || kind == models.KindInspection, "scan", "/scan", "nav.scan")
+	add(true, "holds", "/holds", "nav.holds")
+	add(true, "trace", "/trace", "nav.trace")
+	add(true, "recalls", "/recalls", "nav.recalls")
+	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")
+	add(role == models.RoleAdmin, "tokens", "/admin/tokens", "nav.tokens")
+	return items
+}
+
+// pagerView is what the _pager partial gets.
+type pagerView struct {
+	L    *i18n.Localizer
+	Next string
+	Href string
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"navItems": navItems,
+		"field": func(v *view, name string) fieldView {
+			return fieldView{Name: name, Message: v.Errors[name]}
+		},
+		"invalid": func(v *view, name string) bool { _, ok := v.Errors[name]; return ok },
+		"pager": func(v *view, next string) pagerView {
+			if next == "" {
+				return pagerView{L: v.L}
+			}
+			u, _ := url.Parse(v.Path)
+			q := u.Query()
+			q.Set("after", next)
+			u.RawQuery = q.Encode()
+			return pagerView{L: v.L, Next: next, Href: u.String()}
+		},
+		"langURL": func(path, tag string) string {
+			u, err := url.Parse(path)
+			if err != nil {
+				return "/?lang=" + url.QueryEscape(tag)
+			}
+			q := u.Query()
+			q.Set("lang", tag)
+			u.RawQuery = q.Encode()
+			return u.String()
+		},
+		"date": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				if t.IsZero() {
+					return ""
+				}
+				return t.Format("2006-01-02")
+			case string:
+				if len(t) >= 10 {
+					return t[:10]
+				}
+				return t
+			}
+			return fmt.Sprint(v)
+		},
+		"datetime": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				if t.IsZero() {
+					return ""
+				}
+				return t.UTC().Format("2006-01-02 15:04 UTC")
+			case string:
+				if tt, err := time.Parse(time.RFC3339Nano, t); err == nil {
+					return tt.UTC().Format("2006-01-02 15:04 UTC")
+				}
+				return t
+			}
+			return fmt.Sprint(v)
+		},
+		"short": func(s string, n int) string {
+			if len(s) <= n {
+				return s
+			}
+			return s[:n] + "…"
+		},
+		"upper":    strings.ToUpper,
+		"join":     strings.Join,
+		"contains": strings.Contains,
+		"add":      func(a, b int) int { return a + b },
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"list": func(xs ...any) []any { return xs },
+	}
+}
