@@ -33,9 +33,25 @@ func (s *Server) routes() {
 	p.POST("/logout", s.logout)
 	p.GET("/dashboard", s.dashboard)
 
+	// Supplier pages: products, batches, shipments, bulk import.
+
+	// Site and inspector pages: incoming shipments, receipts, usage, stock, scan, inspections, holds.
+
+	// Trace and manager pages: trace reports, recalls, labels.
+
+	// Admin pages: users, roles, API tokens.
+
 	// JSON API.
 	a := r.Group("/api/v1")
 	a.GET("/openapi.json", s.openAPIHandler)
 	s.api(a, apiOp{Method: "POST", Path: "/tokens", Tag: "auth", Public: true, Status: http.StatusCreated,
 		Summary: "Exchange a login and password for a Bearer token", Request: tokenRequest{}, Response: tokenResponse{}}, s.createToken)
+
+	// Supplier API.
+
+	// Site and inspector API.
+
+	// Trace, ledger and manager API.
+
+	// Admin API.
 }
