@@ -2,10 +2,10 @@ package label
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
+	"hash/crc32"
 	"strconv"
 	"sync"
 
@@ -31,26 +31,14 @@ func bitmap(uri string) ([][]bool, error) {
 	return q.Bitmap(), nil
 }
 
-var (
-	palette    = color.Palette{color.White, color.Black}
-	pngEncoder = png.Encoder{CompressionLevel: png.DefaultCompression, BufferPool: &bufferPool{}}
-)
-
-// bufferPool lets concurrent encodes reuse the encoder's buffers.
-type bufferPool struct{ p sync.Pool }
-
-func (b *bufferPool) Get() *png.EncoderBuffer {
-	v, _ := b.p.Get().(*png.EncoderBuffer)
-	return v
-}
-
-func (b *bufferPool) Put(v *png.EncoderBuffer) { b.p.Put(v) }
-
-// renderPNG draws bm as a 1-bit PNG px pixels square. Every module is the
-// same whole number of pixels, the leftover is split as extra white margin
-// on both sides, so edges stay sharp. When px is smaller than one pixel per
-// module the image grows to one pixel per module. px ≤ 0 means exactly
-// -px pixels per module (at least 1) and no extra margin.
+// renderPNG draws bm as a 1-bit greyscale PNG px pixels square. Every
+// module is the same whole number of pixels, the leftover is split as extra
+// white margin on both sides, so edges stay sharp. When px is smaller than
+// one pixel per module the image grows to one pixel per module. px ≤ 0
+// means exactly -px pixels per module (at least 1) and no extra margin.
+//
+// The PNG is written directly (image/png goes through a per-pixel
+// interface call for a 1-bit image, which was most of the cost).
 func renderPNG(bm [][]bool, px int) ([]byte, error) {
 	n := len(bm)
 	scale := 1
@@ -64,26 +52,68 @@ func renderPNG(bm [][]bool, px int) ([]byte, error) {
 		px = n
 	}
 	off := (px - n*scale) / 2
-	img := image.NewPaletted(image.Rect(0, 0, px, px), palette)
-	for y, row := range bm {
-		for x, dark := range row {
+	stride := 1 + (px+7)/8 // filter byte + packed bits
+
+	// Raw image data: one filter byte (0, none) per row, then bits, 1 = white.
+	raw := make([]byte, stride*px)
+	white := make([]byte, stride)
+	for i := 1; i < stride; i++ {
+		white[i] = 0xff
+	}
+	for y := 0; y < px; y++ {
+		copy(raw[y*stride:], white)
+	}
+	for my, row := range bm {
+		line := raw[(off+my*scale)*stride : (off+my*scale+1)*stride]
+		for mx, dark := range row {
 			if !dark {
 				continue
 			}
-			for dy := 0; dy < scale; dy++ {
-				o := img.PixOffset(off+x*scale, off+y*scale+dy)
-				line := img.Pix[o : o+scale]
-				for i := range line {
-					line[i] = 1
-				}
+			for x := off + mx*scale; x < off+(mx+1)*scale; x++ {
+				line[1+x/8] &^= 0x80 >> (x % 8)
 			}
 		}
+		for dy := 1; dy < scale; dy++ {
+			copy(raw[(off+my*scale+dy)*stride:], line)
+		}
 	}
-	var buf bytes.Buffer
-	if err := pngEncoder.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("encode png: %w", err)
+
+	var z bytes.Buffer
+	zw := zlibPool.Get().(*zlib.Writer)
+	defer zlibPool.Put(zw)
+	zw.Reset(&z)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, fmt.Errorf("compress png: %w", err)
 	}
-	return buf.Bytes(), nil
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress png: %w", err)
+	}
+
+	var ihdr [13]byte
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(px))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(px))
+	ihdr[8] = 1 // bit depth; colour type 0 (grey), deflate, no filter, no interlace
+	out := bytes.NewBuffer(make([]byte, 0, z.Len()+64))
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	pngChunk(out, "IHDR", ihdr[:])
+	pngChunk(out, "IDAT", z.Bytes())
+	pngChunk(out, "IEND", nil)
+	return out.Bytes(), nil
+}
+
+var zlibPool = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
+
+func pngChunk(w *bytes.Buffer, typ string, data []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(data)))
+	w.Write(n[:])
+	crc := crc32.NewIEEE()
+	crc.Write([]byte(typ))
+	crc.Write(data)
+	w.WriteString(typ)
+	w.Write(data)
+	binary.BigEndian.PutUint32(n[:], crc.Sum32())
+	w.Write(n[:])
 }
 
 // renderSVG draws bm as a standalone SVG: a white background and one
