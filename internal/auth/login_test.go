@@ -11,6 +11,7 @@ import (
 )
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)
@@ -31,6 +32,8 @@ func TestAuthenticate(t *testing.T) {
 			{"unknown", "acme.nobody", testPassword, models.ErrForbidden, "wrong login or password"},
 			{"empty login", "", testPassword, models.ErrForbidden, "wrong login or password"},
 			{"long login", strings.Repeat("x", 500), testPassword, models.ErrForbidden, "wrong login or password"},
+			{"invalid utf-8 login", "acme.\xff", testPassword, models.ErrForbidden, "wrong login or password"},
+			{"NUL in login", "acme.op\x00", testPassword, models.ErrForbidden, "wrong login or password"},
 			{"disabled, wrong password", "acme.gone", "wrong password", models.ErrForbidden, "wrong login or password"},
 			{"disabled", "acme.gone", testPassword, models.ErrForbidden, "disabled"},
 		} {
@@ -58,6 +61,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestAuthenticateRehashes(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)
@@ -94,6 +98,7 @@ func rateLimited(t *testing.T, err error, want time.Duration) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)

@@ -13,6 +13,7 @@ import (
 // and checks that no password, session token, CSRF token or API token
 // secret appears in it.
 func TestNoSecretsStored(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect, func(o *Options) { o.SessionTTL = time.Hour })
 		f.create(t, "acme.op", "acme", models.RoleOperator)
@@ -74,6 +75,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestSessionsEndWithUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)
@@ -117,6 +119,7 @@ func TestSessionsEndWithUser(t *testing.T) {
 }
 
 func TestPurge(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect, func(o *Options) { o.SessionTTL = time.Hour })
 		f.create(t, "acme.op", "acme", models.RoleOperator)

@@ -75,6 +75,9 @@ func (a *Accounts) NewToken(ctx context.Context, userID, name string, ttl time.D
 // expired ones included, newest first.
 func (a *Accounts) Tokens(ctx context.Context, org string) ([]Token, error) {
 	var rows []tokenRow
+	if models.ValidateID("org", org) != nil {
+		return []Token{}, nil
+	}
 	err := a.db.WithContext(ctx).
 		Where("user_id IN (?)", a.db.Model(&userRow{}).Select("id").Where("org_id = ?", org)).
 		Order("created_at DESC, id").Find(&rows).Error
@@ -92,6 +95,9 @@ func (a *Accounts) Tokens(ctx context.Context, org string) ([]Token, error) {
 // not exist or belongs to another organization's user gives ErrNotFound.
 // Revoking a revoked token again is not an error.
 func (a *Accounts) RevokeToken(ctx context.Context, org, id string) error {
+	if models.ValidateID("org", org) != nil || models.ValidateID("id", id) != nil {
+		return models.NotFound("id", "token %q does not exist", id)
+	}
 	res := a.db.WithContext(ctx).Model(&tokenRow{}).
 		Where("id = ? AND user_id IN (?)", id, a.db.Model(&userRow{}).Select("id").Where("org_id = ?", org)).
 		Update("revoked", true)

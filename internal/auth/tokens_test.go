@@ -10,6 +10,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)
@@ -56,6 +57,10 @@ func TestTokens(t *testing.T) {
 		// Revoking: only the organization's own tokens.
 		wantKind(t, f.a.RevokeToken(f.ctx, "acme", rival.ID), models.ErrNotFound)
 		wantKind(t, f.a.RevokeToken(f.ctx, "acme", "nope"), models.ErrNotFound)
+		wantKind(t, f.a.RevokeToken(f.ctx, "acme\xff", tok.ID), models.ErrNotFound)
+		if list, err := f.a.Tokens(f.ctx, "\x00"); err != nil || len(list) != 0 {
+			t.Fatalf("Tokens(NUL) = %v, %v", list, err)
+		}
 		if _, _, err := f.a.TokenUser(f.ctx, rivalSecret); err != nil {
 			t.Fatalf("rival token after refused revoke: %v", err)
 		}
@@ -100,6 +105,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestTokensOfDisabledUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "acme.op", "acme", models.RoleOperator)

@@ -90,7 +90,12 @@ func (a *Accounts) hash(password string) (string, error) {
 }
 
 // userRow reads one account row; ErrNotFound when absent.
+// An ID that no user could have is not looked up: PostgreSQL would reject
+// some (invalid UTF-8, NUL) with an error rather than find nothing.
 func (a *Accounts) userRow(ctx context.Context, db *gorm.DB, id string) (userRow, error) {
+	if models.ValidateID("id", id) != nil {
+		return userRow{}, userNotFound(id)
+	}
 	var rows []userRow
 	if err := db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
 		return userRow{}, fmt.Errorf("read user %s: %w", id, dbErr(err))
@@ -113,6 +118,9 @@ func (a *Accounts) User(ctx context.Context, id string) (User, error) {
 // Users returns the accounts of an organization, by ID; none is not an error.
 func (a *Accounts) Users(ctx context.Context, org string) ([]User, error) {
 	var rows []userRow
+	if models.ValidateID("org", org) != nil {
+		return []User{}, nil
+	}
 	if err := a.db.WithContext(ctx).Where("org_id = ?", org).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list users of %s: %w", org, dbErr(err))
 	}
@@ -125,6 +133,9 @@ func (a *Accounts) Users(ctx context.Context, org string) ([]User, error) {
 
 // update sets columns of one user; ErrNotFound when the user is absent.
 func (a *Accounts) update(db *gorm.DB, id string, cols map[string]any) error {
+	if models.ValidateID("id", id) != nil {
+		return userNotFound(id)
+	}
 	cols["updated_at"] = a.clock()
 	res := db.Model(&userRow{}).Where("id = ?", id).Updates(cols)
 	if res.Error != nil {

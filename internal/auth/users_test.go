@@ -9,6 +9,7 @@ import (
 )
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		ok := models.User{ID: "fuchun-cement.operator", OrgID: "fuchun-cement", Name: "Li Wei", Role: models.RoleOperator}
@@ -55,12 +56,19 @@ func TestCreateUser(t *testing.T) {
 				}
 			})
 		}
-		_, err = f.a.User(f.ctx, "nobody")
-		wantKind(t, err, models.ErrNotFound)
+		for _, id := range []string{"nobody", "", "bad\xff", "nul\x00"} {
+			_, err = f.a.User(f.ctx, id)
+			wantKind(t, err, models.ErrNotFound)
+			wantKind(t, f.a.SetRole(f.ctx, id, models.RoleViewer), models.ErrNotFound)
+		}
+		if users, err := f.a.Users(f.ctx, "bad\xff"); err != nil || len(users) != 0 {
+			t.Fatalf("Users(invalid) = %v, %v", users, err)
+		}
 	})
 }
 
 func TestUsersAndUpdates(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		f.create(t, "b.viewer", "b", models.RoleViewer)
@@ -106,6 +114,7 @@ func TestUsersAndUpdates(t *testing.T) {
 }
 
 func TestSeedDemo(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dialect string) {
 		f := open(t, dialect)
 		users := []models.User{
@@ -130,6 +139,31 @@ func TestSeedDemo(t *testing.T) {
 		wantKind(t, err, models.ErrInvalid)
 		if !strings.Contains(err.Error(), "users[2].role") {
 			t.Fatalf("error %v does not name users[2].role", err)
+		}
+	})
+}
+
+// Concurrent creations of one ID: exactly one wins, the rest conflict.
+func TestCreateUserRace(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		f := open(t, dialect)
+		u := models.User{ID: "acme.op", OrgID: "acme", Name: "Op", Role: models.RoleOperator}
+		errs := make(chan error, 8)
+		for range cap(errs) {
+			go func() { errs <- errOnly(f.a.CreateUser(f.ctx, u, testPassword)) }()
+		}
+		won := 0
+		for range cap(errs) {
+			err := <-errs
+			if err == nil {
+				won++
+				continue
+			}
+			wantKind(t, err, models.ErrConflict)
+		}
+		if won != 1 {
+			t.Fatalf("%d creations succeeded, want 1", won)
 		}
 	})
 }
