@@ -27,9 +27,10 @@ func errWrongLogin() error { return models.Forbidden("wrong login or password") 
 // parameters than the current ones, a success re-hashes the password.
 func (a *Accounts) Authenticate(ctx context.Context, login, password, clientIP string) (User, error) {
 	login = strings.TrimSpace(login)
+	logged := truncate(login, 100) // attacker-chosen text: bound what reaches the logs
 	att, wait := a.limiter.begin(limiterKeys(login, clientIP), a.clock())
 	if wait > 0 {
-		a.log.WarnContext(ctx, "login rate-limited", "login", login, "ip", clientIP, "retry_after", wait)
+		a.log.WarnContext(ctx, "login rate-limited", "login", logged, "ip", clientIP, "retry_after", wait)
 		return User{}, &RateLimitError{RetryAfter: wait}
 	}
 	row, err := a.userRow(ctx, a.db, login)
@@ -46,15 +47,15 @@ func (a *Accounts) Authenticate(ctx context.Context, login, password, clientIP s
 	ok, err := verifyPassword(password, hash)
 	if err != nil {
 		a.limiter.cancel(att)
-		a.log.ErrorContext(ctx, "stored password hash unreadable", "user", login, "err", err)
+		a.log.ErrorContext(ctx, "stored password hash unreadable", "user", logged, "err", err)
 		return User{}, fmt.Errorf("authenticate %s: %w", login, err)
 	}
 	if !known || !ok {
-		a.log.WarnContext(ctx, "login failed", "login", login, "ip", clientIP, "known", known)
+		a.log.WarnContext(ctx, "login failed", "login", logged, "ip", clientIP, "known", known)
 		return User{}, errWrongLogin()
 	}
 	if row.Disabled {
-		a.log.WarnContext(ctx, "login of disabled user", "login", login, "ip", clientIP)
+		a.log.WarnContext(ctx, "login of disabled user", "login", logged, "ip", clientIP)
 		return User{}, models.Forbidden("account %q is disabled; ask your organization's admin", login)
 	}
 	a.limiter.succeeded(att)

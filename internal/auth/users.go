@@ -182,7 +182,8 @@ func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 }
 
 // ChangePassword replaces a user's password and ends every session of the
-// user except the one whose token is keepToken (if any).
+// user except the one whose token is keepToken (if any). It does not check
+// the old password: callers confirm it with Authenticate first.
 func (a *Accounts) ChangePassword(ctx context.Context, id, password, keepToken string) error {
 	if err := ValidatePassword(id, password); err != nil {
 		return err
