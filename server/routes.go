@@ -40,6 +40,13 @@ func (s *Server) routes() {
 	// Trace and manager pages: trace reports, recalls, labels.
 
 	// Admin pages: users, roles, API tokens.
+	adm := p.Group("/admin", s.requireAdmin)
+	adm.GET("/users", s.adminUsers)
+	adm.POST("/users", s.adminCreateUser)
+	adm.POST("/users/:id", s.adminChangeUser)
+	adm.GET("/tokens", s.adminTokens)
+	adm.POST("/tokens", s.adminCreateToken)
+	adm.POST("/tokens/:id/revoke", s.adminRevokeToken)
 
 	// JSON API.
 	a := r.Group("/api/v1")
@@ -54,4 +61,10 @@ func (s *Server) routes() {
 	// Trace, ledger and manager API.
 
 	// Admin API.
+	admin := a.Group("", s.requireAdmin)
+	s.api(admin, apiOp{Method: "GET", Path: "/users", Tag: "admin", Summary: "List your organization's users (admins only)", Response: listJSON[userJSON]{}}, s.apiUsers)
+	s.api(admin, apiOp{Method: "POST", Path: "/users", Tag: "admin", Status: http.StatusCreated, Summary: "Create a user in your organization; the login becomes <org>.<name>", Request: newUserRequest{}, Response: userJSON{}}, s.apiCreateUser)
+	s.api(admin, apiOp{Method: "PATCH", Path: "/users/:id", Tag: "admin", Summary: "Change a user's role, disable or enable them, or set a new password", Request: userChange{}, Response: userJSON{}}, s.apiChangeUser)
+	s.api(admin, apiOp{Method: "GET", Path: "/tokens", Tag: "admin", Summary: "List your organization's API tokens (never their secrets)", Response: listJSON[tokenJSON]{}}, s.apiTokens)
+	s.api(admin, apiOp{Method: "DELETE", Path: "/tokens/:id", Tag: "admin", Status: http.StatusNoContent, Summary: "Revoke an API token of your organization"}, s.apiRevokeToken)
 }
