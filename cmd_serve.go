@@ -87,6 +87,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o, ok := any(a.ledger).(interface {
+		SetCommitObserver(func(int, time.Duration))
+	}); ok {
+		o.SetCommitObserver(web.CommitObserver())
+	}
 	srv := &http.Server{
 		Handler:           web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

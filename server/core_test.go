@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -56,9 +57,15 @@ func TestHealthAndReady(t *testing.T) {
 			t.Errorf("%s: %d %s", path, code, body)
 		}
 	}
+	f.token(t, "fuchun-cement.admin") // a request to count
+	if _, err := f.ledger.Submit(t.Context(), registerOrg("metrics-test-authority")); err != nil {
+		t.Fatal(err)
+	}
 	code, body := c.get(t, "/metrics")
-	if code != http.StatusOK || !strings.Contains(body, "plumbline_http_request_duration_seconds") {
-		t.Errorf("/metrics: %d, missing request histogram", code)
+	for _, want := range []string{`plumbline_http_request_duration_seconds_count{code="201",method="POST",route="/api/v1/tokens"} 1`, "plumbline_ledger_commit_group_size_count 1", "plumbline_ledger_commit_duration_seconds_bucket"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("/metrics: %d, missing %s", code, want)
+		}
 	}
 }
 
@@ -214,4 +221,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	for k := range documented {
 		t.Errorf("the OpenAPI document describes %s, which is not a route", k)
 	}
+}
+
+// registerOrg is a transaction that registers an authority as its own admin
+// (what the contract accepts on an empty ledger).
+func registerOrg(id string) ledger.Tx {
+	args, _ := json.Marshal(map[string]any{"organization": map[string]any{"id": id, "name": "Test authority " + id, "kind": "authority", "country": "CN"}})
+	return ledger.Tx{Type: "RegisterOrganization", Args: args, Org: id, User: id + ".admin", Role: models.RoleAdmin}
 }

@@ -168,6 +168,7 @@ func newFixture(t testing.TB, withDemo bool) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.ledger.SetCommitObserver(f.srv.CommitObserver())
 	f.http.Config.Handler = f.srv.Handler()
 	f.http.Start()
 	t.Cleanup(func() {

@@ -81,6 +81,8 @@ type Ledger struct {
 	certMu    sync.Mutex
 	certsInDB map[[32]byte]bool
 
+	// observer, when set, hears about every committed group.
+	observer atomic.Pointer[func(size int, d time.Duration)]
 	// testBeforeGroup, set only by tests, runs after the sequencer takes a
 	// group's first request and before it takes the rest.
 	testBeforeGroup atomic.Pointer[func()]
@@ -224,6 +226,13 @@ func (l *Ledger) State(ctx context.Context, key string) ([]byte, error) {
 // VerifierKey returns the note verifier key that checks this ledger's
 // checkpoints (golang.org/x/mod/sumdb/note format).
 func (l *Ledger) VerifierKey() string { return l.keys.VerifierKey() }
+
+// SetCommitObserver registers fn to hear about every committed group: how
+// many transactions it held (accepted and rejected) and how long executing
+// and committing it took. It is for metrics; fn must be quick.
+func (l *Ledger) SetCommitObserver(fn func(size int, d time.Duration)) {
+	l.observer.Store(&fn)
+}
 
 // CA returns the certificate of the CA that issues organization keys.
 func (l *Ledger) CA() *x509.Certificate { return l.keys.CA() }

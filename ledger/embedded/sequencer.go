@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -53,11 +54,14 @@ func (l *Ledger) run() {
 				l.wake()
 			}
 		}
+		start := time.Now()
 		if err := l.process(group); err != nil {
 			l.log.Error("embedded ledger group commit failed", "size", len(group), "err", err)
 			replyAll(group, err)
 			l.cache.clear()
 			stale = true
+		} else if obs := l.observer.Load(); obs != nil {
+			(*obs)(len(group), time.Since(start))
 		}
 	}
 }
