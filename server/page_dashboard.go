@@ -1,9 +1,13 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/models"
 )
 
 // home sends logged-in users to their dashboard and everyone else to the
@@ -18,9 +22,129 @@ func (s *Server) home(c *gin.Context) {
 	s.page(c, http.StatusOK, "home", v)
 }
 
-// dashboard is the landing page after login: what the user's organization
-// kind and role can do, with the work waiting for them.
+// dashCard is one box of work on the dashboard: a title, how many, where
+// to see them all, and the first few.
+type dashCard struct {
+	ID    string // stable element ID
+	Title string // message ID
+	Href  string
+	Count int
+	More  bool // there are more than Items shows
+	Items []dashItem
+}
+
+// dashItem is one line of a card.
+type dashItem struct {
+	Text, Sub, Href, Badge, Tone string
+}
+
+// dashboardSize is how many items a card lists.
+const dashboardSize = 5
+
+// dashboard is the landing page after login: the work waiting for the
+// user's organization kind and role, each card linking to its full list.
 func (s *Server) dashboard(c *gin.Context) {
 	v := s.view(c, "dashboard", nil)
+	var cards []dashCard
+	if v.Org != nil {
+		var err error
+		if cards, err = s.dashCards(c.Request.Context(), v.Org); err != nil {
+			s.failPage(c, err)
+			return
+		}
+	}
+	v.Data = cards
 	s.page(c, http.StatusOK, "dashboard", v)
+}
+
+func (s *Server) dashCards(ctx context.Context, org *models.Organization) ([]dashCard, error) {
+	st := s.opts.Store
+	var cards []dashCard
+	ships := func(id, title, href string, f store.ShipmentFilter) error {
+		f.Status, f.Limit = models.ShipmentInTransit, dashboardSize+1
+		p, err := st.Shipments(ctx, f)
+		if err != nil {
+			return err
+		}
+		card := dashCard{ID: id, Title: title, Href: href}
+		for i, sh := range p.Items {
+			if i == dashboardSize {
+				card.More = true
+				break
+			}
+			card.Items = append(card.Items, dashItem{Text: sh.Code, Sub: sh.From + " → " + sh.To + " " + sh.Site, Href: "/shipments/" + sh.Code, Badge: date10(sh.DispatchedAt)}) // a date: no Tone, shown as is
+		}
+		card.Count = len(card.Items)
+		cards = append(cards, card)
+		return nil
+	}
+	batches := func(id, title, href string, items []models.Batch, more bool) {
+		card := dashCard{ID: id, Title: title, Href: href, More: more}
+		for i, b := range items {
+			if i == dashboardSize {
+				card.More = true
+				break
+			}
+			tone := "ok"
+			switch b.Status {
+			case models.StatusOnHold, models.StatusRecalled:
+				tone = "bad"
+			case models.StatusInTransit:
+				tone = "warn"
+			}
+			card.Items = append(card.Items, dashItem{Text: b.Code, Sub: b.ProductID + " · " + b.Remaining.String() + " " + b.Unit, Href: "/b/" + b.Code, Badge: string(b.Status), Tone: tone})
+		}
+		card.Count = len(card.Items)
+		cards = append(cards, card)
+	}
+	switch org.Kind {
+	case models.KindManufacturer:
+		p, err := st.Batches(ctx, store.BatchFilter{Producer: org.ID, Order: store.ByRecent, Limit: dashboardSize + 1})
+		if err != nil {
+			return nil, err
+		}
+		batches("dash-batches", "dash.recent_batches", "/batches", p.Items, false)
+		if err := ships("dash-outgoing", "dash.outgoing", "/shipments", store.ShipmentFilter{From: org.ID}); err != nil {
+			return nil, err
+		}
+	case models.KindCarrier:
+		if err := ships("dash-carrying", "dash.carrying", "/shipments", store.ShipmentFilter{Carrier: org.ID}); err != nil {
+			return nil, err
+		}
+	case models.KindContractor:
+		if err := ships("dash-incoming", "dash.incoming", "/shipments/incoming", store.ShipmentFilter{To: org.ID}); err != nil {
+			return nil, err
+		}
+	}
+	custodian := org.ID
+	if org.Kind == models.KindInspection || org.Kind == models.KindAuthority {
+		custodian = "" // agencies and authorities see every hold
+	}
+	holds, err := st.Holds(ctx, custodian, dashboardSize+1)
+	if err != nil {
+		return nil, err
+	}
+	batches("dash-holds", "dash.holds", "/holds", holds, false)
+	rs, err := st.Recalls(ctx, dashboardSize+1)
+	if err != nil {
+		return nil, err
+	}
+	card := dashCard{ID: "dash-recalls", Title: "dash.recalls", Href: "/recalls"}
+	for i, r := range rs {
+		if i == dashboardSize {
+			card.More = true
+			break
+		}
+		card.Items = append(card.Items, dashItem{Text: r.BatchCode, Sub: r.Reason, Href: "/recalls/" + r.ID, Badge: r.Severity, Tone: "bad"})
+	}
+	card.Count = len(card.Items)
+	cards = append(cards, card)
+	return cards, nil
+}
+
+func date10(s string) string {
+	if len(s) >= 10 {
+		return s[:10]
+	}
+	return s
 }
