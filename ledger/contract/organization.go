@@ -26,14 +26,11 @@ func init() {
 // that, only admins of authority organizations register others.
 func registerOrganization(tc *txc, a *RegisterOrganizationArgs) error {
 	o := a.Organization
-	empty := true
-	if err := tc.rangeKeys(models.PrefixOrg, func(string, []byte) error {
-		empty = false
-		return ErrStop
-	}); err != nil {
+	someOrg, err := tc.anyKey(models.PrefixOrg)
+	if err != nil {
 		return err
 	}
-	if empty {
+	if !someOrg {
 		if o.Kind != models.KindAuthority || o.ID != tc.call.Org || tc.call.Role != models.RoleAdmin {
 			return models.Forbidden("the first organization must be an authority registering itself by its admin")
 		}

@@ -61,6 +61,25 @@ func (tc *txc) putJSON(prefix, id string, v any) error {
 	return nil
 }
 
+// anyKey reports whether any key exists under prefix. It reads at most one
+// key of the state, so that a Fabric peer records the range read only up to
+// that key: transactions that add keys later in the range (say, two
+// organizations registered in one block) then do not fail validation with
+// a phantom read conflict, as they would after reading the whole range.
+func (tc *txc) anyKey(prefix string) (bool, error) {
+	for k := range tc.buf {
+		if strings.HasPrefix(k, prefix) {
+			return true, nil
+		}
+	}
+	found := false
+	err := tc.st.Range(prefix, func(string, []byte) error {
+		found = true
+		return ErrStop
+	})
+	return found, err
+}
+
 // rangeKeys calls fn for every key under prefix, in key order, merging the
 // state with this transaction's own writes.
 func (tc *txc) rangeKeys(prefix string, fn func(key string, value []byte) error) error {
