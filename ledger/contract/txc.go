@@ -61,11 +61,8 @@ func (tc *txc) putJSON(prefix, id string, v any) error {
 	return nil
 }
 
-// anyKey reports whether any key exists under prefix. It reads at most one
-// key of the state, so that a Fabric peer records the range read only up to
-// that key: transactions that add keys later in the range (say, two
-// organizations registered in one block) then do not fail validation with
-// a phantom read conflict, as they would after reading the whole range.
+// anyKey reports whether any key exists under prefix, reading at most one
+// key of the state.
 func (tc *txc) anyKey(prefix string) (bool, error) {
 	for k := range tc.buf {
 		if strings.HasPrefix(k, prefix) {
