@@ -122,3 +122,9 @@ type Ledger interface {
 
 // ErrClosed is returned by a ledger used after Close.
 var ErrClosed = errors.New("ledger closed")
+
+// ErrUnavailable marks a failure to reach the ledger's network (a Fabric
+// peer or orderer that is down or has no Raft leader). The operation may
+// be retried; a Submit that fails with it after its transaction was sent
+// may still commit, so retry with the same idempotency key.
+var ErrUnavailable = errors.New("ledger unavailable")
