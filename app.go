@@ -19,7 +19,10 @@ import (
 	"github.com/plumbline/plumbline/internal/dbx"
 	"github.com/plumbline/plumbline/internal/projector"
 	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/ledger/embedded"
+	"github.com/plumbline/plumbline/ledger/fabric"
 )
 
 // env is what every command starts from: the process environment and its
@@ -67,7 +70,7 @@ func (e *env) parse(name string, args []string, own func(fs *flag.FlagSet)) erro
 // app is the wired system: database, ledger, read model and projector.
 type app struct {
 	db     *gorm.DB
-	ledger *embedded.Ledger
+	ledger ledger.Ledger
 	store  *store.Store
 	proj   *projector.Projector
 }
@@ -78,12 +81,7 @@ func (e *env) open(ctx context.Context) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := embedded.Open(ctx, embedded.Options{
-		DB:     db,
-		KeyDir: filepath.Join(e.cfg.DataDir, "keys"),
-		Now:    time.Now,
-		Logger: e.log,
-	})
+	l, err := e.openLedger(ctx, db)
 	if err != nil {
 		_ = dbx.Close(db)
 		return nil, fmt.Errorf("open ledger: %w", err)
@@ -95,6 +93,67 @@ func (e *env) open(ctx context.Context) (*app, error) {
 		return nil, fmt.Errorf("open read model: %w", err)
 	}
 	return &app{db: db, ledger: l, store: st, proj: projector.New(st, l, e.log)}, nil
+}
+
+// openLedger opens the configured ledger backend. The read model stays in
+// the database either way; with Fabric the ledger itself is the channel,
+// and only the event index (which block holds which sequence number) is
+// kept locally.
+func (e *env) openLedger(ctx context.Context, db *gorm.DB) (ledger.Ledger, error) {
+	if e.cfg.Ledger != "fabric" {
+		return embedded.Open(ctx, embedded.Options{
+			DB:     db,
+			KeyDir: filepath.Join(e.cfg.DataDir, "keys"),
+			Now:    time.Now,
+			Logger: e.log,
+		})
+	}
+	f := e.cfg.Fabric
+	index := f.IndexPath
+	if index == "" {
+		index = filepath.Join(e.cfg.DataDir, "fabric-index")
+	}
+	if err := os.MkdirAll(filepath.Dir(index), 0o700); err != nil {
+		return nil, fmt.Errorf("folder of the Fabric event index: %w", err)
+	}
+	return fabric.Open(ctx, fabric.Config{
+		MSPID: f.MSPID, CertPath: f.Cert, KeyPath: f.Key, TLSCACertPath: f.TLSCA,
+		PeerEndpoint: f.Peer, PeerHostOverride: f.PeerHost, Channel: f.Channel, Chaincode: f.Chaincode,
+		OrgMSPs: f.OrgMSPs, IndexPath: index, Logger: e.log,
+	})
+}
+
+// checkCommitted compares the read model with the world state that the
+// ledger's committed events write, up to the current head: what verify can
+// check on Fabric, where the peers validate every block and its hash chain
+// and this server holds no copy of the ledger to verify.
+func (a *app) checkCommitted(ctx context.Context) (uint64, error) {
+	head, err := a.ledger.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	state := contract.NewMemState()
+	if head > 0 {
+		done := errors.New("done")
+		err = a.ledger.Events(ctx, 0, func(ev ledger.Event) error {
+			for _, w := range ev.Writes {
+				if err := state.Put(w.Key, w.Value); err != nil {
+					return err
+				}
+			}
+			if ev.Seq >= head {
+				return done
+			}
+			return nil
+		})
+		if !errors.Is(err, done) {
+			return 0, fmt.Errorf("read committed events: %w", err)
+		}
+	}
+	if err := a.catchUpTo(ctx, head); err != nil {
+		return 0, fmt.Errorf("bring read model up to date: %w", err)
+	}
+	return head, a.store.Check(ctx, head, state.All())
 }
 
 // close releases everything open opened.

@@ -53,7 +53,17 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	}
 	defer a.close()
 	t0 := time.Now()
-	rep, err := a.ledger.Verify(ctx, embedded.VerifyOptions{Progress: e.progress("verify ledger")})
+	el, ok := a.ledger.(*embedded.Ledger)
+	if !ok {
+		head, err := a.checkCommitted(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "ok: read model matches the writes of all %d committed Fabric transactions (%s); the Merkle log and signature checks are for the embedded ledger — on Fabric the peers validate every block\n",
+			head, time.Since(t0).Round(time.Millisecond))
+		return nil
+	}
+	rep, err := el.Verify(ctx, embedded.VerifyOptions{Progress: e.progress("verify ledger")})
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,11 @@ type Config struct {
 	Addr string
 	// BaseURL is the public URL of this server, used in QR codes.
 	BaseURL string
-	// Ledger selects the ledger backend; only "embedded" exists so far.
+	// Ledger selects the ledger backend: "embedded" (default) or "fabric".
 	Ledger string
+	// Fabric configures the Fabric backend (PLUMBLINE_FABRIC_*); used when
+	// Ledger is "fabric".
+	Fabric Fabric
 	// DemoSeed makes the demo data deterministic.
 	DemoSeed int64
 	// LogLevel is debug, info, warn or error.
@@ -58,6 +61,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel: or(getenv("PLUMBLINE_LOG_LEVEL"), "info"),
 
 		DemoPassword: or(getenv("PLUMBLINE_DEMO_PASSWORD"), DefaultDemoPassword),
+		Fabric:       loadFabric(getenv),
 	}
 	if s := getenv("PLUMBLINE_DEMO_SEED"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -90,8 +94,12 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("PLUMBLINE_BASE_URL: %q must be an absolute http:// or https:// URL without query, e.g. https://trace.example.com", c.BaseURL))
 		}
 	}
-	if c.Ledger != "embedded" {
-		errs = append(errs, fmt.Errorf("PLUMBLINE_LEDGER: %q is not supported; use embedded", c.Ledger))
+	switch c.Ledger {
+	case "embedded":
+	case "fabric":
+		errs = append(errs, c.Fabric.validate()...)
+	default:
+		errs = append(errs, fmt.Errorf("PLUMBLINE_LEDGER: %q is not supported; use embedded or fabric", c.Ledger))
 	}
 	if len(c.DemoPassword) < 8 {
 		errs = append(errs, errors.New("PLUMBLINE_DEMO_PASSWORD: must be at least 8 characters"))

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -58,5 +59,36 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := Load(env(map[string]string{"PLUMBLINE_DEMO_SEED": "x"})); err == nil {
 		t.Fatal("bad seed accepted")
+	}
+}
+
+func TestFabric(t *testing.T) {
+	dir := t.TempDir()
+	pem := dir + "/x.pem"
+	if err := os.WriteFile(pem, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := map[string]string{
+		"PLUMBLINE_LEDGER": "fabric", "PLUMBLINE_FABRIC_MSP_ID": "Org1MSP", "PLUMBLINE_FABRIC_CERT": pem,
+		"PLUMBLINE_FABRIC_KEY": pem, "PLUMBLINE_FABRIC_TLS_CA": pem, "PLUMBLINE_FABRIC_PEER": "127.0.0.1:7051",
+		"PLUMBLINE_FABRIC_ORG_MSPS": "cement-plant=CementMSP, steel-mill=SteelMSP",
+	}
+	c, err := Load(env(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid fabric settings: %v", err)
+	}
+	if c.Fabric.Channel != "materials" || c.Fabric.Chaincode != "plumbline" || c.Fabric.OrgMSPs["steel-mill"] != "SteelMSP" {
+		t.Fatalf("fabric settings: %+v", c.Fabric)
+	}
+	c, _ = Load(env(map[string]string{"PLUMBLINE_LEDGER": "fabric", "PLUMBLINE_FABRIC_CERT": dir + "/missing.pem",
+		"PLUMBLINE_FABRIC_PEER": "nohostport", "PLUMBLINE_FABRIC_ORG_MSPS": "bad"}))
+	err = c.Validate()
+	for _, want := range []string{"PLUMBLINE_FABRIC_MSP_ID", "PLUMBLINE_FABRIC_CERT: cannot read", "PLUMBLINE_FABRIC_KEY: required", "PLUMBLINE_FABRIC_TLS_CA", "PLUMBLINE_FABRIC_PEER: \"nohostport\"", "PLUMBLINE_FABRIC_ORG_MSPS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %s", err, want)
+		}
 	}
 }

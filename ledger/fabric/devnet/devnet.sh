@@ -195,6 +195,10 @@ YAML
     || die "configtxgen failed: $(tail -3 "$DIR/logs/configtxgen.log")"
 }
 
+# Gossip intervals are short (1 s, default 5-25 s) so that the peers of the
+# two organizations find each other within seconds of a (re)start; until
+# they do, the gateway cannot satisfy the endorsement policy.
+
 # peer_config N: a core.yaml for peer N. Fabric's sample points the VM
 # endpoint at a Docker socket, and an empty environment variable does not
 # override it, so the copy blanks it; the external builder is Fabric's ccaas.
@@ -240,6 +244,7 @@ start_peer() {
   CORE_PEER_ADDRESS=127.0.0.1:$port CORE_PEER_LISTENADDRESS=127.0.0.1:$port \
   CORE_PEER_CHAINCODEADDRESS=127.0.0.1:$((port+1)) CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:$((port+1)) \
   CORE_PEER_GOSSIP_BOOTSTRAP=127.0.0.1:$port CORE_PEER_GOSSIP_EXTERNALENDPOINT=127.0.0.1:$port \
+  CORE_PEER_GOSSIP_ALIVETIMEINTERVAL=1s CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT=5s CORE_PEER_GOSSIP_RECONNECTINTERVAL=1s \
   CORE_PEER_LOCALMSPID=Org${n}MSP CORE_PEER_MSPCONFIGPATH=$p/msp \
   CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$((port+2)) \
   CORE_PEER_FILESYSTEMPATH="$d/data" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$d/data/snapshots" \
