@@ -21,7 +21,7 @@ func TestOrgLists(t *testing.T) {
 			cs.PutBatch(1, models.Batch{Code: code, ProductID: product, Producer: producer, Owner: owner, Custodian: custodian, Status: models.StatusAvailable, Quantity: 1000, Remaining: 1000})
 		}
 		put("A-1", "a", "a", "a", "p1")
-		put("A-2", "a", "c", "c", "p1")     // sold to c
+		put("A-2", "a", "c", "c", "p1")       // sold to c
 		put("A_3", "a", "a", "carrier", "p2") // in transit
 		put("B-1", "b", "b", "b", "p3")
 		put("B-2", "b", "c", "carrier", "p3")
