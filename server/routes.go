@@ -6,6 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/frontend"
+	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/models"
 )
 
 // routes is the one route table. Pages come first, then the JSON API,
@@ -34,6 +36,25 @@ func (s *Server) routes() {
 	p.GET("/dashboard", s.dashboard)
 
 	// Supplier pages: products, batches, shipments, bulk import.
+	// Upload forms cap their body before requirePage reads it.
+	imp := s.newImporter()
+	p.GET("/products", s.products)
+	p.GET("/products/new", s.newProduct)
+	p.POST("/products/new", s.createProduct)
+	p.GET("/batches", s.batches)
+	p.GET("/batches/new", s.newBatch)
+	r.POST("/batches/new", s.limitBody(maxCommissionBody, s.commissionTooBig), s.requirePage, s.createBatch)
+	p.GET("/orders", s.orders)
+	p.GET("/orders/new", s.newOrder)
+	p.POST("/orders/new", s.createOrder)
+	p.GET("/shipments", s.shipments)
+	p.GET("/shipments/new", s.newShipment)
+	p.POST("/shipments/new", s.createShipment)
+	p.GET("/shipments/:code", s.shipment)
+	p.GET("/import", imp.page)
+	r.POST("/import", s.limitBody(maxImportBody, imp.tooBig), s.requirePage, imp.upload)
+	p.GET("/import/template/:file", imp.template)
+	p.GET("/import/:id", imp.status)
 
 	// Site and inspector pages: incoming shipments, receipts, usage, stock, scan, inspections, holds.
 
@@ -55,6 +76,31 @@ func (s *Server) routes() {
 		Summary: "Exchange a login and password for a Bearer token", Request: tokenRequest{}, Response: tokenResponse{}}, s.createToken)
 
 	// Supplier API.
+	s.api(a, apiOp{Method: "GET", Path: "/products", Tag: "supplier", Summary: "List products (all, or one manufacturer's)",
+		Query: []string{"manufacturer: organization ID"}, Response: productList{}}, s.apiProducts)
+	s.api(a, apiOp{Method: "POST", Path: "/products", Tag: "supplier", Status: http.StatusCreated, Summary: "Register a product of your organization (RegisterProduct)",
+		Request: contract.RegisterProductArgs{}, Response: models.Product{}}, s.apiCreateProduct)
+	s.api(a, apiOp{Method: "GET", Path: "/products/:id", Tag: "supplier", Summary: "One product", Response: models.Product{}}, s.apiProduct)
+	s.api(a, apiOp{Method: "GET", Path: "/batches", Tag: "supplier", Summary: "List the batches your organization produced, owns or holds",
+		Query: []string{"status: batch status", "product_id: product ID", "q: part of the batch code", "after: the previous page's next", "limit: 1-500, default 50"}, Response: batchList{}}, s.apiBatches)
+	s.api(a, apiOp{Method: "POST", Path: "/batches", Tag: "supplier", Status: http.StatusCreated, Summary: "Commission a batch (CommissionBatch)",
+		Request: contract.CommissionBatchArgs{}, Response: models.Batch{}}, s.apiCommission)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code", Tag: "supplier", Summary: "One batch with the documents you may see", Response: batchDetail{}}, s.apiBatch)
+	s.api(a, apiOp{Method: "POST", Path: "/batches/:code/documents", Tag: "supplier", Status: http.StatusCreated, Form: true,
+		Summary: "Upload a file and attach it to the batch (AttachDocument)", Request: documentUpload{}, Response: models.Document{}}, s.apiAttach)
+	s.api(a, apiOp{Method: "GET", Path: "/purchase-orders", Tag: "supplier", Summary: "List the purchase orders your organization placed or received",
+		Query: []string{"status: open, fulfilled or over_delivered", "after: the previous page's next", "limit: 1-500, default 50"}, Response: orderList{}}, s.apiOrders)
+	s.api(a, apiOp{Method: "POST", Path: "/purchase-orders", Tag: "supplier", Status: http.StatusCreated, Summary: "Place a purchase order (CreatePurchaseOrder)",
+		Request: contract.CreatePurchaseOrderArgs{}, Response: models.PurchaseOrder{}}, s.apiCreateOrder)
+	s.api(a, apiOp{Method: "GET", Path: "/shipments", Tag: "supplier", Summary: "List the shipments your organization sends, receives or carries",
+		Query: []string{"direction: outgoing, incoming or carried", "status: in_transit or received", "after: the previous page's next", "limit: 1-500, default 50"}, Response: shipmentList{}}, s.apiShipments)
+	s.api(a, apiOp{Method: "POST", Path: "/shipments", Tag: "supplier", Status: http.StatusCreated, Summary: "Dispatch a shipment (DispatchShipment); a partial quantity splits off a child batch",
+		Request: contract.DispatchShipmentArgs{}, Response: models.Shipment{}}, s.apiDispatch)
+	s.api(a, apiOp{Method: "GET", Path: "/shipments/:code", Tag: "supplier", Summary: "One shipment, for its parties", Response: models.Shipment{}}, s.apiShipment)
+	s.api(a, apiOp{Method: "POST", Path: "/imports", Tag: "supplier", Status: http.StatusAccepted, Form: true,
+		Summary: "Start a bulk CSV import (multipart field file, or a text/csv body); every row is checked first",
+		Query: []string{"kind: batches or shipments"}, Request: importUpload{}, Response: importJob{}}, imp.apiUpload)
+	s.api(a, apiOp{Method: "GET", Path: "/imports/:id", Tag: "supplier", Summary: "An import's progress and per-row failures", Response: importJob{}}, imp.apiStatus)
 
 	// Site and inspector API.
 
