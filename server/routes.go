@@ -99,7 +99,7 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/shipments/:code", Tag: "supplier", Summary: "One shipment, for its parties", Response: models.Shipment{}}, s.apiShipment)
 	s.api(a, apiOp{Method: "POST", Path: "/imports", Tag: "supplier", Status: http.StatusAccepted, Form: true,
 		Summary: "Start a bulk CSV import (multipart field file, or a text/csv body); every row is checked first",
-		Query: []string{"kind: batches or shipments"}, Request: importUpload{}, Response: importJob{}}, imp.apiUpload)
+		Query:   []string{"kind: batches or shipments"}, Request: importUpload{}, Response: importJob{}}, imp.apiUpload)
 	s.api(a, apiOp{Method: "GET", Path: "/imports/:id", Tag: "supplier", Summary: "An import's progress and per-row failures", Response: importJob{}}, imp.apiStatus)
 
 	// Site and inspector API.
