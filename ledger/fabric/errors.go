@@ -74,7 +74,7 @@ func unavailable(err error) bool {
 		return true
 	}
 	t := errorText(err)
-	for _, s := range []string{"no Raft leader", "SERVICE_UNAVAILABLE", "connection refused", "failed to connect", "no peers available", "failed to collect enough transaction endorsements", "error sending"} {
+	for _, s := range []string{"no Raft leader", "SERVICE_UNAVAILABLE", "connection refused", "failed to connect", "no peers available", "no combination of peers can be derived", "failed to collect enough transaction endorsements", "error sending"} {
 		if strings.Contains(t, s) {
 			return true
 		}

@@ -31,6 +31,9 @@ func TestPeerRestart(t *testing.T) {
 	d := need(t)
 	indexPath := filepath.Join(t.TempDir(), "index")
 	l, cfg := d.freshLedger(t, 1, indexPath)
+	// Few attempts inside Submit, so that the outage reaches the caller
+	// (with the default, most submissions ride through a 6 s outage).
+	l.cfg.MaxAttempts = 3
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	reg := func(id string) ledger.Tx {
