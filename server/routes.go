@@ -7,6 +7,7 @@ import (
 
 	"github.com/plumbline/plumbline/frontend"
 	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -59,6 +60,20 @@ func (s *Server) routes() {
 	// Site and inspector pages: incoming shipments, receipts, usage, stock, scan, inspections, holds.
 
 	// Trace and manager pages: trace reports, recalls, labels.
+	t := newTraceArea(s)
+	r.GET("/b", t.openCode)                 // the home page's code form
+	r.GET("/b/:code", t.batchPage)          // the public trace page
+	r.POST("/b/:code/verify", t.verifyFile) // "verify a file": hashed, never stored
+	r.GET("/01/*link", t.digitalLink)       // GS1 Digital Link → /b/{code}
+	r.GET("/files/:sha256", t.download)     // public documents; private ones for involved organizations
+	p.GET("/manager", t.manager)
+	p.GET("/trace", t.traceReport)
+	p.GET("/trace.csv", t.traceCSV)
+	p.GET("/recalls", t.recalls)
+	p.GET("/recalls/new", t.newRecall)
+	p.POST("/recalls", t.createRecall)
+	p.GET("/recalls/:id", t.recall)
+	p.GET("/labels", t.labels)
 
 	// Admin pages: users, roles, API tokens.
 	adm := p.Group("/admin", s.requireAdmin)
@@ -105,6 +120,28 @@ func (s *Server) routes() {
 	// Site and inspector API.
 
 	// Trace, ledger and manager API.
+	s.api(a, apiOp{Method: "GET", Path: "/ledger/checkpoint", Tag: "ledger", Public: true,
+		Summary: "The latest signed checkpoint, the key to verify it and the ledger kind", Response: checkpointResponse{}}, t.checkpoint)
+	s.api(a, apiOp{Method: "GET", Path: "/ledger/entries/:seq/proof", Tag: "ledger", Public: true,
+		Summary: "An entry's inclusion proof; the entry itself only for those who may read it (else redacted: true)", Response: proofResponse{}}, t.proof)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.png", Tag: "labels", Public: true, Produces: "image/png",
+		Summary: "The batch's QR code (its GS1 Digital Link URI) as PNG", Query: []string{"size: pixels, 64-2048, default 256"}}, t.qrPNG)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.svg", Tag: "labels", Public: true, Produces: "image/svg+xml",
+		Summary: "The batch's QR code as SVG"}, t.qrSVG)
+	s.api(a, apiOp{Method: "GET", Path: "/labels.pdf", Tag: "labels", Produces: "application/pdf",
+		Summary: "An A4 sheet of 3 x 8 labels for batches your organization is involved with",
+		Query:   []string{"batch: a batch code, repeatable", "outline: 1 draws cutting frames"}}, t.labelsPDF)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/trace", Tag: "trace", Response: traceResponse{},
+		Summary: "Trace a batch backward to its origins and forward to every batch and usage location",
+		Query:   []string{"direction: backward, forward or both (default)", "depth: 1-256 steps (default 32)"}}, t.apiTrace)
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard", Tag: "manager", Response: dashboardResponse{},
+		Summary: "The manager's dashboard: deliveries this week, open holds, failed inspections, recalls"}, t.apiDashboard)
+	s.api(a, apiOp{Method: "POST", Path: "/recalls", Tag: "recalls", Status: http.StatusCreated, Request: recallRequest{}, Response: recallResponse{},
+		Summary: "Recall a batch and everything made from it (producer, authority or inspection agency)"}, t.apiCreateRecall)
+	s.api(a, apiOp{Method: "GET", Path: "/recalls", Tag: "recalls", Response: store.Page[models.Recall]{},
+		Summary: "Recalls, newest first", Query: []string{"after: the previous page's next cursor"}}, t.apiRecalls)
+	s.api(a, apiOp{Method: "GET", Path: "/recalls/:id", Tag: "recalls", Response: recallResponse{},
+		Summary: "A recall and its impact: every downstream batch and usage location"}, t.apiRecall)
 
 	// Admin API.
 	admin := a.Group("", s.requireAdmin)

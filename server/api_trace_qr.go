@@ -1,0 +1,145 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/label"
+	"github.com/plumbline/plumbline/models"
+)
+
+// immutable is the Cache-Control of things that never change for a URL:
+// a batch's code, and so its QR code, is fixed forever.
+const immutable = "public, max-age=31536000, immutable"
+
+// maxURIs bounds the code → URI cache.
+const maxURIs = 100_000
+
+// uriOf returns the batch's Digital Link URI, cached: it depends only on
+// the batch's code and lot and its product's GTIN, none of which change.
+func (t *traceArea) uriOf(ctx context.Context, code string) (string, error) {
+	if v, ok := t.uris.Load(code); ok {
+		return v.(string), nil
+	}
+	b, err := t.s.opts.Store.Batch(ctx, code)
+	if err != nil {
+		return "", err
+	}
+	p, err := t.s.opts.Store.Product(ctx, b.ProductID)
+	if err != nil {
+		return "", err
+	}
+	uri := label.URI(t.s.opts.BaseURL, b, p)
+	if t.uriCount.Load() < maxURIs {
+		if _, loaded := t.uris.LoadOrStore(code, uri); !loaded {
+			t.uriCount.Add(1)
+		}
+	}
+	return uri, nil
+}
+
+// qrPNG serves GET /api/v1/batches/{code}/qr.png?size=N (64–2048, default
+// 256): the batch's QR code. Public, so that a label scans without login.
+func (t *traceArea) qrPNG(c *gin.Context) {
+	size := 256
+	if v := c.Query("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.s.fail(c, models.Invalid("size", "%q is not a whole number of pixels (%d-%d)", v, label.MinPNG, label.MaxPNG))
+			return
+		}
+		size = n
+	}
+	uri, err := t.uriOf(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	png, err := t.s.qr.PNG(uri, size)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", immutable)
+	c.Data(http.StatusOK, "image/png", png)
+}
+
+// qrSVG serves GET /api/v1/batches/{code}/qr.svg.
+func (t *traceArea) qrSVG(c *gin.Context) {
+	uri, err := t.uriOf(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	svg, err := t.s.qr.SVG(uri)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", immutable)
+	c.Data(http.StatusOK, "image/svg+xml", svg)
+}
+
+// labelsPDF serves GET /api/v1/labels.pdf?batch=A&batch=B: an A4 sheet of
+// 3 × 8 labels, one per batch, in the order asked (repeats dropped). Only
+// batches the user's organization is involved with may be printed.
+func (t *traceArea) labelsPDF(c *gin.Context) {
+	ctx := c.Request.Context()
+	codes := uniq(c.QueryArray("batch"))
+	if len(codes) == 0 {
+		t.s.fail(c, models.Invalid("batch", "choose at least one batch (?batch=CODE, repeatable)"))
+		return
+	}
+	if len(codes) > label.MaxLabels {
+		t.s.fail(c, models.Invalid("batch", "at most %d batches per sheet (got %d)", label.MaxLabels, len(codes)))
+		return
+	}
+	orgs, err := t.orgMap(ctx)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	viewer := t.viewerOrg(c)
+	labels := make([]label.Label, 0, len(codes))
+	for _, code := range codes {
+		d, err := t.traceOf(ctx, code)
+		if err != nil {
+			t.s.fail(c, models.Prefix("batch", err))
+			return
+		}
+		if !d.involved(viewer) {
+			t.s.fail(c, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"})
+			return
+		}
+		b := d.Batch
+		labels = append(labels, label.Label{
+			URI: d.URI, Code: b.Code, Product: d.Product.Name, Quantity: b.Quantity.String() + " " + b.Unit,
+			Producer: orgs[b.Producer].Name, Date: b.ProducedOn,
+		})
+	}
+	var buf bytes.Buffer
+	if err := label.Sheet(&buf, labels, label.SheetOptions{QR: t.s.qr, Created: t.s.opts.Now(), Outline: c.Query("outline") == "1"}); err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `inline; filename="plumbline-labels.pdf"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "application/pdf", buf.Bytes())
+}
+
+// uniq drops empty and repeated strings, keeping the first of each.
+func uniq(xs []string) []string {
+	seen := make(map[string]bool, len(xs))
+	out := xs[:0:0]
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

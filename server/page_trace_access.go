@@ -1,0 +1,236 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/label"
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/models"
+)
+
+// traceData is everything the trace page and its checks read about one
+// batch, public and private tier alike; who sees what is decided when it
+// is shown (traceViewer), never when it is loaded. It is cached per batch
+// and read-model position, so it must not be modified after loading.
+type traceData struct {
+	Batch       models.Batch
+	Product     models.Product
+	URI         string // the batch's GS1 Digital Link URI
+	Documents   []models.Document
+	Inspections []models.Inspection
+	Timeline    []store.Event
+	More        bool // the timeline goes on past Timeline
+	Recalls     []models.Recall
+	Usages      []models.Usage
+	Shipments   []models.Shipment
+	// parties are the organizations that took part: producer, owner,
+	// custodian, shipment parties and every submitter on the timeline.
+	parties map[string]bool
+}
+
+// timelineLimit is how many events the trace page shows at once.
+const timelineLimit = 100
+
+// readCache remembers values computed from the read model, keyed by a
+// string, for as long as the read model has not moved on (the projector's
+// Applied position): a write anywhere invalidates every entry, so nothing
+// stale is ever served. It holds at most max entries.
+type readCache[T any] struct {
+	mu      sync.Mutex
+	max     int
+	entries map[string]readEntry[T]
+}
+
+type readEntry[T any] struct {
+	at  uint64
+	val T
+}
+
+func newReadCache[T any](max int) *readCache[T] {
+	return &readCache[T]{max: max, entries: map[string]readEntry[T]{}}
+}
+
+// get returns the value for key at read-model position at, computing it
+// with load on a miss. Errors are not cached.
+func (c *readCache[T]) get(key string, at uint64, load func() (T, error)) (T, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && e.at == at {
+		return e.val, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= c.max {
+		clear(c.entries)
+	}
+	c.entries[key] = readEntry[T]{at: at, val: v}
+	c.mu.Unlock()
+	return v, nil
+}
+
+// traceArea holds the trace, label, ledger and manager handlers and their
+// caches of read-model views. routes creates one per Server.
+type traceArea struct {
+	s        *Server
+	batches  *readCache[*traceData]
+	orgs     *readCache[map[string]models.Organization]
+	uris     sync.Map // batch code → Digital Link URI; a code's URI never changes
+	uriCount atomic.Int64
+	proofs   *proofCache
+	attrs    sync.Map // language → proof.js attributes (template.HTMLAttr)
+}
+
+func newTraceArea(s *Server) *traceArea {
+	return &traceArea{
+		s:       s,
+		batches: newReadCache[*traceData](2048),
+		orgs:    newReadCache[map[string]models.Organization](4),
+		proofs:  newProofCache(4096),
+	}
+}
+
+// traceOf loads (or finds cached) everything about the batch code.
+func (t *traceArea) traceOf(ctx context.Context, code string) (*traceData, error) {
+	at := t.s.opts.Projector.Applied()
+	return t.batches.get(code, at, func() (*traceData, error) { return t.loadTrace(ctx, code) })
+}
+
+func (t *traceArea) loadTrace(ctx context.Context, code string) (*traceData, error) {
+	st := t.s.opts.Store
+	b, err := st.Batch(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	d := &traceData{Batch: b, parties: map[string]bool{b.Producer: true, b.Owner: true, b.Custodian: true}}
+	if d.Product, err = st.Product(ctx, b.ProductID); err != nil {
+		return nil, err
+	}
+	d.URI = label.URI(t.s.opts.BaseURL, b, d.Product)
+	if d.Documents, err = st.Documents(ctx, code); err != nil {
+		return nil, err
+	}
+	if d.Inspections, err = st.Inspections(ctx, code); err != nil {
+		return nil, err
+	}
+	if d.Timeline, err = st.Timeline(ctx, code, 0, timelineLimit+1); err != nil {
+		return nil, err
+	}
+	if len(d.Timeline) > timelineLimit {
+		d.Timeline, d.More = d.Timeline[:timelineLimit], true
+	}
+	if d.Recalls, err = st.RecallsOf(ctx, code); err != nil {
+		return nil, err
+	}
+	if d.Usages, err = st.Usages(ctx, code); err != nil {
+		return nil, err
+	}
+	if d.Shipments, err = st.BatchShipments(ctx, code); err != nil {
+		return nil, err
+	}
+	for _, sh := range d.Shipments {
+		d.parties[sh.From], d.parties[sh.To], d.parties[sh.Carrier] = true, true, true
+	}
+	for _, e := range d.Timeline {
+		d.parties[e.Org] = true
+	}
+	delete(d.parties, "")
+	return d, nil
+}
+
+// orgs returns every organization by ID (cached).
+func (t *traceArea) orgMap(ctx context.Context) (map[string]models.Organization, error) {
+	return t.orgs.get("all", t.s.opts.Projector.Applied(), func() (map[string]models.Organization, error) {
+		list, err := t.s.opts.Store.Organizations(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]models.Organization, len(list))
+		for _, o := range list {
+			m[o.ID] = o
+		}
+		return m, nil
+	})
+}
+
+// seesAll reports whether the organization kind is involved with every
+// batch: authorities oversee them and inspection agencies inspect them.
+func seesAll(o *models.Organization) bool {
+	return o != nil && (o.Kind == models.KindAuthority || o.Kind == models.KindInspection)
+}
+
+// involved reports whether the organization o may see the batch's private
+// tier: it is an authority or inspection agency, or it took part (producer,
+// owner, custodian, a shipment's sender, receiver or carrier, or a
+// submitter of one of the batch's ledger entries).
+func (d *traceData) involved(o *models.Organization) bool {
+	return o != nil && (seesAll(o) || d.parties[o.ID])
+}
+
+// viewerOrg returns the organization of the logged-in user, or nil.
+func (t *traceArea) viewerOrg(c *gin.Context) *models.Organization {
+	u := currentUser(c)
+	if u == nil {
+		return nil
+	}
+	orgs, err := t.orgMap(c.Request.Context())
+	if err != nil {
+		return nil
+	}
+	if o, ok := orgs[u.OrgID]; ok {
+		return &o
+	}
+	return nil
+}
+
+// publicEntry reports whether a ledger entry of this type and these
+// arguments holds nothing of a batch's private tier, so that anyone may
+// read it whole. Inspections (notes, measurements), hold releases (their
+// reason), receipts (rejection reasons), dispatches (purchase orders,
+// vehicles, delivery notes), usages (where material went), corrections,
+// purchase orders and private documents are not public.
+func publicEntry(typ string, args []byte) bool {
+	switch typ {
+	case "RegisterOrganization", "RegisterProduct", "CommissionBatch", "TransformBatches", "RecallBatch":
+		return true
+	case "AttachDocument":
+		var a contract.AttachDocumentArgs
+		return json.Unmarshal(args, &a) == nil && a.Document.Visibility == models.Public
+	}
+	return false
+}
+
+// canReadEntry reports whether the user of organization o may read the
+// ledger entry of event e whole: it is public, o submitted it, o sees all
+// batches, or o is involved with a batch the entry touched.
+func (t *traceArea) canReadEntry(ctx context.Context, u *auth.User, o *models.Organization, e store.Event) bool {
+	if publicEntry(e.Type, e.Args) {
+		return true
+	}
+	if u == nil || o == nil {
+		return false
+	}
+	if seesAll(o) || e.Org == o.ID {
+		return true
+	}
+	codes, err := t.s.opts.Store.EventBatches(ctx, e.Seq)
+	if err != nil {
+		return false
+	}
+	for _, code := range codes {
+		if d, err := t.traceOf(ctx, code); err == nil && d.involved(o) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"errors"
+	"html"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/label"
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
+)
+
+// batchPage is what templates/trace_batch.html gets: the batch's data and
+// what this viewer may see and do with it.
+type batchPage struct {
+	*traceData
+	Orgs     map[string]models.Organization
+	Involved bool // the viewer's organization sees the private tier
+	Banner   banner
+	// PublicDocs everyone sees; PrivateDocs only the involved.
+	PublicDocs, PrivateDocs []models.Document
+	Events                  []eventRow
+	Passed, Failed          int // inspections by verdict (conditional counts as passed)
+	Checkpoint              ledger.Checkpoint
+	VerifierKey             string
+	LedgerKind              string
+	ProofAttrs              template.HTMLAttr // localised data-msg-*/data-reason-*/data-label-* of proof.js
+	Can                     batchActions
+	Verify                  *verifyResult
+}
+
+// eventRow is a timeline entry; Proof says whether the viewer may read the
+// entry whole, and so check its proof in the browser.
+type eventRow struct {
+	store.Event
+	Proof bool
+}
+
+// banner is the batch's status as one coloured line.
+type banner struct {
+	Class  string // ok, warn, bad or "" (neutral)
+	Key    string // message ID
+	Detail string
+}
+
+// batchActions are the links to actions the viewer's role could take; the
+// contract still decides.
+type batchActions struct{ Inspect, Use, Release, Recall bool }
+
+// OrgName returns the organization's name, or its ID when unknown.
+func (p *batchPage) OrgName(id string) string {
+	if o, ok := p.Orgs[id]; ok && o.Name != "" {
+		return o.Name
+	}
+	return id
+}
+
+// batchPage serves GET /b/{code}, the batch's trace page; no login needed.
+func (t *traceArea) batchPage(c *gin.Context) {
+	t.showBatch(c, http.StatusOK, nil)
+}
+
+func (t *traceArea) showBatch(c *gin.Context, code int, vr *verifyResult) {
+	ctx := c.Request.Context()
+	d, err := t.traceOf(ctx, c.Param("code"))
+	if errors.Is(err, models.ErrNotFound) {
+		t.unknown(c, c.Param("code"))
+		return
+	}
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	p, err := t.batchView(c, d)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	p.Verify = vr
+	v := t.s.view(c, "", p)
+	v.Public = v.User == nil
+	if vr != nil && vr.Err != "" {
+		v.Errors = map[string]string{"file": vr.Err}
+	}
+	t.s.page(c, code, "trace_batch", v)
+}
+
+// batchView decides what the viewer of c sees of d.
+func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) {
+	ctx := c.Request.Context()
+	orgs, err := t.orgMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := t.s.opts.Ledger.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	viewer, user := t.viewerOrg(c), currentUser(c)
+	p := &batchPage{
+		traceData: d, Orgs: orgs, Involved: d.involved(viewer), Checkpoint: cp,
+		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.s.opts.LedgerKind,
+		ProofAttrs: t.proofAttrs(t.s.loc(c).Lang(), c),
+	}
+	for _, doc := range d.Documents {
+		if doc.Visibility == models.Public {
+			p.PublicDocs = append(p.PublicDocs, doc)
+		} else {
+			p.PrivateDocs = append(p.PrivateDocs, doc)
+		}
+	}
+	fabric := t.s.opts.LedgerKind == ledger.EvidenceFabric
+	for _, e := range d.Timeline {
+		ok := fabric || p.Involved || publicEntry(e.Type, e.Args) || (viewer != nil && e.Org == viewer.ID)
+		p.Events = append(p.Events, eventRow{Event: e, Proof: ok})
+	}
+	for _, in := range d.Inspections {
+		if in.Verdict == models.VerdictFail {
+			p.Failed++
+		} else {
+			p.Passed++
+		}
+	}
+	p.Banner = statusBanner(d, p.Involved)
+	if user != nil && viewer != nil {
+		p.Can = actionsFor(viewer, user.Role, &d.Batch)
+	}
+	return p, nil
+}
+
+// statusBanner says where the batch stands: conformant, awaiting
+// inspection, on hold, recalled, in transit, used up or rejected. The hold
+// reason of a failed inspection carries its notes, so the public sees only
+// which inspection failed.
+func statusBanner(d *traceData, involved bool) banner {
+	b := d.Batch
+	switch b.Status {
+	case models.StatusRecalled:
+		detail := b.HoldReason
+		if len(d.Recalls) > 0 {
+			detail = d.Recalls[0].Reason
+		}
+		return banner{"bad", "trace.status.recalled", detail}
+	case models.StatusOnHold:
+		detail := ""
+		for _, in := range d.Inspections {
+			if in.Verdict == models.VerdictFail {
+				detail = in.Type
+			}
+		}
+		if involved {
+			detail = b.HoldReason
+		}
+		return banner{"bad", "trace.status.on_hold", detail}
+	case models.StatusRejected:
+		return banner{"bad", "trace.status.rejected", ""}
+	case models.StatusInTransit:
+		return banner{"warn", "trace.status.in_transit", b.Shipment}
+	case models.StatusDepleted:
+		return banner{"", "trace.status.depleted", ""}
+	}
+	switch b.Inspection {
+	case models.InspPending:
+		return banner{"warn", "trace.status.pending", ""}
+	case models.InspFailed:
+		return banner{"bad", "trace.status.failed", ""}
+	case models.InspConditional:
+		return banner{"ok", "trace.status.conditional", b.Condition}
+	}
+	return banner{"ok", "trace.status.conformant", ""}
+}
+
+// actionsFor returns which action links a user of org with role sees on
+// batch b. Viewers see none.
+func actionsFor(org *models.Organization, role models.Role, b *models.Batch) batchActions {
+	if role == models.RoleViewer {
+		return batchActions{}
+	}
+	agency := org.Kind == models.KindInspection && (role == models.RoleInspector || role == models.RoleAdmin)
+	writer := role == models.RoleAdmin || role == models.RoleOperator
+	var a batchActions
+	a.Inspect = agency && b.Status != models.StatusRecalled
+	a.Release = agency && b.Status == models.StatusOnHold
+	a.Use = org.Kind == models.KindContractor && writer && b.Custodian == org.ID && b.Status == models.StatusAvailable
+	a.Recall = b.Status != models.StatusRecalled && (agency ||
+		(org.Kind == models.KindAuthority && role == models.RoleAdmin) || (org.ID == b.Producer && writer))
+	return a
+}
+
+// proofMessages are proof.js's message, reason and label keys, each
+// localised as trace.proof.<prefix>.<key>.
+var proofMessages = map[string][]string{
+	"msg":    {"verifying", "verified", "failed", "error", "fabric"},
+	"reason": {"fetch", "format", "kind", "unsupported", "verifier-key", "note", "key", "signature", "size", "root", "leaf", "entry", "seq", "tx", "certificate", "org-signature"},
+	"label":  {"seq", "leaf-index", "size", "root", "time", "signer", "tx-id", "org", "type", "org-signature", "checked", "block", "block-hash"},
+}
+
+// proofAttrs returns the localised data-msg-*, data-reason-* and
+// data-label-* attributes of a proof element, built once per language.
+func (t *traceArea) proofAttrs(lang string, c *gin.Context) template.HTMLAttr {
+	if v, ok := t.attrs.Load(lang); ok {
+		return v.(template.HTMLAttr)
+	}
+	l := t.s.loc(c)
+	var sb strings.Builder
+	for _, prefix := range []string{"msg", "reason", "label"} {
+		for _, k := range proofMessages[prefix] {
+			sb.WriteString(" data-" + prefix + "-" + k + `="` + html.EscapeString(l.T("trace.proof."+prefix+"."+k)) + `"`)
+		}
+	}
+	a := template.HTMLAttr(sb.String())
+	t.attrs.Store(lang, a)
+	return a
+}
+
+// unknown shows the friendly "no such batch" page with the code form.
+func (t *traceArea) unknown(c *gin.Context, code string) {
+	v := t.s.view(c, "", code)
+	v.Public = v.User == nil
+	t.s.page(c, http.StatusNotFound, "trace_unknown", v)
+}
+
+// openCode serves GET /b?code=…, the home page's form: it sends the
+// browser to the batch's page. A pasted trace URL works too.
+func (t *traceArea) openCode(c *gin.Context) {
+	code := strings.TrimSpace(c.Query("code"))
+	if strings.Contains(code, "/") {
+		if u, err := url.Parse(code); err == nil {
+			if rest, ok := strings.CutPrefix(u.EscapedPath(), "/b/"); ok {
+				code, _ = url.PathUnescape(rest)
+			} else if gtin, lot, err := label.ParseDigitalLink(u.EscapedPath()); err == nil {
+				t.resolve(c, gtin, lot)
+				return
+			}
+		}
+	}
+	if code == "" || models.ValidateID("code", code) != nil {
+		t.unknown(c, code)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/b/"+url.PathEscape(code))
+}

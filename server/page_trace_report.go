@@ -1,0 +1,232 @@
+package server
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/models"
+)
+
+// traceQuery is a trace report's parameters: ?batch=&direction=&depth=.
+type traceQuery struct {
+	Batch     string
+	Direction string // backward, forward or both
+	Depth     int    // 0 means store.DefaultTraceDepth
+}
+
+// parseTraceQuery reads and checks the trace parameters; a bad one is a
+// models.Invalid error naming it.
+func parseTraceQuery(c *gin.Context, code string) (traceQuery, error) {
+	q := traceQuery{Batch: strings.TrimSpace(code), Direction: c.DefaultQuery("direction", "both")}
+	switch q.Direction {
+	case "backward", "forward", "both":
+	default:
+		return q, models.Invalid("direction", "%q is not one of backward, forward, both", q.Direction)
+	}
+	if v := strings.TrimSpace(c.Query("depth")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxTraceDepth {
+			return q, models.Invalid("depth", "%q must be a whole number of steps from 1 to %d", v, store.MaxTraceDepth)
+		}
+		q.Depth = n
+	}
+	if q.Batch == "" {
+		return q, models.Invalid("batch", "is required")
+	}
+	return q, nil
+}
+
+// traceResponse is GET /api/v1/batches/{code}/trace: the backward trace
+// (to every origin), the forward trace (to every batch made from it and
+// every usage location), or both.
+type traceResponse struct {
+	Backward *store.Trace `json:"backward,omitempty"`
+	Forward  *store.Trace `json:"forward,omitempty"`
+}
+
+func (t *traceArea) runTrace(ctx context.Context, q traceQuery) (traceResponse, error) {
+	var r traceResponse
+	if q.Direction != "forward" {
+		tr, err := t.s.opts.Store.Backward(ctx, q.Batch, q.Depth)
+		if err != nil {
+			return r, models.Prefix("batch", err)
+		}
+		r.Backward = &tr
+	}
+	if q.Direction != "backward" {
+		tr, err := t.s.opts.Store.Forward(ctx, q.Batch, q.Depth)
+		if err != nil {
+			return r, models.Prefix("batch", err)
+		}
+		r.Forward = &tr
+	}
+	return r, nil
+}
+
+// apiTrace serves GET /api/v1/batches/{code}/trace.
+func (t *traceArea) apiTrace(c *gin.Context) {
+	q, err := parseTraceQuery(c, c.Param("code"))
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	r, err := t.runTrace(c.Request.Context(), q)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// tracePage is what templates/trace_report.html gets.
+type tracePage struct {
+	Query    traceQuery
+	Backward []treeRow
+	Forward  []treeRow
+	// Truncated is set when a trace stopped at its depth.
+	Truncated bool
+	CSV       string // the CSV download's URL
+}
+
+// traceReport serves GET /trace: the form and, with ?batch=, the report.
+func (t *traceArea) traceReport(c *gin.Context) {
+	p := &tracePage{Query: traceQuery{Direction: c.DefaultQuery("direction", "both"), Batch: c.Query("batch")}}
+	v := t.s.view(c, "trace", p)
+	if _, asked := c.GetQuery("batch"); !asked {
+		t.s.page(c, http.StatusOK, "trace_report", v)
+		return
+	}
+	q, err := parseTraceQuery(c, c.Query("batch"))
+	if err == nil {
+		p.Query = q
+		err = t.fillReport(c.Request.Context(), p)
+	}
+	if err != nil {
+		code, body := t.s.describe(c, err)
+		v.Errors = map[string]string{body.Field: body.Message}
+		v.Form = c.Request.URL.Query()
+		t.s.page(c, code, "trace_report", v)
+		return
+	}
+	t.s.page(c, http.StatusOK, "trace_report", v)
+}
+
+func (t *traceArea) fillReport(ctx context.Context, p *tracePage) error {
+	r, err := t.runTrace(ctx, p.Query)
+	if err != nil {
+		return err
+	}
+	names, err := t.names(ctx)
+	if err != nil {
+		return err
+	}
+	if r.Backward != nil {
+		p.Backward = treeRows(r.Backward, false, names)
+		p.Truncated = p.Truncated || r.Backward.Truncated
+	}
+	if r.Forward != nil {
+		p.Forward = treeRows(r.Forward, true, names)
+		p.Truncated = p.Truncated || r.Forward.Truncated
+	}
+	u := url.Values{"batch": {p.Query.Batch}, "direction": {p.Query.Direction}}
+	if p.Query.Depth > 0 {
+		u.Set("depth", strconv.Itoa(p.Query.Depth))
+	}
+	p.CSV = "/trace.csv?" + u.Encode()
+	return nil
+}
+
+// traceCSV serves GET /trace.csv?batch=&direction=&depth=: the report as
+// CSV, one row per batch reached and per usage location.
+func (t *traceArea) traceCSV(c *gin.Context) {
+	q, err := parseTraceQuery(c, c.Query("batch"))
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := t.runTrace(ctx, q)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	names, err := t.names(ctx)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	var rows [][]string
+	rows = append(rows, []string{"direction", "level", "batch", "via", "product", "producer", "custodian", "status",
+		"quantity", "unit", "lineage", "heat_number", "lot_number", "produced_on", "project", "building", "floor", "element", "used_at"})
+	for _, part := range []struct {
+		dir string
+		tr  *store.Trace
+	}{{"backward", r.Backward}, {"forward", r.Forward}} {
+		if part.tr == nil {
+			continue
+		}
+		for _, row := range treeRows(part.tr, part.dir == "forward", names) {
+			rows = append(rows, row.csv(part.dir))
+		}
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="trace-`+safeName(q.Batch)+`.csv"`)
+	c.Header("Cache-Control", "private, no-store")
+	w := csv.NewWriter(c.Writer)
+	_ = w.WriteAll(rows)
+}
+
+// safeName keeps letters, digits, '.', '_' and '-' of s for a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// names are display names of organizations and products.
+type names struct{ orgs, products map[string]string }
+
+func (t *traceArea) names(ctx context.Context) (names, error) {
+	orgs, err := t.orgMap(ctx)
+	if err != nil {
+		return names{}, err
+	}
+	n := names{orgs: map[string]string{}, products: map[string]string{}}
+	for id, o := range orgs {
+		n.orgs[id] = o.Name
+	}
+	ps, err := t.s.opts.Store.Products(ctx, "")
+	if err != nil {
+		return names{}, err
+	}
+	for _, p := range ps {
+		n.products[p.ID] = p.Name
+	}
+	return n, nil
+}
+
+// Org returns the organization's name, or its ID when unknown.
+func (n names) Org(id string) string {
+	if s := n.orgs[id]; s != "" {
+		return s
+	}
+	return id
+}
+
+// Product returns the product's name, or its ID when unknown.
+func (n names) Product(id string) string {
+	if s := n.products[id]; s != "" {
+		return s
+	}
+	return id
+}
