@@ -156,3 +156,7 @@ func (f *fixture) fetch(t testing.TB, token, path string) (int, http.Header, []b
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, b
 }
+
+func storeFilterProducer(org string, n int) store.BatchFilter {
+	return store.BatchFilter{Producer: org, Limit: n}
+}
