@@ -6,8 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/frontend"
-	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
