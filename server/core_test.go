@@ -28,6 +28,7 @@ func TestFailMapsKinds(t *testing.T) {
 		{models.Conflict("", "batch X is recalled"), 409, ""},
 		{models.Forbidden("a carrier organization may not commission batches"), 403, ""},
 		{unauthorized("no token"), 401, ""},
+		{fmt.Errorf("submit: %w", ledger.ErrUnavailable), 503, ""},
 		{errors.New("database on fire"), 500, ""},
 	} {
 		w := httptest.NewRecorder()

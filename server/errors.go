@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -50,6 +51,8 @@ func status(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timeout"
+	case errors.Is(err, ledger.ErrUnavailable), errors.Is(err, ledger.ErrClosed):
+		return http.StatusServiceUnavailable, "unavailable"
 	}
 	return http.StatusInternalServerError, "internal"
 }
@@ -69,6 +72,9 @@ func (s *Server) describe(c *gin.Context, err error) (code int, body apiError) {
 	}
 	if code == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="plumbline"`)
+	}
+	if code == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "5")
 	}
 	if code == http.StatusInternalServerError {
 		s.opts.Logger.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
