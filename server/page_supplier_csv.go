@@ -77,13 +77,23 @@ type importItem struct {
 type rowsError struct {
 	Rows  []rowError
 	Total int // all errors, including those not listed
+	seen  map[[2]string]bool
 }
 
 func (e *rowsError) Error() string {
 	return fmt.Sprintf("%d errors in the file; nothing was submitted", e.Total)
 }
 
+// add records an error, once per row and column.
 func (e *rowsError) add(row int, col, format string, args ...any) {
+	k := [2]string{strconv.Itoa(row), col}
+	if e.seen[k] {
+		return
+	}
+	if e.seen == nil {
+		e.seen = map[[2]string]bool{}
+	}
+	e.seen[k] = true
 	e.Total++
 	if len(e.Rows) < maxRowErrors {
 		e.Rows = append(e.Rows, rowError{Row: row, Column: col, Message: fmt.Sprintf(format, args...)})
@@ -333,11 +343,11 @@ func (s *Server) shipmentRows(ctx context.Context, rows [][]string, nums []int, 
 			}
 			return g.rows[0], f
 		}
-		if broken[code] {
-			continue
-		}
 		if err := g.args.Validate(); err != nil {
 			bad.addErr(err, column)
+			continue
+		}
+		if broken[code] {
 			continue
 		}
 		items = append(items, importItem{Rows: g.rows, Type: "DispatchShipment", Args: g.args, column: column})
