@@ -145,6 +145,7 @@ func navItems(v *view) []navItem {
 	add(true, "batches", "/batches", "nav.batches")
 	add(kind != models.KindInspection, "shipments", "/shipments", "nav.shipments")
 	add(kind == models.KindManufacturer || kind == models.KindContractor || kind == models.KindAuthority, "orders", "/orders", "nav.orders")
+	add(kind == models.KindContractor, "incoming", "/shipments/incoming", "nav.incoming")
 	add(kind == models.KindManufacturer && writer, "import", "/import", "nav.import")
 	add(kind == models.KindContractor, "stock", "/stock", "nav.stock")
 	add(role == models.RoleInspector || role == models.RoleAdmin || kind == models.KindInspection, "scan", "/scan", "nav.scan")

@@ -58,6 +58,18 @@ func (s *Server) routes() {
 	p.GET("/import/:id", imp.status)
 
 	// Site and inspector pages: incoming shipments, receipts, usage, stock, scan, inspections, holds.
+	p.GET("/shipments/incoming", s.incoming)
+	p.GET("/shipments/:code/receive", s.receivePage)
+	p.POST("/shipments/:code/receive", s.receiveForm)
+	p.GET("/stock", s.stock)
+	p.GET("/usages/new", s.newUsage)
+	p.POST("/usages", s.createUsage)
+	p.GET("/scan", s.scan)
+	p.GET("/inspections/new", s.newInspection)
+	r.POST("/inspections", s.bounded(maxPhotoRequest, s.requirePage), s.createInspection) // photos: the body is bounded before the CSRF check reads it
+	p.GET("/holds", s.holds)
+	p.GET("/holds/:code/release", s.releasePage)
+	p.POST("/holds/:code/release", s.releaseForm)
 
 	// Trace and manager pages: trace reports, recalls, labels.
 	t := newTraceArea(s)
@@ -118,6 +130,26 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/imports/:id", Tag: "supplier", Summary: "An import's progress and per-row failures", Response: importJob{}}, imp.apiStatus)
 
 	// Site and inspector API.
+	s.api(a, apiOp{Method: "GET", Path: "/shipments/incoming", Tag: "site", Response: store.Page[models.Shipment]{},
+		Summary: "Shipments to your organization, newest first", Query: []string{"status: in_transit (default), received or all", "after: the previous page's next cursor"}}, s.apiIncoming)
+	s.api(a, apiOp{Method: "POST", Path: "/shipments/:code/receive", Tag: "site", Request: receiveRequest{}, Response: models.Shipment{},
+		Summary: "Receive a shipment: every line accept, reject (with reason) or discrepancy (received quantity and reason); one transaction"}, s.apiReceive)
+	s.api(a, apiOp{Method: "GET", Path: "/stock", Tag: "site", Response: stockResponse{},
+		Summary: "What your organization holds: totals per site and product, and one page of batches by site", Query: []string{"site: a site", "product: a product ID", "after: the previous page's next cursor"}}, s.apiStock)
+	s.api(a, apiOp{Method: "POST", Path: "/usages", Tag: "site", Status: http.StatusCreated, Request: contract.RecordUsageArgs{}, Response: models.Usage{},
+		Summary: "Record material built into the works at a project / building / floor / element"}, s.apiCreateUsage)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/usages", Tag: "site", Response: listJSON[models.Usage]{},
+		Summary: "Where a batch was used (organizations involved with it)"}, s.apiBatchUsages)
+	s.api(a, apiOp{Method: "POST", Path: "/batches/:code/photos", Tag: "inspections", Status: http.StatusCreated, Form: true, Request: photoUpload{}, Response: listJSON[storedPhoto]{},
+		Summary: "Upload inspection photos (multipart field photos, repeated); returns their SHA-256 for POST /inspections"}, s.bounded(maxPhotoRequest, s.apiPhotos))
+	s.api(a, apiOp{Method: "POST", Path: "/inspections", Tag: "inspections", Status: http.StatusCreated, Request: inspectionRequest{}, Response: inspectionResponse{},
+		Summary: "Record an inspection: results checked against the product's spec limits, verdict, notes, photos by hash"}, s.apiCreateInspection)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/inspections", Tag: "inspections", Response: listJSON[models.Inspection]{},
+		Summary: "A batch's inspections, oldest first (organizations involved with it)"}, s.apiBatchInspections)
+	s.api(a, apiOp{Method: "GET", Path: "/holds", Tag: "inspections", Response: store.Page[store.Hold]{},
+		Summary: "Open holds your organization can see, most recent first, with since when", Query: []string{"after: the previous page's next cursor"}}, s.apiHolds)
+	s.api(a, apiOp{Method: "POST", Path: "/holds/:code/release", Tag: "inspections", Request: releaseRequest{}, Response: models.Batch{},
+		Summary: "Release a batch on hold, with a reason (inspection agencies)"}, s.apiReleaseHold)
 
 	// Trace, ledger and manager API.
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/checkpoint", Tag: "ledger", Public: true,

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
+)
+
+// The site area: a contractor's incoming shipments, receipts, stock and
+// usage, and an inspection agency's scanner, inspections and holds. Every
+// write is one contract transaction through s.submit; the checks here only
+// decide what a page offers and who may read what. The contract decides.
+
+// may reports whether the user's organization kind and role are among
+// those the contract allows for an action (admins always are). Pages use
+// it to hide buttons; the contract is still the guard.
+func may(u *auth.User, org *models.Organization, kinds []models.OrgKind, roles ...models.Role) bool {
+	if u == nil || org == nil || !slices.Contains(kinds, org.Kind) {
+		return false
+	}
+	return u.Role == models.RoleAdmin || slices.Contains(roles, u.Role)
+}
+
+// The contract's permissions, as the pages show them.
+var (
+	receiverKinds  = []models.OrgKind{models.KindManufacturer, models.KindContractor, models.KindAuthority, models.KindInspection}
+	usageKinds     = []models.OrgKind{models.KindContractor}
+	inspectorKinds = []models.OrgKind{models.KindInspection}
+)
+
+// seesEveryBatch reports whether an organization of this kind is involved
+// with every batch: authorities oversee them, agencies inspect them.
+func seesEveryBatch(o *models.Organization) bool {
+	return o != nil && (o.Kind == models.KindAuthority || o.Kind == models.KindInspection)
+}
+
+// userOrg returns the logged-in user's organization.
+func (s *Server) userOrg(c *gin.Context) (*auth.User, *models.Organization, error) {
+	u := currentUser(c)
+	if u == nil {
+		return nil, nil, unauthorized("log in first")
+	}
+	o, err := s.opts.Store.Organization(c.Request.Context(), u.OrgID)
+	if err != nil {
+		return u, nil, models.Forbidden("your organization %s is not registered on the ledger", u.OrgID)
+	}
+	return u, &o, nil
+}
+
+// siteBatch loads a batch the organization may read privately: it sees
+// every batch, or it produced, owns or holds it, or it submitted one of the
+// batch's ledger entries. Others get 403, so codes of private batches
+// cannot be probed for their details.
+func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field, code string) (models.Batch, error) {
+	if err := models.ValidateID(field, strings.TrimSpace(code)); err != nil {
+		return models.Batch{}, err
+	}
+	b, err := s.opts.Store.Batch(ctx, strings.TrimSpace(code))
+	if err != nil {
+		return b, asField(err, field)
+	}
+	if seesEveryBatch(org) || org.ID == b.Producer || org.ID == b.Owner || org.ID == b.Custodian {
+		return b, nil
+	}
+	evs, err := s.opts.Store.Timeline(ctx, b.Code, 0, 1000)
+	if err != nil {
+		return b, err
+	}
+	for _, e := range evs {
+		if e.Org == org.ID {
+			return b, nil
+		}
+	}
+	return b, &models.Error{Kind: models.ErrForbidden, Field: field, Message: "batch " + b.Code + " is not one your organization is involved with"}
+}
+
+// asField gives a field-less classified error the field name.
+func asField(err error, field string) error {
+	var me *models.Error
+	if errors.As(err, &me) && me.Field == "" {
+		return &models.Error{Kind: me.Kind, Field: field, Message: me.Message}
+	}
+	return err
+}
+
+// renameField returns err with its field rewritten by fn (a contract field
+// such as "results[2].property" becomes the form's "results.slump"), so
+// the page shows the contract's message next to the right input.
+func renameField(err error, fn func(string) string) error {
+	var me *models.Error
+	if !errors.As(err, &me) {
+		return err
+	}
+	f := fn(me.Field)
+	if f == me.Field {
+		return err
+	}
+	return &models.Error{Kind: me.Kind, Field: f, Message: me.Message}
+}
+
+var listIndex = regexp.MustCompile(`^([a-z_]+)\[(\d+)\](.*)$`)
+
+// splitIndex splits "lines[3].reason" into "lines", 3, ".reason".
+func splitIndex(field string) (string, int, string, bool) {
+	m := listIndex.FindStringSubmatch(field)
+	if m == nil {
+		return "", 0, "", false
+	}
+	i, err := strconv.Atoi(m[2])
+	return m[1], i, m[3], err == nil
+}
+
+// submitPart submits one of several transactions that a single request
+// makes: its idempotency key is the request's key with part appended, so
+// a retried request commits each part once and the parts never replay one
+// another.
+func (s *Server) submitPart(c *gin.Context, part, typ string, args any) (ledger.Receipt, error) {
+	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
+	if key == "" {
+		key = strings.TrimSpace(c.PostForm("idempotency_key"))
+	}
+	if key == "" || part == "" {
+		return s.submit(c, typ, args)
+	}
+	old, had := c.Request.Header["Idempotency-Key"]
+	c.Request.Header.Set("Idempotency-Key", key+"/"+part)
+	defer func() {
+		if had {
+			c.Request.Header["Idempotency-Key"] = old
+		} else {
+			c.Request.Header.Del("Idempotency-Key")
+		}
+	}()
+	return s.submit(c, typ, args)
+}
+
+// orgNames maps organization IDs to their names, for lists.
+func (s *Server) orgNames(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	list, err := s.opts.Store.Organizations(ctx, "")
+	if err != nil {
+		return out
+	}
+	for _, o := range list {
+		out[o.ID] = o.Name
+	}
+	return out
+}
+
+// parseQuantity parses a decimal form value, naming field in the error.
+func parseQuantity(field, text string) (models.Decimal, error) {
+	if strings.TrimSpace(text) == "" {
+		return 0, models.Invalid(field, "is required, e.g. 12.5")
+	}
+	d, err := models.ParseDecimal(strings.ReplaceAll(strings.TrimSpace(text), ",", "."))
+	if err != nil {
+		return 0, models.Invalid(field, "%v; write a number with at most 3 decimals, e.g. 12.5", err)
+	}
+	return d, nil
+}
