@@ -2,9 +2,7 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"mime/multipart"
-	"net/http"
 	"path"
 	"strings"
 	"unicode"
@@ -33,32 +31,20 @@ type storedPhoto struct {
 	Size   int64  `json:"size"`
 }
 
-// bounded runs h with the request body limited to n bytes, refusing a
-// larger declared body at once.
+// bounded runs the API handler h with the request body capped at n bytes
+// (s.api puts requireAPI in front, which reads no body for token clients).
 func (s *Server) bounded(n int64, h gin.HandlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.limitBody(c, n) {
-			h(c)
+		if err := capBody(c, n); err != nil {
+			s.fail(c, err)
+			return
 		}
+		h(c)
 	}
 }
 
-// limitBody bounds the request body before anything reads it (the CSRF
-// check parses forms), so that an oversized upload is refused rather than
-// spooled to disk. It reports whether the request may go on.
-func (s *Server) limitBody(c *gin.Context, n int64) bool {
-	if c.Request.ContentLength > n {
-		err := fmt.Errorf("%w: the upload is larger than %d MB; send fewer or smaller photos", errTooLarge, n>>20)
-		if isAPI(c) {
-			s.fail(c, err)
-		} else {
-			s.failPage(c, err)
-		}
-		return false
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
-	return true
-}
+// photosTooBig shows an oversized inspection upload on the error page.
+func (s *Server) photosTooBig(c *gin.Context, err error) { s.failPage(c, err) }
 
 // photoUpload documents the photo upload's multipart body.
 type photoUpload struct {

@@ -66,7 +66,7 @@ func (s *Server) routes() {
 	p.POST("/usages", s.createUsage)
 	p.GET("/scan", s.scan)
 	p.GET("/inspections/new", s.newInspection)
-	r.POST("/inspections", s.bounded(maxPhotoRequest, s.requirePage), s.createInspection) // photos: the body is bounded before the CSRF check reads it
+	r.POST("/inspections", s.limitBody(maxPhotoRequest, s.photosTooBig), s.requirePage, s.createInspection)
 	p.GET("/holds", s.holds)
 	p.GET("/holds/:code/release", s.releasePage)
 	p.POST("/holds/:code/release", s.releaseForm)
