@@ -70,13 +70,30 @@ func (c *readCache[T]) get(key string, at uint64, load func() (T, error)) (T, er
 	if err != nil {
 		return v, err
 	}
+	c.put(key, at, v)
+	return v, nil
+}
+
+// peek returns the value kept for key at position at, if any.
+func (c *readCache[T]) peek(key string, at uint64) (T, bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || e.at != at {
+		var zero T
+		return zero, false
+	}
+	return e.val, true
+}
+
+// put keeps v for key at position at.
+func (c *readCache[T]) put(key string, at uint64, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {
 		clear(c.entries)
 	}
 	c.entries[key] = readEntry[T]{at: at, val: v}
-	c.mu.Unlock()
-	return v, nil
 }
 
 // traceArea holds the trace, label, ledger and manager handlers and their
@@ -84,6 +101,7 @@ func (c *readCache[T]) get(key string, at uint64, load func() (T, error)) (T, er
 type traceArea struct {
 	s        *Server
 	batches  *readCache[*traceData]
+	pages    *readCache[[]byte] // anonymous trace pages, rendered
 	orgs     *readCache[map[string]models.Organization]
 	uris     sync.Map // batch code → Digital Link URI; a code's URI never changes
 	uriCount atomic.Int64
@@ -95,6 +113,7 @@ func newTraceArea(s *Server) *traceArea {
 	return &traceArea{
 		s:       s,
 		batches: newReadCache[*traceData](2048),
+		pages:   newReadCache[[]byte](1024),
 		orgs:    newReadCache[map[string]models.Organization](4),
 		proofs:  newProofCache(4096),
 	}

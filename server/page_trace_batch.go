@@ -1,11 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"html"
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -68,6 +70,9 @@ func (t *traceArea) batchPage(c *gin.Context) {
 
 func (t *traceArea) showBatch(c *gin.Context, code int, vr *verifyResult) {
 	ctx := c.Request.Context()
+	if vr == nil && t.servePublicCopy(c) {
+		return
+	}
 	d, err := t.traceOf(ctx, c.Param("code"))
 	if errors.Is(err, models.ErrNotFound) {
 		t.unknown(c, c.Param("code"))
@@ -88,7 +93,60 @@ func (t *traceArea) showBatch(c *gin.Context, code int, vr *verifyResult) {
 	if vr != nil && vr.Err != "" {
 		v.Errors = map[string]string{"file": vr.Err}
 	}
+	if vr == nil && v.Public && v.Flash == "" {
+		t.keepPublicCopy(c, v)
+		return
+	}
 	t.s.page(c, code, "trace_batch", v)
+}
+
+// publicKey is the key of the anonymous trace page for this request: the
+// page depends on nothing else than the language, the URL (the language
+// links repeat it), the read model (the cache's position) and the ledger's
+// checkpoint, whose size is part of the key.
+func (t *traceArea) publicKey(c *gin.Context) (string, bool) {
+	if currentUser(c) != nil || c.Request.Method != http.MethodGet {
+		return "", false
+	}
+	if f, err := c.Cookie("plumbline_flash"); err == nil && f != "" {
+		return "", false
+	}
+	cp, err := t.s.opts.Ledger.Checkpoint(c.Request.Context())
+	if err != nil {
+		return "", false
+	}
+	return lang(c) + "|" + strconv.FormatUint(cp.Size, 10) + "|" + c.Request.URL.RequestURI(), true
+}
+
+// servePublicCopy answers an anonymous GET from the rendered-page cache.
+func (t *traceArea) servePublicCopy(c *gin.Context) bool {
+	key, ok := t.publicKey(c)
+	if !ok {
+		return false
+	}
+	page, ok := t.pages.peek(key, t.s.opts.Projector.Applied())
+	if !ok {
+		return false
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+	return true
+}
+
+// keepPublicCopy renders the anonymous page, keeps it and serves it.
+func (t *traceArea) keepPublicCopy(c *gin.Context, v *view) {
+	at := t.s.opts.Projector.Applied()
+	key, ok := t.publicKey(c)
+	var buf bytes.Buffer
+	if err := t.s.pages["trace_batch"].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	if ok {
+		t.pages.put(key, at, buf.Bytes())
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // batchView decides what the viewer of c sees of d.
