@@ -22,7 +22,7 @@ type checkpointResponse struct {
 	// VerifierKey is the checkpoint signer's note verifier key (embedded
 	// ledger); empty on Fabric.
 	VerifierKey string `json:"verifier_key,omitempty"`
-	// LedgerKind is "merkle" (embedded ledger) or "fabric".
+	// LedgerKind is "embedded" (a signed Merkle log) or "fabric".
 	LedgerKind string `json:"ledger_kind"`
 }
 
@@ -74,7 +74,7 @@ func (t *traceArea) checkpoint(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
-	c.JSON(http.StatusOK, checkpointResponse{Checkpoint: cp, VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.s.opts.LedgerKind})
+	c.JSON(http.StatusOK, checkpointResponse{Checkpoint: cp, VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ledgerKind()})
 }
 
 // evidence returns the whole evidence of entry seq, with the certificate
@@ -158,4 +158,14 @@ func (t *traceArea) proof(c *gin.Context) {
 	r.Entry, r.OrgCertificate, r.Redacted = nil, nil, true
 	c.Header("Cache-Control", "private, no-store")
 	c.JSON(http.StatusOK, r)
+}
+
+// ledgerKind is the kind of ledger the server shows: "embedded" or
+// "fabric" (Options.LedgerKind says "embedded", "fabric" or, by default,
+// "merkle" for the embedded ledger).
+func (t *traceArea) ledgerKind() string {
+	if t.s.opts.LedgerKind == ledger.EvidenceFabric {
+		return ledger.EvidenceFabric
+	}
+	return "embedded"
 }

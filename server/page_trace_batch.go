@@ -163,7 +163,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 	viewer, user := t.viewerOrg(c), currentUser(c)
 	p := &batchPage{
 		traceData: d, Orgs: orgs, Involved: d.involved(viewer), Checkpoint: cp,
-		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.s.opts.LedgerKind,
+		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ledgerKind(),
 		ProofAttrs: t.proofAttrs(t.s.loc(c).Lang(), c),
 	}
 	for _, doc := range d.Documents {
@@ -173,7 +173,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 			p.PrivateDocs = append(p.PrivateDocs, doc)
 		}
 	}
-	fabric := t.s.opts.LedgerKind == ledger.EvidenceFabric
+	fabric := t.ledgerKind() == ledger.EvidenceFabric
 	for _, e := range d.Timeline {
 		ok := fabric || p.Involved || publicEntry(e.Type, e.Args) || (viewer != nil && e.Org == viewer.ID)
 		p.Events = append(p.Events, eventRow{Event: e, Proof: ok})

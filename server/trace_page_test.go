@@ -138,7 +138,7 @@ func TestTraceProofAccess(t *testing.T) {
 		}
 	}
 	var cp checkpointResponse
-	if code := f.call(t, "", "GET", "/api/v1/ledger/checkpoint", nil, &cp); code != http.StatusOK || cp.VerifierKey != key || cp.Checkpoint.Size == 0 || cp.LedgerKind != "merkle" {
+	if code := f.call(t, "", "GET", "/api/v1/ledger/checkpoint", nil, &cp); code != http.StatusOK || cp.VerifierKey != key || cp.Checkpoint.Size == 0 || cp.LedgerKind != "embedded" {
 		t.Errorf("checkpoint: %d %+v", code, cp)
 	}
 	if _, err := embedded.ParseCheckpoint(cp.Checkpoint.Note, key); err != nil {
