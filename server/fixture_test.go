@@ -44,7 +44,59 @@ type fixture struct {
 	srv      *Server
 	http     *httptest.Server
 	URL      string
+	logs     *logCapture // warnings and errors the system logged
 }
+
+// logCapture keeps the warnings and errors logged during a test, so tests
+// can assert that a crawl logged none (a missing translation, a 500).
+type logCapture struct {
+	next slog.Handler
+	mu   sync.Mutex
+	recs []string
+}
+
+func (l *logCapture) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelWarn }
+
+func (l *logCapture) Handle(ctx context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Level.String() + " " + r.Message)
+	r.Attrs(func(a slog.Attr) bool { b.WriteString(" " + a.String()); return true })
+	l.mu.Lock()
+	l.recs = append(l.recs, b.String())
+	l.mu.Unlock()
+	return l.next.Handle(ctx, r)
+}
+
+func (l *logCapture) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logAttrs{l: l, attrs: as}
+}
+
+func (l *logCapture) WithGroup(string) slog.Handler { return l }
+
+// take returns and forgets what was logged so far.
+func (l *logCapture) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.recs
+	l.recs = nil
+	return r
+}
+
+// logAttrs is a logCapture with attributes fixed by WithAttrs.
+type logAttrs struct {
+	l     *logCapture
+	attrs []slog.Attr
+}
+
+func (a *logAttrs) Enabled(ctx context.Context, lv slog.Level) bool { return a.l.Enabled(ctx, lv) }
+func (a *logAttrs) Handle(ctx context.Context, r slog.Record) error {
+	r.AddAttrs(a.attrs...)
+	return a.l.Handle(ctx, r)
+}
+func (a *logAttrs) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logAttrs{l: a.l, attrs: append(append([]slog.Attr{}, a.attrs...), as...)}
+}
+func (a *logAttrs) WithGroup(string) slog.Handler { return a }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -134,10 +186,12 @@ func newFixture(t testing.TB, withDemo bool) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, dir: dir}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var out io.Writer = io.Discard
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		out = os.Stderr
 	}
+	f.logs = &logCapture{next: slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})}
+	logger := slog.New(f.logs)
 	if f.ledger, err = embedded.Open(ctx, embedded.Options{DB: db, KeyDir: filepath.Join(dir, "keys"), Logger: logger}); err != nil {
 		t.Fatal(err)
 	}
