@@ -60,7 +60,7 @@ func (s *Server) stock(c *gin.Context) {
 		}
 		d.Summary = kept
 	}
-	p, err := s.opts.Store.Stock(ctx, store.StockFilter{Custodian: org.ID, Site: d.Site, ProductID: d.Product, After: c.Query("after"), Limit: 50})
+	p, err := s.opts.Store.Stock(ctx, store.StockFilter{Custodian: org.ID, Site: d.Site, ProductID: d.Product, After: c.Query("after"), Limit: 20})
 	if err != nil {
 		s.failPage(c, err)
 		return

@@ -25,7 +25,8 @@ type StockFilter struct {
 }
 
 // Stock returns one page of the batches the custodian holds that have
-// something left (every status but depleted), ordered by site and code,
+// something left (in any status: on hold and recalled stock is stock too,
+// to be kept apart), ordered by site and code,
 // so a page groups by site.
 func (s *Store) Stock(ctx context.Context, f StockFilter) (Page[models.Batch], error) {
 	if f.Custodian == "" {
@@ -33,7 +34,7 @@ func (s *Store) Stock(ctx context.Context, f StockFilter) (Page[models.Batch], e
 	}
 	limit := clampLimit(f.Limit, 50, 500)
 	q := where(s.db.WithContext(ctx).Model(&batchRow{}), "custodian", f.Custodian, "site", f.Site, "product_id", f.ProductID).
-		Where("status <> ?", string(models.StatusDepleted))
+		Where("remaining > 0")
 	if f.After != "" {
 		site, code, ok := strings.Cut(f.After, "/")
 		if !ok || code == "" {
@@ -77,7 +78,7 @@ func (s *Store) StockSummary(ctx context.Context, custodian string) ([]StockLine
 	}
 	err := s.db.WithContext(ctx).Model(&batchRow{}).
 		Select("site, product_id, unit, status, inspection, COUNT(*) AS batches, CAST(SUM(remaining) AS BIGINT) AS remaining").
-		Where("custodian = ? AND status <> ?", custodian, string(models.StatusDepleted)).
+		Where("custodian = ? AND remaining > 0", custodian).
 		Group("site, product_id, unit, status, inspection").
 		Order(s.orderKey("site")).Order(s.orderKey("product_id")).Order("unit").
 		Scan(&rs).Error

@@ -29,6 +29,7 @@ func siteFixture(t *testing.T, ctx context.Context, st *Store) {
 	b("A3", "tower", "rebar", 1000, models.StatusOnHold, models.InspFailed)
 	b("A4", "metro", "cement", 4000, models.StatusAvailable, models.InspNotRequired)
 	b("A5", "tower", "cement", 0, models.StatusDepleted, models.InspPassed)
+	b("A6", "tower", "cement", 0, models.StatusRecalled, models.InspPassed)
 	cs.PutBatch(1, models.Batch{Code: "Z1", ProductID: "cement", Producer: "maker", Owner: "other", Custodian: "other", Remaining: 5, Status: models.StatusAvailable})
 	for i, loc := range []models.Location{
 		{Project: "P", Building: "T1", Floor: "3F", Element: "slab"},
