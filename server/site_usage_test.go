@@ -73,7 +73,7 @@ func TestSiteUsageHoldPointAndLocations(t *testing.T) {
 	if b := siteBatchNow(t, f, code); b.Remaining.String() != "10" {
 		t.Errorf("remaining %s, want 10", b.Remaining)
 	}
-	_, body = c.get(t, "/stock?site=tower-a")
+	_, body = c.get(t, "/stock?site=tower-a&product=po-42.5")
 	if !strings.Contains(body, `id="use-`+code+`"`) || !strings.Contains(body, "<b>10</b> t") {
 		t.Error("stock page does not show the 10 t left with a usage button")
 	}
