@@ -107,41 +107,6 @@ func (s *Server) apiBatches(c *gin.Context) {
 	c.JSON(http.StatusOK, batchList{Items: append([]models.Batch{}, p.Items...), Next: p.Next})
 }
 
-// involved reports whether the caller may see a batch's private tier, by
-// the trace page's rule (page_trace_access.go): authorities and
-// inspection agencies, and every organization that took part — producer,
-// owner, custodian, a shipment's sender, receiver or carrier, or a
-// submitter of one of the batch's ledger entries.
-func (s *Server) involved(c *gin.Context, b *models.Batch) (bool, error) {
-	ctx := c.Request.Context()
-	org := currentUser(c).OrgID
-	if org == b.Producer || org == b.Owner || org == b.Custodian {
-		return true, nil
-	}
-	if o, err := s.opts.Store.Organization(ctx, org); err == nil && seesAll(&o) {
-		return true, nil
-	}
-	ships, err := s.opts.Store.BatchShipments(ctx, b.Code)
-	if err != nil {
-		return false, err
-	}
-	for _, sh := range ships {
-		if org == sh.From || org == sh.To || org == sh.Carrier {
-			return true, nil
-		}
-	}
-	events, err := s.opts.Store.Timeline(ctx, b.Code, 0, timelineLimit)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range events {
-		if e.Org == org {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // apiBatch returns one batch with its documents; private documents only
 // for organizations involved with it.
 func (s *Server) apiBatch(c *gin.Context) {

@@ -37,12 +37,6 @@ var (
 	inspectorKinds = []models.OrgKind{models.KindInspection}
 )
 
-// seesEveryBatch reports whether an organization of this kind is involved
-// with every batch: authorities oversee them, agencies inspect them.
-func seesEveryBatch(o *models.Organization) bool {
-	return o != nil && (o.Kind == models.KindAuthority || o.Kind == models.KindInspection)
-}
-
 // userOrg returns the logged-in user's organization.
 func (s *Server) userOrg(c *gin.Context) (*auth.User, *models.Organization, error) {
 	u := currentUser(c)
@@ -68,17 +62,12 @@ func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field,
 	if err != nil {
 		return b, asField(err, field)
 	}
-	if seesEveryBatch(org) || org.ID == b.Producer || org.ID == b.Owner || org.ID == b.Custodian {
-		return b, nil
-	}
-	evs, err := s.opts.Store.Timeline(ctx, b.Code, 0, 1000)
+	ok, err := s.involvedWith(ctx, org, &b)
 	if err != nil {
 		return b, err
 	}
-	for _, e := range evs {
-		if e.Org == org.ID {
-			return b, nil
-		}
+	if ok {
+		return b, nil
 	}
 	return b, &models.Error{Kind: models.ErrForbidden, Field: field, Message: "batch " + b.Code + " is not one your organization is involved with"}
 }

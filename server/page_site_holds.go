@@ -17,7 +17,7 @@ import (
 // holds.
 func holdFilter(org *models.Organization, after string, limit int) store.HoldFilter {
 	f := store.HoldFilter{After: after, Limit: limit}
-	if !seesEveryBatch(org) {
+	if !seesAll(org) {
 		f.Org = org.ID
 	}
 	return f

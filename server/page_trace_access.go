@@ -157,13 +157,9 @@ func (t *traceArea) loadTrace(ctx context.Context, code string) (*traceData, err
 	if d.Shipments, err = st.BatchShipments(ctx, code); err != nil {
 		return nil, err
 	}
-	for _, sh := range d.Shipments {
-		d.parties[sh.From], d.parties[sh.To], d.parties[sh.Carrier] = true, true, true
+	if d.parties, err = t.s.batchParties(ctx, &d.Batch); err != nil {
+		return nil, err
 	}
-	for _, e := range d.Timeline {
-		d.parties[e.Org] = true
-	}
-	delete(d.parties, "")
 	return d, nil
 }
 
@@ -180,12 +176,6 @@ func (t *traceArea) orgMap(ctx context.Context) (map[string]models.Organization,
 		}
 		return m, nil
 	})
-}
-
-// seesAll reports whether the organization kind is involved with every
-// batch: authorities oversee them and inspection agencies inspect them.
-func seesAll(o *models.Organization) bool {
-	return o != nil && (o.Kind == models.KindAuthority || o.Kind == models.KindInspection)
 }
 
 // involved reports whether the organization o may see the batch's private
