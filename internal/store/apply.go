@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/plumbline/plumbline/internal/dbx"
 	"sort"
 
 	"gorm.io/gorm"
@@ -28,6 +29,9 @@ const applyLockKey = 0x706c756d626c696e // "plumblin"
 // changes nothing. The first new event must follow the checkpoint directly.
 func (s *Store) Apply(ctx context.Context, cs *Changeset) (uint64, error) {
 	var head uint64
+	wl := dbx.WriteLock(s.db)
+	wl.Lock()
+	defer wl.Unlock()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Two projectors may share a database (a server and a verify or
 		// demo command). SQLite serialises them with _txlock=immediate; on

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"github.com/plumbline/plumbline/internal/dbx"
 	"sort"
 	"time"
 
@@ -223,6 +224,9 @@ func (l *Ledger) wake() {
 // commit writes a group in one database transaction: entries, stored
 // hashes, world state, idempotency keys and the checkpoint.
 func (l *Ledger) commit(ctx context.Context, g *group, ov *overlay) error {
+	wl := dbx.SQLWriteLock(l.db, l.d.name)
+	wl.Lock()
+	defer wl.Unlock()
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin group commit: %w", err)
