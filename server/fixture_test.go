@@ -342,9 +342,19 @@ func (f *fixture) call(t testing.TB, token, method, path string, body, out any) 
 		}
 		r = strings.NewReader(string(b))
 	}
-	req, _ := http.NewRequest(method, f.URL+path, r)
+	ct := ""
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		ct = "application/json"
+	}
+	return f.callRaw(t, token, method, path, ct, r, out)
+}
+
+// callRaw makes an API request with a raw body and content type.
+func (f *fixture) callRaw(t testing.TB, token, method, path, contentType string, body io.Reader, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.URL+path, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

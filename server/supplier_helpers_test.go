@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -87,33 +85,6 @@ func (c *client) postLoc(t testing.TB, path string, form url.Values) (int, strin
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	code, text, h := c.do(t, req)
 	return code, text, h.Get("Location")
-}
-
-// callRaw makes an API request with a raw body and content type.
-func (f *fixture) callRaw(t testing.TB, token, method, path, contentType string, body io.Reader, out any) int {
-	t.Helper()
-	req, _ := http.NewRequest(method, f.URL+path, body)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, raw, err)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		t.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode
 }
 
 // callMultipart posts a multipart form to the API.
