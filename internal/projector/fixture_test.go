@@ -39,9 +39,10 @@ func decp(s string) *models.Decimal { d := dec(s); return &d }
 // chain runs real contract transactions over a memory state and keeps the
 // committed events, numbered 1…n, as a ledger would deliver them.
 type chain struct {
-	t      testing.TB
-	st     *contract.MemState
-	events []ledger.Event
+	t       testing.TB
+	st      *contract.MemState
+	events  []ledger.Event
+	version int // contract version the transactions run under (0: V1)
 }
 
 // tx runs one transaction that must be accepted and returns its ID.
@@ -53,7 +54,7 @@ func (c *chain) tx(org string, role models.Role, typ string, args any) string {
 	}
 	seq := uint64(len(c.events) + 1)
 	call := contract.Call{TxID: fmt.Sprintf("tx%04d", seq), Type: typ, Args: raw, Org: org, User: org + "-user",
-		Role: role, Time: t0.Add(time.Duration(seq) * time.Minute)}
+		Role: role, Time: t0.Add(time.Duration(seq) * time.Minute), Version: c.version}
 	ws, err := contract.Execute(c.st, call)
 	if err != nil {
 		c.t.Fatalf("%s by %s: %v", typ, org, err)
@@ -82,8 +83,11 @@ func (c *chain) state() iter.Seq2[string, []byte] {
 // a steel heat split into coils and cut bars, shipments (one with a
 // rejected part), inspections (one failing), usages, a purchase order, a
 // document, a correction and a recall of the heat.
-func supplyChain(t testing.TB) *chain {
-	c := &chain{t: t, st: contract.NewMemState()}
+func supplyChain(t testing.TB) *chain { return supplyChainAt(t, 0) }
+
+// supplyChainAt builds the fixture under a contract version.
+func supplyChainAt(t testing.TB, version int) *chain {
+	c := &chain{t: t, st: contract.NewMemState(), version: version}
 	const admin, op, insp = models.RoleAdmin, models.RoleOperator, models.RoleInspector
 	for _, o := range []models.Organization{
 		{ID: gov, Name: "City Building Authority", Kind: models.KindAuthority},

@@ -25,6 +25,9 @@
 //     Sequence numbers are not assigned here: a shared counter would make
 //     every pair of transactions in a block conflict. The client numbers
 //     valid transactions in block order instead.
+//   - Version. Transactions run under contract.Latest, which keeps a GTIN
+//     index so that concurrent product registrations do not all conflict
+//     on a range read of every product (see contract.V2).
 //   - Rejections: a *models.Error comes back as an error message that
 //     wire.DecodeError turns into the same *models.Error on the client.
 package chaincode
@@ -107,9 +110,11 @@ func Submit(stub Stub, mspID string, envelope []byte) ([]byte, error) {
 		}
 		when = ts.AsTime()
 	}
+	// The latest contract version: Fabric never re-executes a committed
+	// transaction, so nothing needs the version an old one ran under.
 	call := contract.Call{
 		TxID: stub.GetTxID(), Type: env.Type, Args: env.Args,
-		Org: env.Org, User: env.User, Role: env.Role, Time: when,
+		Org: env.Org, User: env.User, Role: env.Role, Time: when, Version: contract.Latest,
 	}
 	// The contract checks everything before it writes, and writes only
 	// when it accepts, so a rejection leaves the stub untouched.

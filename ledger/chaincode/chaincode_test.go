@@ -89,10 +89,12 @@ func TestSubmitMatchesContract(t *testing.T) {
 		regEnv("gov", "gov", models.KindAuthority),
 		regEnv("gov", "steel", models.KindManufacturer),
 		regEnv("gov", "haul", models.KindCarrier),
+		productEnv("steel", "bar-a", "6901234567892"),
+		productEnv("steel", "bar-b", "6901234567908"),
 	} {
 		env.Time = t0.Add(time.Duration(i) * time.Minute)
 		r := c.mustSubmit("Org1MSP", env)
-		want, err := contract.Execute(mem, contract.Call{TxID: r.TxID, Type: env.Type, Args: env.Args, Org: env.Org, User: env.User, Role: env.Role, Time: env.Time})
+		want, err := contract.Execute(mem, contract.Call{TxID: r.TxID, Type: env.Type, Args: env.Args, Org: env.Org, User: env.User, Role: env.Role, Time: env.Time, Version: contract.Latest})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,6 +126,16 @@ func TestSubmitMatchesContract(t *testing.T) {
 	if got := string(c.stub.committed[wire.MSPPrefix+"steel"]); got != "Org1MSP" {
 		t.Fatalf("steel bound to %q, want the registering MSP", got)
 	}
+	// The chaincode runs the latest contract: GTINs are indexed.
+	if got := string(c.stub.committed[models.PrefixGTIN+"06901234567908"]); got != "bar-b" {
+		t.Fatalf("GTIN index holds %q, want bar-b", got)
+	}
+}
+
+func productEnv(org, id, gtin string) wire.Envelope {
+	args, _ := json.Marshal(map[string]any{"product": models.Product{ID: id, Name: "Bar " + id, Category: models.CatRebar,
+		Standard: "GB 1499.2", Unit: "t", GTIN: gtin, Manufacturer: org}})
+	return wire.Envelope{Type: "RegisterProduct", Args: args, Org: org, User: org + "-op", Role: models.RoleOperator}
 }
 
 // TestRejectionsEncoded: contract rejections cross the chaincode boundary

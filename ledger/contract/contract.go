@@ -43,7 +43,30 @@ type Call struct {
 	User string
 	Role models.Role
 	Time time.Time
+	// Version is the contract version the transaction runs under; zero
+	// means V1. It is an input like Time: a backend that replays its
+	// history to verify it must pass each transaction the version it first
+	// ran under, or the replay writes differ.
+	Version int
 }
+
+// Contract versions. A version may change which keys a transaction reads
+// and writes, never which transactions are accepted or what their records
+// say, so the backends agree on every rule whichever version each runs.
+const (
+	// V1 is the contract as first released. The embedded ledger runs it
+	// (it passes no version), so every ledger written before versions
+	// existed replays exactly as it was written.
+	V1 = 1
+	// V2 keeps an index of GTINs (models.PrefixGTIN): registering a product
+	// with a GTIN reads one index key instead of every product, so that on
+	// Fabric concurrent registrations of different GTINs do not conflict.
+	// The first V2 registration with a GTIN on a ledger without the index
+	// builds it from the products already there (models.KeyGTINIndexed).
+	V2 = 2
+	// Latest is the newest version; the Fabric chaincode runs it.
+	Latest = V2
+)
 
 // Write is one key written by a transaction and its new value.
 type Write struct {
@@ -76,6 +99,9 @@ func Execute(st State, c Call) ([]Write, error) {
 	}
 	if c.Time.IsZero() {
 		return nil, models.Invalid("time", "is required")
+	}
+	if c.Version < 0 || c.Version > Latest {
+		return nil, models.Invalid("version", "contract version %d is not known (this contract runs 1 to %d)", c.Version, Latest)
 	}
 	tc := &txc{call: c, st: st, buf: map[string][]byte{}}
 	if err := h.run(tc, c.Args); err != nil {

@@ -91,6 +91,9 @@ func (tc *txc) rangeKeys(prefix string, fn func(key string, value []byte) error)
 	return RangeMerged(prefix, merged, tc.buf, fn)
 }
 
+// version is the contract version the transaction runs under.
+func (tc *txc) version() int { return max(tc.call.Version, V1) }
+
 // now is the transaction time as stored in records.
 func (tc *txc) now() string { return tc.call.Time.UTC().Format(time.RFC3339Nano) }
 
