@@ -53,7 +53,12 @@ type Ledger struct {
 // Stats counts what Submit had to do beyond one attempt.
 type Stats struct {
 	Submitted     uint64 // transactions committed by this ledger
+	Attempts      uint64 // endorsements made, first attempts included
 	MVCCConflicts uint64 // endorsements repeated after an MVCC or phantom read conflict
+	// Conflicted counts transactions (committed or not) that hit at least
+	// one MVCC or phantom read conflict: Conflicted/Submitted is the share
+	// of transactions a client without retries would have lost.
+	Conflicted uint64
 	// EndorseMismatch counts endorsements repeated because the peers
 	// returned different results (one had committed a block the other had not).
 	EndorseMismatch uint64

@@ -20,6 +20,10 @@ import (
 // maxIdemKey bounds an idempotency key, as the chaincode does.
 const maxIdemKey = 200
 
+// errMVCC marks an attempt that lost an MVCC or phantom read conflict; it
+// is a models.ErrConflict, which is what the caller sees if no attempt wins.
+var errMVCC = fmt.Errorf("read conflict with a concurrent transaction: %w", models.ErrConflict)
+
 // Submit sends tx to the chaincode, has it endorsed, ordered and committed,
 // and returns its receipt once the transaction is committed and numbered.
 // An MVCC read conflict, or an orderer briefly without a leader, endorses
@@ -37,13 +41,23 @@ func (l *Ledger) Submit(ctx context.Context, tx ledger.Tx) (ledger.Receipt, erro
 		return ledger.Receipt{}, err
 	}
 	var last error
+	conflicted := false
+	defer func() {
+		if conflicted {
+			l.count(func(s *Stats) { s.Conflicted++ })
+		}
+	}()
 	for attempt := 1; attempt <= l.cfg.MaxAttempts; attempt++ {
 		if attempt > 1 {
 			if err := sleep(ctx, backoff(attempt)); err != nil {
 				return ledger.Receipt{}, l.ctxErr(fmt.Errorf("%w (after: %v)", err, last))
 			}
 		}
+		l.count(func(s *Stats) { s.Attempts++ })
 		r, retry, err := l.attempt(ctx, body)
+		if retry && errors.Is(err, errMVCC) {
+			conflicted = true
+		}
 		if !retry {
 			if err == nil {
 				l.mu.Lock()
@@ -155,7 +169,7 @@ func (l *Ledger) attempt(ctx context.Context, body []byte) (r ledger.Receipt, re
 	if !status.Successful {
 		if isConflict(status.Code) {
 			l.count(func(s *Stats) { s.MVCCConflicts++ })
-			return r, true, fmt.Errorf("transaction %s: %s: %w", status.TransactionID, status.Code, models.ErrConflict)
+			return r, true, fmt.Errorf("transaction %s: %s: %w", status.TransactionID, status.Code, errMVCC)
 		}
 		return r, false, fmt.Errorf("transaction %s was not committed: validation code %s", status.TransactionID, status.Code)
 	}
