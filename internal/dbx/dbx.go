@@ -72,10 +72,13 @@ func Open(dbURL string) (*gorm.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		// One writer at a time is SQLite's rule; a few connections let
-		// readers run beside it in WAL mode.
-		sqlDB.SetMaxOpenConns(4)
-		sqlDB.SetMaxIdleConns(4)
+		// One writer at a time is SQLite's rule (writers in this process
+		// queue on WriteLock); in WAL mode readers run beside it, and the
+		// web app's handlers read a lot, so the pool is wide enough that
+		// the ledger's writer never waits behind them for a connection
+		// (4 connections halved the API's write throughput).
+		sqlDB.SetMaxOpenConns(16)
+		sqlDB.SetMaxIdleConns(16)
 		sqlDB.SetConnMaxIdleTime(0)
 		sqlDB.SetConnMaxLifetime(0)
 	case Postgres:
