@@ -10,7 +10,7 @@ RUN go vet ./... && CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/pl
 # Runtime stage: a small Debian image, non-root, data on a volume.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata fonts-droid-fallback \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --create-home --home-dir /var/lib/plumbline plumbline
 COPY --from=build /out/plumbline /usr/local/bin/plumbline

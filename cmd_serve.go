@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/config"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/models"
@@ -80,6 +82,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Ledger: a.ledger, Store: a.store, Projector: a.proj, Accounts: accounts, Files: fs,
 		BaseURL: e.cfg.PublicBaseURL(), LedgerKind: e.cfg.Ledger, Logger: e.log,
 	}
+	if opts.LabelFont, err = labelFont(e); err != nil {
+		return err
+	}
 	if vk, ok := any(a.ledger).(interface{ VerifierKey() string }); ok {
 		opts.VerifierKey = vk.VerifierKey()
 	}
@@ -115,6 +120,27 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// labelFont reads the TrueType font for label sheets: PLUMBLINE_LABEL_FONT,
+// or the first CJK font found on the system; none means Latin-only labels.
+func labelFont(e *env) ([]byte, error) {
+	paths := config.LabelFonts
+	if e.cfg.LabelFont != "" {
+		paths = []string{e.cfg.LabelFont}
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			e.log.Debug("label font", "path", p)
+			return b, nil
+		}
+		if e.cfg.LabelFont != "" {
+			return nil, fmt.Errorf("label font: %w", err)
+		}
+	}
+	e.log.Warn("no CJK font for labels; Chinese names print as '?' (install fonts-droid-fallback or set PLUMBLINE_LABEL_FONT)")
+	return nil, nil
 }
 
 // printDemoAccounts lists the demo logins, one per role per organization.

@@ -122,7 +122,7 @@ func (t *traceArea) labelsPDF(c *gin.Context) {
 		})
 	}
 	var buf bytes.Buffer
-	if err := label.Sheet(&buf, labels, label.SheetOptions{QR: t.s.qr, Created: t.s.opts.Now(), Outline: c.Query("outline") == "1"}); err != nil {
+	if err := label.Sheet(&buf, labels, label.SheetOptions{QR: t.s.qr, Created: t.s.opts.Now(), Outline: c.Query("outline") == "1", Font: t.s.opts.LabelFont}); err != nil {
 		t.s.fail(c, err)
 		return
 	}

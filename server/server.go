@@ -54,6 +54,9 @@ type Options struct {
 	// WriteTimeout bounds how long a write waits for the ledger and the
 	// read model; zero means 15 s.
 	WriteTimeout time.Duration
+	// LabelFont is a TrueType font for label sheets, so Chinese names
+	// print; nil uses the PDF core font (Latin only).
+	LabelFont []byte
 }
 
 // Server holds the HTTP handler and its dependencies.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,18 @@ type Config struct {
 	LogLevel string
 	// DemoPassword is the password of every demo account.
 	DemoPassword string
+	// LabelFont is a TrueType font file for printed labels (Chinese names
+	// need a CJK font); empty means the first of LabelFonts found.
+	LabelFont string
+}
+
+// LabelFonts are the TrueType fonts with Chinese glyphs looked for when
+// PLUMBLINE_LABEL_FONT is unset, in order (Debian's fonts-droid-fallback
+// first; the Docker image installs it).
+var LabelFonts = []string{
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttf",
+	"/usr/share/fonts/truetype/arphic/uming.ttf",
 }
 
 // Defaults.
@@ -61,6 +74,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel: or(getenv("PLUMBLINE_LOG_LEVEL"), "info"),
 
 		DemoPassword: or(getenv("PLUMBLINE_DEMO_PASSWORD"), DefaultDemoPassword),
+		LabelFont:    getenv("PLUMBLINE_LABEL_FONT"),
 		Fabric:       loadFabric(getenv),
 	}
 	if s := getenv("PLUMBLINE_DEMO_SEED"); s != "" {
@@ -103,6 +117,11 @@ func (c *Config) Validate() error {
 	}
 	if len(c.DemoPassword) < 8 {
 		errs = append(errs, errors.New("PLUMBLINE_DEMO_PASSWORD: must be at least 8 characters"))
+	}
+	if c.LabelFont != "" {
+		if st, err := os.Stat(c.LabelFont); err != nil || st.IsDir() {
+			errs = append(errs, fmt.Errorf("PLUMBLINE_LABEL_FONT: %q is not a readable font file (a .ttf with the glyphs your labels need)", c.LabelFont))
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

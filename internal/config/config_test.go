@@ -92,3 +92,18 @@ func TestFabric(t *testing.T) {
 		}
 	}
 }
+
+func TestLabelFontMustExist(t *testing.T) {
+	env := map[string]string{"PLUMBLINE_LABEL_FONT": "/nonexistent/font.ttf"}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "PLUMBLINE_LABEL_FONT") {
+		t.Fatalf("Validate() = %v, want a PLUMBLINE_LABEL_FONT error", err)
+	}
+	c.LabelFont = ""
+	if err := c.Validate(); err != nil {
+		t.Fatalf("no label font: %v", err)
+	}
+}

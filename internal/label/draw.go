@@ -16,8 +16,18 @@ type textStyle struct {
 	height float64
 }
 
+// typeface is the font family labels are set in and how text reaches it:
+// the core Helvetica (Windows-1252 only) or a Unicode TrueType font.
+type typeface struct {
+	family   string
+	text     func(string) string // UTF-8 in, the font's encoding out
+	ellipsis string
+}
+
+var helvetica = typeface{family: "Helvetica", text: pdfText, ellipsis: ellipsis}
+
 // drawLabel draws one label with its top-left corner at (x, y).
-func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, outline bool) {
+func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, outline bool, tf typeface) {
 	if outline {
 		pdf.SetDrawColor(190, 190, 190)
 		pdf.SetLineWidth(0.1)
@@ -43,13 +53,15 @@ func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, out
 	width := func(s string) float64 { return pdf.GetStringWidth(s) }
 
 	pdf.SetTextColor(0, 0, 0)
-	pdf.SetFont("Helvetica", codeStyle.font, codeStyle.size)
+	// Batch codes are ASCII (models.ValidateID) and set in the narrower
+	// Helvetica, so that a code fits whole whatever the body font.
+	pdf.SetFont(helvetica.family, codeStyle.font, codeStyle.size)
 	if !line(codeStyle, fit(pdfText(lb.Code), tw, width)) {
 		return
 	}
 	ty += 0.6
-	pdf.SetFont("Helvetica", bodyStyle.font, bodyStyle.size)
-	for _, p := range wrap(pdfText(lb.Product), tw, 2, width) {
+	pdf.SetFont(tf.family, bodyStyle.font, bodyStyle.size)
+	for _, p := range wrapWith(tf.text(lb.Product), tw, 2, width, tf.ellipsis) {
 		if !line(bodyStyle, p) {
 			return
 		}
@@ -58,7 +70,7 @@ func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, out
 		if s == "" {
 			continue
 		}
-		if !line(bodyStyle, fit(pdfText(s), tw, width)) {
+		if !line(bodyStyle, fitWith(tf.text(s), tw, width, tf.ellipsis)) {
 			return
 		}
 	}

@@ -47,6 +47,11 @@ type SheetOptions struct {
 	// Uncompressed leaves page content streams as plain text (larger; for
 	// debugging and tests).
 	Uncompressed bool
+	// Font, when set, is a TrueType font (.ttf) the labels are set in, so
+	// that any text it has glyphs for prints — Chinese product and company
+	// names with a CJK font such as Droid Sans Fallback. Without it labels
+	// use the PDF's core Helvetica, which has Windows-1252 characters only.
+	Font []byte
 }
 
 // Page and layout constants, in mm.
@@ -112,9 +117,11 @@ func (o SheetOptions) layout() (layout, error) {
 // Sheet writes an A4 portrait PDF of labels to w, as many pages as needed,
 // left to right and top to bottom. Each label has the QR code of its URI
 // (at least 22 mm, PNG) and beside it the batch code in bold, the product,
-// quantity, producer and date, each shortened to fit. Text is limited to
-// Windows-1252 characters; others are transliterated or replaced by '?'
-// (see pdfText). Bad options or labels are *models.Error values.
+// quantity, producer and date, each shortened to fit. With
+// SheetOptions.Font the text is set in that font; without it, text is
+// limited to Windows-1252 characters and others are transliterated or
+// replaced by '?' (see pdfText). Bad options or labels are *models.Error
+// values.
 func Sheet(w io.Writer, labels []Label, opt SheetOptions) error {
 	l, err := opt.layout()
 	if err != nil {
@@ -147,6 +154,14 @@ func Sheet(w io.Writer, labels []Label, opt SheetOptions) error {
 	pdf.SetCatalogSort(true)
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
+	tf := helvetica
+	if len(opt.Font) > 0 {
+		pdf.AddUTF8FontFromBytes("label", "", opt.Font)
+		if err := pdf.Error(); err != nil {
+			return fmt.Errorf("label: load font: %w", err)
+		}
+		tf = typeface{family: "label", text: unicodeText, ellipsis: "…"}
+	}
 
 	images := map[string]string{} // uri → registered image name
 	perPage := l.cols * l.rows
@@ -167,7 +182,7 @@ func Sheet(w io.Writer, labels []Label, opt SheetOptions) error {
 		}
 		x := l.left + float64(n%l.cols)*(l.w+l.gx)
 		y := l.top + float64(n/l.cols)*(l.h+l.gy)
-		drawLabel(pdf, l, x, y, img, lb, opt.Outline)
+		drawLabel(pdf, l, x, y, img, lb, opt.Outline, tf)
 		if err := pdf.Error(); err != nil {
 			return fmt.Errorf("label: draw label %d: %w", i, err)
 		}

@@ -64,39 +64,74 @@ func cp1252Rune(r rune) string {
 type widther func(string) float64
 
 // fit returns s, shortened with an ellipsis if it is wider than w.
-func fit(s string, w float64, width widther) string {
+func fit(s string, w float64, width widther) string { return fitWith(s, w, width, ellipsis) }
+
+// fitWith is fit with the ellipsis of the text's encoding. It cuts only at
+// character boundaries, so UTF-8 text (a Unicode font) stays valid; for
+// Windows-1252 text every byte is a character.
+func fitWith(s string, w float64, width widther, ell string) string {
 	if width(s) <= w {
 		return s
 	}
 	for n := len(s) - 1; n > 0; n-- {
-		t := strings.TrimRight(s[:n], " ") + ellipsis
+		if !utf8.RuneStart(s[n]) {
+			continue
+		}
+		t := strings.TrimRight(s[:n], " ") + ell
 		if width(t) <= w {
 			return t
 		}
 	}
-	return ellipsis
+	return ell
 }
 
 // wrap breaks s into at most lines lines no wider than w, at spaces where
 // it can, mid-word where a word alone is too wide; the last line ends in an
 // ellipsis when text is left over.
 func wrap(s string, w float64, lines int, width widther) []string {
+	return wrapWith(s, w, lines, width, ellipsis)
+}
+
+// wrapWith is wrap with the ellipsis of the text's encoding; like fitWith
+// it breaks only between characters (Chinese text has no spaces to break at).
+func wrapWith(s string, w float64, lines int, width widther, ell string) []string {
 	s = strings.Join(strings.Fields(s), " ")
 	var out []string
 	for s != "" && len(out) < lines {
 		if len(out) == lines-1 || width(s) <= w {
-			out = append(out, fit(s, w, width))
+			out = append(out, fitWith(s, w, width, ell))
 			break
 		}
-		n := 1
-		for n < len(s) && width(s[:n+1]) <= w {
-			n++
+		n := next(s, 0)
+		for n < len(s) {
+			m := next(s, n)
+			if width(s[:m]) > w {
+				break
+			}
+			n = m
 		}
-		if sp := strings.LastIndexByte(s[:n+1], ' '); sp > 0 {
+		if sp := strings.LastIndexByte(s[:min(n+1, len(s))], ' '); sp > 0 {
 			n = sp
 		}
 		out = append(out, strings.TrimRight(s[:n], " "))
 		s = strings.TrimLeft(s[n:], " ")
 	}
 	return out
+}
+
+// next returns the index after the character that starts at i.
+func next(s string, i int) int {
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return i + max(size, 1)
+}
+
+// unicodeText cleans UTF-8 text for a Unicode font: invalid bytes become
+// U+FFFD and control characters a space.
+func unicodeText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || (unicode.IsSpace(r) && r != ' ') {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

@@ -1,0 +1,86 @@
+package label
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// cjkFont is where Debian's fonts-droid-fallback puts its TrueType font.
+const cjkFont = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+
+// need returns the file or skips (fails with CI=true) when it is missing.
+func need(t *testing.T, path, pkg string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required when CI=true (apt-get install %s): %v", path, pkg, err)
+		}
+		t.Skipf("%s is not installed (apt-get install %s)", path, pkg)
+	}
+	return path
+}
+
+// TestSheetPrintsChinese sets labels with Chinese product and company names
+// in a CJK TrueType font and reads the PDF's text back with an independent
+// tool (poppler's pdftotext): the names come back exactly, where the core
+// font would have printed question marks.
+func TestSheetPrintsChinese(t *testing.T) {
+	font, err := os.ReadFile(need(t, cjkFont, "fonts-droid-fallback"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdftotext := need(t, "/usr/bin/pdftotext", "poppler-utils")
+	labels := []Label{
+		{URI: "https://trace.example.com/b/FC-260309-02", Code: "FC-260309-02", Product: "P·O 42.5 普通硅酸盐水泥（散装）", Quantity: "266 吨", Producer: "富春水泥有限公司", Date: "2026-03-09"},
+		{URI: "https://trace.example.com/b/JN-H2026-0117", Code: "JN-H2026-0117", Product: "HRB400E 热轧带肋钢筋 Φ12 盘卷，按 GB/T 1499.2-2024 生产并检验合格的一批很长的产品名称", Quantity: "24.5 吨", Producer: "江南钢铁股份有限公司", Date: "2026-01-17"},
+	}
+	var buf bytes.Buffer
+	if err := Sheet(&buf, labels, SheetOptions{Font: font}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "labels.pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := strings.Join(strings.Fields(string(out)), "")
+	for _, want := range []string{"普通硅酸盐水泥", "266吨", "富春水泥有限公司", "江南钢铁股份有限公司", "HRB400E", "FC-260309-02"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(text, "??") || !utf8.ValidString(string(out)) {
+		t.Errorf("question marks or broken text in the PDF:\n%s", out)
+	}
+	// The long name is cut at a character boundary and ends in an ellipsis.
+	if !strings.Contains(text, "…") {
+		t.Errorf("the long product name is not shortened with an ellipsis:\n%s", out)
+	}
+}
+
+func TestWrapKeepsCharactersWhole(t *testing.T) {
+	width := func(s string) float64 { return float64(utf8.RuneCountInString(s)) }
+	for _, tc := range []struct {
+		in   string
+		want string
+	}{
+		{"普通硅酸盐水泥散装", "普通硅酸|盐水泥…"},
+		{"热轧 带肋钢筋", "热轧|带肋钢筋"},
+	} {
+		got := strings.Join(wrapWith(tc.in, 4, 2, width, "…"), "|")
+		if got != tc.want {
+			t.Errorf("wrap(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("wrap(%q) cut a character in half: %q", tc.in, got)
+		}
+	}
+}
