@@ -2,6 +2,7 @@ package label
 
 import (
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Text styles: font size in points and line height in mm.
@@ -16,15 +17,91 @@ type textStyle struct {
 	height float64
 }
 
-// typeface is the font family labels are set in and how text reaches it:
-// the core Helvetica (Windows-1252 only) or a Unicode TrueType font.
+// typeface is how body text is set: in the core Helvetica alone
+// (Windows-1252 text only), or mixed — Helvetica for every run of
+// characters it has, and a Unicode TrueType font (family "label", e.g. a
+// CJK fallback font, which may lack Latin glyphs) for the rest.
 type typeface struct {
-	family   string
-	text     func(string) string // UTF-8 in, the font's encoding out
+	mixed    bool
 	ellipsis string
 }
 
-var helvetica = typeface{family: "Helvetica", text: pdfText, ellipsis: ellipsis}
+var helvetica = typeface{ellipsis: ellipsis}
+
+// span is a run of text set in one font.
+type span struct {
+	text  string // in the font's encoding
+	latin bool   // Helvetica; otherwise the Unicode font
+}
+
+// spans splits UTF-8 text into runs by the font that has their glyphs.
+func spans(s string) []span {
+	var out []span
+	for _, r := range s {
+		t := string(r)
+		_, latin := charmap.Windows1252.EncodeRune(r)
+		if latin {
+			t = cp1252Rune(r)
+		}
+		if n := len(out); n > 0 && (out[n-1].latin == latin || r == ' ') {
+			out[n-1].text += t
+			continue
+		}
+		out = append(out, span{t, latin})
+	}
+	return out
+}
+
+// setter measures and writes body text in a typeface at one size.
+type setter struct {
+	pdf *fpdf.Fpdf
+	tf  typeface
+	st  textStyle
+}
+
+func (w setter) font(latin bool) {
+	if latin || !w.tf.mixed {
+		w.pdf.SetFont("Helvetica", w.st.font, w.st.size)
+	} else {
+		w.pdf.SetFont("label", "", w.st.size)
+	}
+}
+
+// text converts UTF-8 to what the typeface's text functions take.
+func (w setter) text(s string) string {
+	if w.tf.mixed {
+		return unicodeText(s)
+	}
+	return pdfText(s)
+}
+
+// width measures text (as text returned it) in mm.
+func (w setter) width(s string) float64 {
+	if !w.tf.mixed {
+		w.font(true)
+		return w.pdf.GetStringWidth(s)
+	}
+	var sum float64
+	for _, sp := range spans(s) {
+		w.font(sp.latin)
+		sum += w.pdf.GetStringWidth(sp.text)
+	}
+	return sum
+}
+
+// write sets text at (x, y), run by run.
+func (w setter) write(x, y float64, s string) {
+	w.pdf.SetXY(x, y)
+	if !w.tf.mixed {
+		w.font(true)
+		w.pdf.CellFormat(0, w.st.height, s, "", 0, "L", false, 0, "")
+		return
+	}
+	for _, sp := range spans(s) {
+		w.font(sp.latin)
+		w.pdf.CellFormat(w.pdf.GetStringWidth(sp.text), w.st.height, sp.text, "", 0, "L", false, 0, "")
+	}
+}
 
 // drawLabel draws one label with its top-left corner at (x, y).
 func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, outline bool, tf typeface) {
@@ -41,28 +118,25 @@ func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, out
 	tw := x + l.w - pad - tx
 	bottom := y + l.h - pad
 	ty := qy + 1.5
-	line := func(s textStyle, text string) bool {
-		if ty+s.height > bottom {
+	line := func(w setter, text string) bool {
+		if ty+w.st.height > bottom {
 			return false
 		}
-		pdf.SetXY(tx, ty)
-		pdf.CellFormat(tw, s.height, text, "", 0, "L", false, 0, "")
-		ty += s.height
+		w.write(tx, ty, text)
+		ty += w.st.height
 		return true
 	}
-	width := func(s string) float64 { return pdf.GetStringWidth(s) }
 
 	pdf.SetTextColor(0, 0, 0)
-	// Batch codes are ASCII (models.ValidateID) and set in the narrower
-	// Helvetica, so that a code fits whole whatever the body font.
-	pdf.SetFont(helvetica.family, codeStyle.font, codeStyle.size)
-	if !line(codeStyle, fit(pdfText(lb.Code), tw, width)) {
+	// Batch codes are ASCII (models.ValidateID), always in Helvetica bold.
+	code := setter{pdf: pdf, tf: helvetica, st: codeStyle}
+	if !line(code, fit(pdfText(lb.Code), tw, code.width)) {
 		return
 	}
 	ty += 0.6
-	pdf.SetFont(tf.family, bodyStyle.font, bodyStyle.size)
-	for _, p := range wrapWith(tf.text(lb.Product), tw, 2, width, tf.ellipsis) {
-		if !line(bodyStyle, p) {
+	body := setter{pdf: pdf, tf: tf, st: bodyStyle}
+	for _, p := range wrapWith(body.text(lb.Product), tw, 2, body.width, tf.ellipsis) {
+		if !line(body, p) {
 			return
 		}
 	}
@@ -70,7 +144,7 @@ func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, out
 		if s == "" {
 			continue
 		}
-		if !line(bodyStyle, fitWith(tf.text(s), tw, width, tf.ellipsis)) {
+		if !line(body, fitWith(body.text(s), tw, body.width, tf.ellipsis)) {
 			return
 		}
 	}

@@ -40,8 +40,13 @@ func TestSheetPrintsChinese(t *testing.T) {
 		{URI: "https://trace.example.com/b/JN-H2026-0117", Code: "JN-H2026-0117", Product: "HRB400E 热轧带肋钢筋 Φ12 盘卷，按 GB/T 1499.2-2024 生产并检验合格的一批很长的产品名称", Quantity: "24.5 吨", Producer: "江南钢铁股份有限公司", Date: "2026-01-17"},
 	}
 	var buf bytes.Buffer
-	if err := Sheet(&buf, labels, SheetOptions{Font: font}); err != nil {
+	if err := Sheet(&buf, labels, SheetOptions{Font: font, Uncompressed: true}); err != nil {
 		t.Fatal(err)
+	}
+	// A CJK fallback font may have no Latin glyphs: Latin runs are set in
+	// Helvetica (literal strings in the content stream), the rest in the font.
+	if !bytes.Contains(buf.Bytes(), []byte("(HRB400E ")) || !bytes.Contains(buf.Bytes(), []byte("(2026-03-09)")) {
+		t.Error("Latin text is not set in Helvetica")
 	}
 	path := filepath.Join(t.TempDir(), "labels.pdf")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {

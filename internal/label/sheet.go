@@ -160,7 +160,7 @@ func Sheet(w io.Writer, labels []Label, opt SheetOptions) error {
 		if err := pdf.Error(); err != nil {
 			return fmt.Errorf("label: load font: %w", err)
 		}
-		tf = typeface{family: "label", text: unicodeText, ellipsis: "…"}
+		tf = typeface{mixed: true, ellipsis: "…"}
 	}
 
 	images := map[string]string{} // uri → registered image name
