@@ -59,6 +59,8 @@ type Accounts struct {
 	// hashes counts argon2id derivations, so tests can pin that unknown
 	// and known logins do the same work.
 	hashes atomic.Int64
+	// tokens remembers recently checked API tokens (tokencache.go).
+	tokens tokenCache
 }
 
 // Open returns the accounts stored in db, creating or migrating the auth_

@@ -107,6 +107,7 @@ func (a *Accounts) RevokeToken(ctx context.Context, org, id string) error {
 	if res.RowsAffected == 0 {
 		return models.NotFound("id", "token %q does not exist", id)
 	}
+	a.tokens.clear()
 	return nil
 }
 
@@ -117,9 +118,13 @@ func (a *Accounts) TokenUser(ctx context.Context, secret string) (User, Token, e
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return User{}, Token{}, models.Forbidden("API token is not valid")
 	}
+	hash := sha256Hex(secret)
+	if hit, ok := a.tokens.get(hash, a.clock()); ok {
+		return hit.user, hit.token, nil
+	}
 	db := a.db.WithContext(ctx)
 	var rows []tokenRow
-	if err := db.Where("secret_hash = ?", sha256Hex(secret)).Limit(1).Find(&rows).Error; err != nil {
+	if err := db.Where("secret_hash = ?", hash).Limit(1).Find(&rows).Error; err != nil {
 		return User{}, Token{}, fmt.Errorf("read token: %w", dbErr(err))
 	}
 	if len(rows) == 0 {
@@ -152,5 +157,6 @@ func (a *Accounts) TokenUser(ctx context.Context, secret string) (User, Token, e
 		}
 		t.LastUsedAt = &now
 	}
+	a.tokens.put(hash, tokenHit{user: u.user(), token: t.token(), until: now.Add(tokenCacheTTL)})
 	return u.user(), t.token(), nil
 }

@@ -144,6 +144,7 @@ func (a *Accounts) update(db *gorm.DB, id string, cols map[string]any) error {
 	if res.RowsAffected == 0 {
 		return userNotFound(id)
 	}
+	a.tokens.clear() // a role or state change must reach cached API tokens
 	return nil
 }
 
@@ -160,6 +161,9 @@ func (a *Accounts) SetRole(ctx context.Context, id string, r models.Role) error 
 // user's sessions and revokes all of their API tokens for good: enabling
 // the user again does not bring old tokens back.
 func (a *Accounts) SetDisabled(ctx context.Context, id string, disabled bool) error {
+	// Forget cached tokens again after the commit, in case a concurrent
+	// check cached the user as it was before it.
+	defer a.tokens.clear()
 	return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := a.update(tx, id, map[string]any{"disabled": disabled}); err != nil || !disabled {
 			return err

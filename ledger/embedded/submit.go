@@ -69,15 +69,9 @@ func (l *Ledger) Submit(ctx context.Context, tx ledger.Tx) (ledger.Receipt, erro
 	if tx.Time.Before(minTime) || tx.Time.After(maxTime) {
 		return ledger.Receipt{}, models.Invalid("time", "%s is outside the years 1678-2262", tx.Time.Format(time.RFC3339))
 	}
-	if tx.IdempotencyKey != "" {
-		known, err := l.lookupIdem(ctx, []idemKey{{tx.Org, tx.IdempotencyKey}})
-		if err != nil {
-			return ledger.Receipt{}, err
-		}
-		if r, ok := known[idemKey{tx.Org, tx.IdempotencyKey}]; ok {
-			return r, nil
-		}
-	}
+	// A retry with a known idempotency key is answered by the sequencer,
+	// which looks keys up for a whole group in one query; looking each up
+	// here first would cost every new transaction a query of its own.
 	key, err := l.orgKey(ctx, tx.Org)
 	if err != nil {
 		return ledger.Receipt{}, err
