@@ -55,7 +55,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 		if head == 0 {
 			fmt.Fprintln(e.stdout, "loading demo data…")
-			sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Progress: intProgress(e.progress("demo"))})
+			sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Progress: intProgress(e.progress("demo")),
+				// Date the history so it ends this week: the dashboards'
+				// "this week" and "last 30 days" figures then show something.
+				Start: demo.RecentStart(e.cfg.DemoSeed, time.Now())})
 			if err != nil {
 				return fmt.Errorf("demo data: %w", err)
 			}

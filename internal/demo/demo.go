@@ -32,6 +32,9 @@ type Options struct {
 	// Progress, when set, is called after each transaction with how many
 	// of the total are done.
 	Progress func(done, total int)
+	// Start is the Monday the history begins; zero means Start (2 March
+	// 2026). serve --demo uses RecentStart, so the history ends this week.
+	Start time.Time
 }
 
 // Summary counts what Generate wrote.
@@ -72,7 +75,11 @@ type Summary struct {
 // Plan returns the transactions Generate would submit for opts, in order,
 // without their idempotency keys, and the summary of what they do.
 func Plan(opts Options) ([]ledger.Tx, Summary) {
-	p := newPlanner(opts.Seed)
+	start := opts.Start
+	if start.IsZero() {
+		start = Start
+	}
+	p := newPlanner(opts.Seed, start)
 	p.plan(opts.Events)
 	p.sum.Seed = opts.Seed
 	if n := len(p.txs); n > 0 {

@@ -238,3 +238,28 @@ func TestGenerateScalesWithEvents(t *testing.T) {
 		t.Fatalf("Events 5000 gave head %d and %d transactions, want 5000 to 5200", head, sum.Transactions)
 	}
 }
+
+// TestRecentStart checks that a history started on RecentStart ends in the
+// last week before now, is the same history shifted by whole weeks, and
+// still starts on a Monday.
+func TestRecentStart(t *testing.T) {
+	now := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	start := RecentStart(1, now)
+	if start.Weekday() != time.Monday {
+		t.Fatalf("RecentStart = %v, not a Monday", start)
+	}
+	fixed, fsum := Plan(Options{Seed: 1})
+	recent, rsum := Plan(Options{Seed: 1, Start: start})
+	if len(fixed) != len(recent) || rsum.Batches != fsum.Batches || rsum.Recalls != fsum.Recalls {
+		t.Fatalf("shifted history differs: %d vs %d transactions", len(recent), len(fixed))
+	}
+	if age := now.Sub(rsum.To); age < 24*time.Hour || age > 8*24*time.Hour {
+		t.Fatalf("the recent history ends %v before now, want 1-8 days", age)
+	}
+	shift := start.Sub(Start)
+	for i := range fixed {
+		if !recent[i].Time.Equal(fixed[i].Time.Add(shift)) || recent[i].Type != fixed[i].Type {
+			t.Fatalf("transaction %d: %s at %v, want %s at %v", i, recent[i].Type, recent[i].Time, fixed[i].Type, fixed[i].Time.Add(shift))
+		}
+	}
+}

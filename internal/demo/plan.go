@@ -16,6 +16,22 @@ import (
 // China Standard Time (a fixed zone, so no time zone database is needed).
 var Start = time.Date(2026, 3, 2, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
+// RecentStart returns the Monday, 08:00 China Standard Time, on which the
+// standard demo history of seed must start to end between one and eight days
+// before now, so that a demo's "this week" and "last 30 days" figures show
+// something. Batch codes carry dates, so they differ from the fixed Start's.
+func RecentStart(seed int64, now time.Time) time.Time {
+	_, sum := Plan(Options{Seed: seed})
+	length := sum.To.Sub(Start)
+	latest := now.In(Start.Location()).Add(-length - 24*time.Hour)
+	y, m, d := latest.Date()
+	day := time.Date(y, m, d, 8, 0, 0, 0, Start.Location())
+	for day.Weekday() != time.Monday || day.After(latest) {
+		day = day.AddDate(0, 0, -1)
+	}
+	return day
+}
+
 // simBatch is the planner's view of a batch: just enough of the contract's
 // state to plan transactions the contract accepts.
 type simBatch struct {
@@ -48,13 +64,15 @@ type planner struct {
 	agenda   map[int][]func()
 	seq      map[string]int // per-prefix counters for codes
 	sum      Summary
+	start    time.Time // day 0 of the history
 }
 
-func newPlanner(seed int64) *planner {
+func newPlanner(seed int64, start time.Time) *planner {
 	p := &planner{
 		rng:      rand.New(rand.NewPCG(uint64(seed), 0x706c756d626c696e)), // "plumblin"
 		seed:     seed,
-		clock:    Start,
+		clock:    start,
+		start:    start,
 		products: map[string]models.Product{},
 		batches:  map[string]*simBatch{},
 		agenda:   map[int][]func(){},
@@ -77,11 +95,11 @@ func (p *planner) emit(org string, role models.Role, typ string, args any) {
 	p.sum.Types[typ]++
 }
 
-// startDay moves the clock to the morning of day d (0 = Start's date).
+// startDay moves the clock to the morning of day d (0 = the start's date).
 func (p *planner) startDay(d int) {
 	p.day = d
-	y, m, dd := Start.Date()
-	morning := time.Date(y, m, dd+d, 6, 30, 0, 0, Start.Location())
+	y, m, dd := p.start.Date()
+	morning := time.Date(y, m, dd+d, 6, 30, 0, 0, p.start.Location())
 	morning = morning.Add(time.Duration(p.rng.IntN(45)) * time.Minute)
 	if morning.After(p.clock) {
 		p.clock = morning
