@@ -172,6 +172,10 @@ func (s *Server) createShipment(c *gin.Context) {
 		return
 	}
 	po := v.Data.(*shipmentFormData).PO
+	if po == nil {
+		s.formFail(c, "supplier_shipment_new", v, models.Invalid("po_id", "choose the purchase order this shipment delivers against"))
+		return
+	}
 	a := contract.DispatchShipmentArgs{
 		Code: strings.TrimSpace(c.PostForm("code")), To: po.Buyer, Site: c.PostForm("site"), Carrier: c.PostForm("carrier"),
 		Vehicle: strings.TrimSpace(c.PostForm("vehicle")), DeliveryNote: strings.TrimSpace(c.PostForm("delivery_note")),
