@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -284,49 +285,51 @@ func matrixActions() []matrixAction {
 // organization's, and checks the answer: allowed writes succeed (2xx) and
 // everything else is a 403 that changes nothing on the ledger.
 func TestAuthorizationMatrix(t *testing.T) {
-	f := newFixture(t, true)
-	m := &matrix{f: f}
-	tokens := map[string]string{}
-	for _, o := range matrixOrgs {
-		for _, r := range models.Roles {
-			tokens[o.id+"."+string(r)] = f.token(t, o.id+"."+string(r))
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		f := newFixtureOn(t, dialect, true)
+		m := &matrix{f: f}
+		tokens := map[string]string{}
+		for _, o := range matrixOrgs {
+			for _, r := range models.Roles {
+				tokens[o.id+"."+string(r)] = f.token(t, o.id+"."+string(r))
+			}
 		}
-	}
-	var allowed, refused, skipped int
-	for _, a := range matrixActions() {
-		t.Run(a.name, func(t *testing.T) {
-			for _, o := range matrixOrgs {
-				for _, r := range models.Roles {
-					for _, own := range []bool{true, false} {
-						c := matrixCase{org: o.id, kind: o.kind, role: r, own: own}
-						method, path, body, ok := a.build(t, m, c)
-						if !ok {
-							skipped++
-							continue
-						}
-						before, _ := f.ledger.Head(t.Context())
-						var e apiErr
-						code := f.call(t, tokens[o.id+"."+string(r)], method, path, body, &e)
-						after, _ := f.ledger.Head(t.Context())
-						cell := fmt.Sprintf("%s as %s.%s (own=%v)", a.name, o.id, r, own)
-						if a.allow(c) {
-							allowed++
-							if code < 200 || code > 299 {
-								t.Errorf("%s: %d %v, want success", cell, code, e)
+		var allowed, refused, skipped int
+		for _, a := range matrixActions() {
+			t.Run(a.name, func(t *testing.T) {
+				for _, o := range matrixOrgs {
+					for _, r := range models.Roles {
+						for _, own := range []bool{true, false} {
+							c := matrixCase{org: o.id, kind: o.kind, role: r, own: own}
+							method, path, body, ok := a.build(t, m, c)
+							if !ok {
+								skipped++
+								continue
 							}
-							continue
-						}
-						refused++
-						if code != http.StatusForbidden {
-							t.Errorf("%s: %d %v, want 403", cell, code, e)
-						}
-						if after != before {
-							t.Errorf("%s: refused but the ledger grew from %d to %d", cell, before, after)
+							before, _ := f.ledger.Head(t.Context())
+							var e apiErr
+							code := f.call(t, tokens[o.id+"."+string(r)], method, path, body, &e)
+							after, _ := f.ledger.Head(t.Context())
+							cell := fmt.Sprintf("%s as %s.%s (own=%v)", a.name, o.id, r, own)
+							if a.allow(c) {
+								allowed++
+								if code < 200 || code > 299 {
+									t.Errorf("%s: %d %v, want success", cell, code, e)
+								}
+								continue
+							}
+							refused++
+							if code != http.StatusForbidden {
+								t.Errorf("%s: %d %v, want 403", cell, code, e)
+							}
+							if after != before {
+								t.Errorf("%s: refused but the ledger grew from %d to %d", cell, before, after)
+							}
 						}
 					}
 				}
-			}
-		})
-	}
-	t.Logf("%d cells allowed, %d refused, %d not applicable", allowed, refused, skipped)
+			})
+		}
+		t.Logf("%d cells allowed, %d refused, %d not applicable", allowed, refused, skipped)
+	})
 }

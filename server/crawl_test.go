@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"net/http"
 	"regexp"
 	"slices"
@@ -18,55 +19,57 @@ var hrefs = regexp.MustCompile(`href="(/[^"#]*)"`)
 // message IDs built at run time, pages nobody links to correctly, and
 // templates that fail on real demo data.
 func TestCrawl(t *testing.T) {
-	f := newFixture(t, true)
-	users := []string{
-		"", // the public
-		"fuchun-cement.operator", "jiangnan-steel.admin", "zhehang-logistics.operator", "zhongjian-no8.operator",
-		"zhongjian-no8.admin", "zj-quality-inspection.inspector", "hz-construction-bureau.viewer", "qianjiang-urban-dev.admin",
-	}
-	for _, user := range users {
-		name := user
-		if name == "" {
-			name = "public"
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		f := newFixtureOn(t, dialect, true)
+		users := []string{
+			"", // the public
+			"fuchun-cement.operator", "jiangnan-steel.admin", "zhehang-logistics.operator", "zhongjian-no8.operator",
+			"zhongjian-no8.admin", "zj-quality-inspection.inspector", "hz-construction-bureau.viewer", "qianjiang-urban-dev.admin",
 		}
-		t.Run(name, func(t *testing.T) {
-			c := f.anon()
-			start := []string{"/", "/b/FC-260309-02", "/login"}
-			if user != "" {
-				c = f.login(t, user)
-				start = []string{"/dashboard"}
+		for _, user := range users {
+			name := user
+			if name == "" {
+				name = "public"
 			}
-			for _, lang := range []string{"en", "zh-CN"} {
-				c.get(t, "/login?lang="+lang) // the choice sticks in a cookie
-				seen := map[string]bool{}
-				queue := slices.Clone(start)
-				for depth := 0; depth < 3 && len(queue) > 0; depth++ {
-					var next []string
-					for _, p := range queue {
-						if seen[p] || len(seen) >= 80 || skipCrawl(p) {
-							continue
+			t.Run(name, func(t *testing.T) {
+				c := f.anon()
+				start := []string{"/", "/b/FC-260309-02", "/login"}
+				if user != "" {
+					c = f.login(t, user)
+					start = []string{"/dashboard"}
+				}
+				for _, lang := range []string{"en", "zh-CN"} {
+					c.get(t, "/login?lang="+lang) // the choice sticks in a cookie
+					seen := map[string]bool{}
+					queue := slices.Clone(start)
+					for depth := 0; depth < 3 && len(queue) > 0; depth++ {
+						var next []string
+						for _, p := range queue {
+							if seen[p] || len(seen) >= 80 || skipCrawl(p) {
+								continue
+							}
+							seen[p] = true
+							code, body := c.get(t, p)
+							switch {
+							case code >= 500:
+								t.Errorf("%s %s: %d", lang, p, code)
+							case code == http.StatusNotFound:
+								t.Errorf("%s %s: a link leads to a 404", lang, p)
+							}
+							for _, m := range hrefs.FindAllStringSubmatch(body, -1) {
+								next = append(next, strings.ReplaceAll(m[1], "&amp;", "&"))
+							}
 						}
-						seen[p] = true
-						code, body := c.get(t, p)
-						switch {
-						case code >= 500:
-							t.Errorf("%s %s: %d", lang, p, code)
-						case code == http.StatusNotFound:
-							t.Errorf("%s %s: a link leads to a 404", lang, p)
-						}
-						for _, m := range hrefs.FindAllStringSubmatch(body, -1) {
-							next = append(next, strings.ReplaceAll(m[1], "&amp;", "&"))
-						}
+						queue = next
 					}
-					queue = next
+					t.Logf("%s: %d pages", lang, len(seen))
+					for _, l := range f.logs.take() {
+						t.Errorf("%s: logged: %s", lang, l)
+					}
 				}
-				t.Logf("%s: %d pages", lang, len(seen))
-				for _, l := range f.logs.take() {
-					t.Errorf("%s: logged: %s", lang, l)
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // skipCrawl leaves out links that are not pages: downloads, the API,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/dbx"
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/projector"
@@ -166,12 +167,24 @@ func buildDemoTemplate() (string, error) {
 	return demoTemplate.dir, demoTemplate.err
 }
 
-// newFixture starts the system, with the demo data when withDemo is set
-// and with an empty ledger otherwise.
+// newFixture starts the system on SQLite, with the demo data when withDemo
+// is set and with an empty ledger otherwise.
 func newFixture(t testing.TB, withDemo bool) *fixture {
 	t.Helper()
+	return newFixtureOn(t, dbx.SQLite, withDemo)
+}
+
+// newFixtureOn starts the system on a fresh database of the dialect
+// (PostgreSQL: a new database on the test server, dropped afterwards; the
+// demo data is then written through the ledger, not copied).
+func newFixtureOn(t testing.TB, dialect string, withDemo bool) *fixture {
+	t.Helper()
 	dir := t.TempDir()
-	if withDemo {
+	dbURL := "sqlite://" + filepath.Join(dir, "plumbline.db")
+	if dialect == dbx.Postgres {
+		dbURL = dbtest.URL(t, dbx.Postgres)
+	}
+	if withDemo && dialect == dbx.SQLite {
 		tpl, err := buildDemoTemplate()
 		if err != nil {
 			t.Fatalf("demo template: %v", err)
@@ -181,7 +194,7 @@ func newFixture(t testing.TB, withDemo bool) *fixture {
 		}
 	}
 	ctx := context.Background()
-	db, err := dbx.Open("sqlite://" + filepath.Join(dir, "plumbline.db"))
+	db, err := dbx.Open(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +218,14 @@ func newFixture(t testing.TB, withDemo bool) *fixture {
 	if f.accounts, err = auth.Open(ctx, db, auth.Options{HashParams: &auth.CheapParams}); err != nil {
 		t.Fatal(err)
 	}
-	if !withDemo {
+	if !withDemo || dialect != dbx.SQLite {
 		if _, err := f.accounts.SeedDemo(ctx, demo.Users(), demoPassword); err != nil {
 			t.Fatal(err)
+		}
+	}
+	if withDemo && dialect != dbx.SQLite {
+		if _, err := demo.Generate(ctx, f.ledger, demo.Options{Seed: 7}); err != nil {
+			t.Fatalf("demo data on %s: %v", dialect, err)
 		}
 	}
 	if f.files, err = files.Open(filepath.Join(dir, "files")); err != nil {

@@ -78,6 +78,27 @@ func (s *Server) observe() gin.HandlerFunc {
 	}
 }
 
+// rejectNUL refuses a query string with a NUL character: no field may
+// contain one, and PostgreSQL cannot even compare against one.
+func (s *Server) rejectNUL() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for k, vs := range c.Request.URL.Query() {
+			for _, v := range vs {
+				if strings.ContainsRune(k+v, 0) {
+					err := models.Invalid(k, "contains a NUL character")
+					if isAPI(c) {
+						s.fail(c, err)
+					} else {
+						s.failPage(c, err)
+					}
+					return
+				}
+			}
+		}
+		c.Next()
+	}
+}
+
 // identify finds who is asking (a Bearer token or a session cookie) and in
 // which language to answer. It never rejects; requireUser does.
 func (s *Server) identify() gin.HandlerFunc {

@@ -103,7 +103,7 @@ func New(opts Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
-	s.engine.Use(s.recover(), s.observe(), s.securityHeaders(), s.identify())
+	s.engine.Use(s.recover(), s.observe(), s.securityHeaders(), s.rejectNUL(), s.identify())
 	s.engine.NoRoute(s.notFound)
 	s.engine.NoMethod(s.noMethod)
 	s.routes()
