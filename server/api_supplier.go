@@ -121,12 +121,15 @@ func (s *Server) apiBatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := batchDetail{Batch: b, DocumentRecords: []models.Document{}}
 	private, err := s.involved(c, &b)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	if !private {
+		b = publicBatch(b, docs)
+	}
+	d := batchDetail{Batch: b, DocumentRecords: []models.Document{}}
 	for _, doc := range docs {
 		if doc.Visibility == models.Public || private {
 			d.DocumentRecords = append(d.DocumentRecords, doc)

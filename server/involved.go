@@ -78,3 +78,24 @@ func (s *Server) involved(c *gin.Context, b *models.Batch) (bool, error) {
 	}
 	return s.involvedWith(c.Request.Context(), &o, b)
 }
+
+// publicBatch returns b as organizations not involved with it may see it:
+// the hold reason only when it is a recall's (the contract copies a failed
+// inspection's notes and a rejection's reason into it), and only the
+// hashes of its public documents.
+func publicBatch(b models.Batch, docs []models.Document) models.Batch {
+	if b.Status != models.StatusRecalled {
+		b.HoldReason = ""
+	}
+	public := make([]string, 0, len(b.Documents))
+	for _, h := range b.Documents {
+		for _, doc := range docs {
+			if doc.SHA256 == h && doc.Visibility == models.Public {
+				public = append(public, h)
+				break
+			}
+		}
+	}
+	b.Documents = public
+	return b
+}

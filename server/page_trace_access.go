@@ -186,6 +186,33 @@ func (d *traceData) involved(o *models.Organization) bool {
 	return o != nil && (seesAll(o) || d.parties[o.ID])
 }
 
+// visibleUsages keeps the usages that organization o may see: where
+// material was built in belongs to the private tier of the batch used, so
+// a trace or a recall's impact shows each place only to organizations
+// involved with that batch.
+func (t *traceArea) visibleUsages(ctx context.Context, o *models.Organization, us []models.Usage) []models.Usage {
+	if seesAll(o) {
+		return us
+	}
+	out := []models.Usage{}
+	if o == nil {
+		return out
+	}
+	may := map[string]bool{}
+	for _, u := range us {
+		ok, known := may[u.BatchCode]
+		if !known {
+			d, err := t.traceOf(ctx, u.BatchCode)
+			ok = err == nil && d.involved(o)
+			may[u.BatchCode] = ok
+		}
+		if ok {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // viewerOrg returns the organization of the logged-in user, or nil.
 func (t *traceArea) viewerOrg(c *gin.Context) *models.Organization {
 	u := currentUser(c)

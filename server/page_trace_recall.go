@@ -43,11 +43,16 @@ type recallResponse struct {
 // recallRequest is POST /api/v1/recalls.
 type recallRequest = contract.RecallBatchArgs
 
-func (t *traceArea) impact(ctx context.Context, rc models.Recall) (recallImpact, error) {
+// impact is what recall rc reached, as organization o may see it: every
+// batch, and the usage locations visibleUsages allows (authorities,
+// inspection agencies and the recalling organization, which is involved
+// with every batch it recalled, see them all).
+func (t *traceArea) impact(ctx context.Context, rc models.Recall, o *models.Organization) (recallImpact, error) {
 	tr, err := t.s.opts.Store.Forward(ctx, rc.BatchCode, store.MaxTraceDepth)
 	if err != nil {
 		return recallImpact{}, err
 	}
+	tr.Usages = t.visibleUsages(ctx, o, tr.Usages)
 	here := make(map[string]bool, len(rc.Affected))
 	for _, c := range rc.Affected {
 		here[c] = true
@@ -85,7 +90,7 @@ func (t *traceArea) recall(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	im, err := t.impact(ctx, rc)
+	im, err := t.impact(ctx, rc, t.viewerOrg(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -182,7 +187,7 @@ func (t *traceArea) respondRecall(c *gin.Context, id string, code int) {
 		t.s.fail(c, err)
 		return
 	}
-	im, err := t.impact(ctx, rc)
+	im, err := t.impact(ctx, rc, t.viewerOrg(c))
 	if err != nil {
 		t.s.fail(c, err)
 		return

@@ -51,7 +51,9 @@ type traceResponse struct {
 	Forward  *store.Trace `json:"forward,omitempty"`
 }
 
-func (t *traceArea) runTrace(ctx context.Context, q traceQuery) (traceResponse, error) {
+// runTrace runs the trace q for a viewer of organization o (nil when
+// unknown), who sees only the usage locations visibleUsages allows.
+func (t *traceArea) runTrace(ctx context.Context, q traceQuery, o *models.Organization) (traceResponse, error) {
 	var r traceResponse
 	if q.Direction != "forward" {
 		tr, err := t.s.opts.Store.Backward(ctx, q.Batch, q.Depth)
@@ -65,6 +67,7 @@ func (t *traceArea) runTrace(ctx context.Context, q traceQuery) (traceResponse, 
 		if err != nil {
 			return r, models.Prefix("batch", err)
 		}
+		tr.Usages = t.visibleUsages(ctx, o, tr.Usages)
 		r.Forward = &tr
 	}
 	return r, nil
@@ -77,7 +80,7 @@ func (t *traceArea) apiTrace(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	r, err := t.runTrace(c.Request.Context(), q)
+	r, err := t.runTrace(c.Request.Context(), q, t.viewerOrg(c))
 	if err != nil {
 		t.s.fail(c, err)
 		return
@@ -106,7 +109,7 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	q, err := parseTraceQuery(c, c.Query("batch"))
 	if err == nil {
 		p.Query = q
-		err = t.fillReport(c.Request.Context(), p)
+		err = t.fillReport(c.Request.Context(), p, t.viewerOrg(c))
 	}
 	if err != nil {
 		code, body := t.s.describe(c, err)
@@ -118,8 +121,8 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	t.s.page(c, http.StatusOK, "trace_report", v)
 }
 
-func (t *traceArea) fillReport(ctx context.Context, p *tracePage) error {
-	r, err := t.runTrace(ctx, p.Query)
+func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Organization) error {
+	r, err := t.runTrace(ctx, p.Query, o)
 	if err != nil {
 		return err
 	}
@@ -152,7 +155,7 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	r, err := t.runTrace(ctx, q)
+	r, err := t.runTrace(ctx, q, t.viewerOrg(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return
