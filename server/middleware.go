@@ -137,6 +137,8 @@ const (
 	ctxSession = "plumbline.session"
 	ctxBearer  = "plumbline.bearer"
 	ctxLang    = "plumbline.lang"
+	// ctxBodyCapped is set once the request body has a size limit.
+	ctxBodyCapped = "plumbline.body_capped"
 )
 
 func (s *Server) pickLanguage(c *gin.Context) {
@@ -220,6 +222,9 @@ func (s *Server) checkCSRF(c *gin.Context) bool {
 	}
 	got := c.GetHeader("X-CSRF-Token")
 	if got == "" {
+		if capForm(c) != nil {
+			return false
+		}
 		got = c.PostForm("csrf")
 	}
 	return auth.CSRFEqual(got, sess.CSRF)

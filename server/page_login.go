@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -30,6 +31,10 @@ func (s *Server) loginPage(c *gin.Context) {
 // login checks the credentials, starts a session and goes where the user
 // was heading.
 func (s *Server) login(c *gin.Context) {
+	if err := capForm(c); err != nil {
+		s.failPage(c, err)
+		return
+	}
 	v := s.view(c, "", nil)
 	v.CSRF = s.preCSRF(c)
 	if ck, err := c.Cookie(preCSRFCookie); err != nil || !auth.CSRFEqual(ck, c.PostForm("csrf")) {
@@ -93,9 +98,14 @@ func (s *Server) preCSRF(c *gin.Context) string {
 	return tok
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site: a path on it, never "//host",
+// and nothing a browser would turn into one — it drops tabs and newlines
+// anywhere in a URL and reads a backslash as a slash, so "/\t/evil" and
+// "/\\evil" leave the site (url.Parse refuses control characters).
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+	u, err := url.Parse(next)
+	if next == "" || err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.Contains(next, "\\") || strings.HasPrefix(next, "/login") {
 		return "/dashboard"
 	}
 	return next

@@ -86,7 +86,22 @@ func capBody(c *gin.Context, max int64) error {
 		return fmt.Errorf("%w: the upload is %.1f MB; at most %d MB may be sent at once", errTooLarge, float64(c.Request.ContentLength)/(1<<20), max>>20)
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+	c.Set(ctxBodyCapped, true)
 	return nil
+}
+
+// maxFormBody bounds the body of a form that uploads no file.
+const maxFormBody = 1 << 20
+
+// capForm caps the request body at maxFormBody unless a route's own limit
+// (limitBody, capBody) already did, before a form is parsed for its CSRF
+// token: a multipart body is otherwise read whole, into memory and
+// temporary files, whatever its size.
+func capForm(c *gin.Context) error {
+	if c.GetBool(ctxBodyCapped) {
+		return nil
+	}
+	return capBody(c, maxFormBody)
 }
 
 // multipartError turns a failure to read a multipart body into a 4xx.
