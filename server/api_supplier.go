@@ -164,6 +164,13 @@ type documentUpload struct {
 // apiAttach stores an uploaded file and attaches it to the batch
 // (AttachDocument with its SHA-256, name, sniffed type and size).
 func (s *Server) apiAttach(c *gin.Context) {
+	// Refuse before reading the upload whoever the contract will refuse
+	// anyway — viewers, and organizations not involved with the batch — so
+	// nobody can fill the disk with files no ledger entry will ever name.
+	if err := s.mayAttach(c, c.Param("code")); err != nil {
+		s.fail(c, err)
+		return
+	}
 	max := files.Documents.MaxBytes + 1<<20
 	if err := capBody(c, max); err != nil {
 		s.fail(c, err)
@@ -281,4 +288,25 @@ func (s *Server) apiDispatch(c *gin.Context) {
 		return
 	}
 	s.created(c, func() (any, error) { return s.opts.Store.Shipment(c.Request.Context(), a.Code) })
+}
+
+// mayAttach checks, before an upload is read, that the user could attach a
+// document to the batch: not a viewer, and of an organization involved
+// with it. The contract makes the final decision.
+func (s *Server) mayAttach(c *gin.Context, code string) error {
+	if u := currentUser(c); u.Role == models.RoleViewer {
+		return models.Forbidden("the viewer role may not attach documents")
+	}
+	b, err := s.opts.Store.Batch(c.Request.Context(), code)
+	if err != nil {
+		return err
+	}
+	ok, err := s.involved(c, &b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return models.Forbidden("your organization is not involved with batch %s", b.Code)
+	}
+	return nil
 }
