@@ -133,9 +133,20 @@ func (s *Store) withLinks(ctx context.Context, rs []batchRow) ([]models.Batch, e
 		codes[i] = r.Code
 	}
 	db := s.db.WithContext(ctx)
-	edges, err := childrenOf(db, "child", codes, "pos", func(e *edgeRow) string { return e.Child })
-	if err != nil {
-		return nil, err
+	// Only transformation outputs and split-off parts have parents, and the
+	// contract gives exactly those a lineage; most batches need no query.
+	var derived []string
+	for _, r := range rs {
+		if r.Lineage != "" {
+			derived = append(derived, r.Code)
+		}
+	}
+	edges := map[string][]edgeRow{}
+	if len(derived) > 0 {
+		var err error
+		if edges, err = childrenOf(db, "child", derived, "pos", func(e *edgeRow) string { return e.Child }); err != nil {
+			return nil, err
+		}
 	}
 	docs, err := childrenOf(db, "batch_code", codes, "pos", func(d *batchDocRow) string { return d.BatchCode })
 	if err != nil {
