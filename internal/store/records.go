@@ -1,6 +1,8 @@
 package store
 
 import (
+	"gorm.io/gorm"
+
 	"context"
 	"fmt"
 
@@ -38,16 +40,22 @@ func (s *Store) Shipments(ctx context.Context, f ShipmentFilter) (Page[models.Sh
 	limit := clampLimit(f.Limit, 50, 500)
 	q := where(s.db.WithContext(ctx).Model(&shipmentRow{}),
 		"to_org", f.To, "site", f.Site, "from_org", f.From, "carrier", f.Carrier, "status", f.Status)
-	if f.After != "" {
+	return s.shipmentPage(ctx, q, f.After, limit, "list shipments")
+}
+
+// shipmentPage runs q newest first, one page of limit after the cursor
+// after (a row ID, as Next gives it), and loads the shipments' lines.
+func (s *Store) shipmentPage(ctx context.Context, q *gorm.DB, after string, limit int, what string) (Page[models.Shipment], error) {
+	if after != "" {
 		var rid int64
-		if _, err := fmt.Sscan(f.After, &rid); err != nil {
-			return Page[models.Shipment]{}, models.Invalid("after", "%q is not a cursor of this list", f.After)
+		if _, err := fmt.Sscan(after, &rid); err != nil {
+			return Page[models.Shipment]{}, models.Invalid("after", "%q is not a cursor of this list", after)
 		}
 		q = q.Where("rid < ?", rid)
 	}
 	var rs []shipmentRow
 	if err := q.Order("rid DESC").Limit(limit + 1).Find(&rs).Error; err != nil {
-		return Page[models.Shipment]{}, fmt.Errorf("list shipments: %w", dbErr(err))
+		return Page[models.Shipment]{}, fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	var p Page[models.Shipment]
 	if len(rs) > limit {

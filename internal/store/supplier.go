@@ -98,25 +98,7 @@ func (s *Store) OrgShipments(ctx context.Context, f OrgShipmentFilter) (Page[mod
 		return Page[models.Shipment]{}, models.Invalid("direction", "%q is not one of %s, %s, %s", f.Direction, DirOutgoing, DirIncoming, DirCarried)
 	}
 	q = where(q, "status", f.Status)
-	if f.After != "" {
-		var rid int64
-		if _, err := fmt.Sscan(f.After, &rid); err != nil {
-			return Page[models.Shipment]{}, models.Invalid("after", "%q is not a cursor of this list", f.After)
-		}
-		q = q.Where("rid < ?", rid)
-	}
-	var rs []shipmentRow
-	if err := q.Order("rid DESC").Limit(limit + 1).Find(&rs).Error; err != nil {
-		return Page[models.Shipment]{}, fmt.Errorf("list shipments of %s: %w", f.Org, dbErr(err))
-	}
-	var p Page[models.Shipment]
-	if len(rs) > limit {
-		rs = rs[:limit]
-		p.Next = fmt.Sprint(rs[limit-1].RID)
-	}
-	items, err := s.shipmentsWithLines(ctx, rs)
-	p.Items = items
-	return p, err
+	return s.shipmentPage(ctx, q, f.After, limit, "list shipments of "+f.Org)
 }
 
 // OrgPurchaseOrders returns one page of the purchase orders org placed or
