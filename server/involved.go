@@ -68,15 +68,14 @@ func (s *Server) involvedWith(ctx context.Context, org *models.Organization, b *
 // involved reports whether the logged-in user's organization may see
 // batch b's private tier.
 func (s *Server) involved(c *gin.Context, b *models.Batch) (bool, error) {
-	u := currentUser(c)
-	if u == nil {
+	if currentUser(c) == nil {
 		return false, nil
 	}
-	o, err := s.opts.Store.Organization(c.Request.Context(), u.OrgID)
+	_, o, err := s.userOrg(c)
 	if err != nil {
 		return false, err
 	}
-	return s.involvedWith(c.Request.Context(), &o, b)
+	return s.involvedWith(c.Request.Context(), o, b)
 }
 
 // publicBatch returns b as organizations not involved with it may see it:

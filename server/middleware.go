@@ -137,6 +137,7 @@ const (
 	ctxSession = "plumbline.session"
 	ctxBearer  = "plumbline.bearer"
 	ctxLang    = "plumbline.lang"
+	ctxOrg     = "plumbline.org" // the user's organization, once looked up
 	// ctxBodyCapped is set once the request body has a size limit.
 	ctxBodyCapped = "plumbline.body_capped"
 )

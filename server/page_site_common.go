@@ -43,10 +43,14 @@ func (s *Server) userOrg(c *gin.Context) (*auth.User, *models.Organization, erro
 	if u == nil {
 		return nil, nil, unauthorized("log in first")
 	}
+	if v, ok := c.Get(ctxOrg); ok {
+		return u, v.(*models.Organization), nil
+	}
 	o, err := s.opts.Store.Organization(c.Request.Context(), u.OrgID)
 	if err != nil {
 		return u, nil, models.Forbidden("your organization %s is not registered on the ledger", u.OrgID)
 	}
+	c.Set(ctxOrg, &o) // one lookup per request, however many handlers ask
 	return u, &o, nil
 }
 

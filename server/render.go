@@ -47,8 +47,8 @@ func (s *Server) view(c *gin.Context, nav string, data any) *view {
 		v.CSRF = sess.CSRF
 	}
 	if v.User != nil {
-		if o, err := s.opts.Store.Organization(c.Request.Context(), v.User.OrgID); err == nil {
-			v.Org = &o
+		if _, o, err := s.userOrg(c); err == nil {
+			v.Org = o
 		}
 	}
 	if f, err := c.Cookie("plumbline_flash"); err == nil && f != "" {
