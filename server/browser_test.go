@@ -26,26 +26,65 @@ type browser struct {
 // installed, failing instead when CI=true) with a desktop viewport.
 func newBrowser(t *testing.T, f *fixture) *browser {
 	t.Helper()
-	const exe = "/usr/bin/chromium"
-	if _, err := os.Stat(exe); err != nil {
+	return &browser{t: t, f: f, ctx: startChromium(t, 1280, 900)}
+}
+
+// startChromium starts headless Chromium with a window of the given size
+// (as frontend/chromium_test.go does) and returns a tab's context; it
+// closes when t ends. Without Chromium the test skips, except with CI=true.
+func startChromium(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	const path = "/usr/bin/chromium"
+	if _, err := os.Stat(path); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium is required when CI=true: %v (apt-get install chromium)", err)
+			t.Fatalf("Chromium is required when CI=true: %v", err)
 		}
-		t.Skipf("Chromium is not installed at %s: %v", exe, err)
+		t.Skipf("Chromium is not installed at %s: %v", path, err)
 	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.DisableGPU, chromedp.WindowSize(width, height),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true))
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-extensions", true),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	if err := chromedp.Do(ctx); err != nil {
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			cancel()
+			acancel()
+			t.Fatalf("start Chromium: %v", err)
+		}
+	case <-time.After(30 * time.Second):
 		cancel()
 		acancel()
-		t.Fatalf("start Chromium: %v", err)
+		t.Fatal("Chromium did not start within 30s")
 	}
-	t.Cleanup(func() { cancel(); acancel() })
-	return &browser{t: t, f: f, ctx: ctx}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		defer ccancel()
+		_ = chromedp.Cancel(cctx)
+		cancel()
+		acancel()
+	})
+	return ctx
+}
+
+// artifactsDir is where screenshots go: $PLUMBLINE_ARTIFACTS, else
+// plumbline-artifacts in the temporary folder; never the repository.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("PLUMBLINE_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "plumbline-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // phone switches the tab to a phone held upright (390×844, touch, mobile).
@@ -131,22 +170,14 @@ func (b *browser) submit(step, button, wantPath string) {
 	}
 }
 
-// shot saves a full-page screenshot to the artifacts folder
-// ($PLUMBLINE_ARTIFACTS, default $TMPDIR/plumbline-artifacts) and returns
+// shot saves a full-page screenshot to the artifacts folder and returns
 // its path. Screenshots are test artifacts, never committed.
 func (b *browser) shot(name string) string {
-	dir := os.Getenv("PLUMBLINE_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "plumbline-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return ""
-	}
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return fmt.Sprintf("(no screenshot: %v)", err)
 	}
-	p := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "-", "?", "_").Replace(name)+".png")
+	p := filepath.Join(artifactsDir(b.t), strings.NewReplacer("/", "_", " ", "-", "?", "_").Replace(name)+".png")
 	_ = os.WriteFile(p, png, 0o644)
 	return p
 }

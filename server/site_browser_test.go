@@ -20,7 +20,7 @@ func TestSitePagesInBrowser(t *testing.T) {
 	f := newFixture(t, true)
 	ship, _ := siteDispatch(t, f, "BRW", "10", "4")
 	code := siteReceived(t, f, "BRWI", "12")
-	ctx := traceChromium(t, 390, 844)
+	ctx := startChromium(t, 390, 844)
 	run := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -47,7 +47,7 @@ func TestSitePagesInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(traceArtifacts(t), "site-"+name+".png")
+		p := filepath.Join(artifactsDir(t), "site-"+name+".png")
 		if err := os.WriteFile(p, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
