@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -118,8 +119,15 @@ func (s *Server) openAPI() map[string]any {
 	}
 }
 
+// openAPIHandler serves the document, built once: the routes never change
+// after New.
 func (s *Server) openAPIHandler(c *gin.Context) {
-	c.JSON(http.StatusOK, s.openAPI())
+	s.openAPIOnce.Do(func() { s.openAPIDoc, s.openAPIErr = json.Marshal(s.openAPI()) })
+	if s.openAPIErr != nil {
+		s.fail(c, s.openAPIErr)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", s.openAPIDoc)
 }
 
 // schemaGen turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses),

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -69,6 +70,10 @@ type Server struct {
 	metrics *metrics
 	ops     []apiOp // the documented API, in registration order
 	secure  bool    // cookies get the Secure flag
+
+	openAPIOnce sync.Once // the OpenAPI document, built on first request
+	openAPIDoc  []byte
+	openAPIErr  error
 }
 
 // New builds the server and its routes. It fails if a template or the
