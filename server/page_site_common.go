@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/auth"
-	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -110,30 +109,6 @@ func splitIndex(field string) (string, int, string, bool) {
 	}
 	i, err := strconv.Atoi(m[2])
 	return m[1], i, m[3], err == nil
-}
-
-// submitPart submits one of several transactions that a single request
-// makes: its idempotency key is the request's key with part appended, so
-// a retried request commits each part once and the parts never replay one
-// another.
-func (s *Server) submitPart(c *gin.Context, part, typ string, args any) (ledger.Receipt, error) {
-	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
-	if key == "" {
-		key = strings.TrimSpace(c.PostForm("idempotency_key"))
-	}
-	if key == "" || part == "" {
-		return s.submit(c, typ, args)
-	}
-	old, had := c.Request.Header["Idempotency-Key"]
-	c.Request.Header.Set("Idempotency-Key", key+"/"+part)
-	defer func() {
-		if had {
-			c.Request.Header["Idempotency-Key"] = old
-		} else {
-			c.Request.Header.Del("Idempotency-Key")
-		}
-	}()
-	return s.submit(c, typ, args)
 }
 
 // orgNames maps organization IDs to their names, for lists.

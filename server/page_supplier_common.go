@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,53 +11,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/auth"
-	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
 // The supplier's pages and API: products, batches with their certificates,
 // purchase orders, shipments and bulk CSV import. This file holds what they
-// share: submitting a transaction under a derived idempotency key (a
-// commission with certificates takes several transactions, an import one per
-// row), body limits, and the mapping from contract field paths to form
+// share: body limits and the mapping from contract field paths to form
 // fields.
-
-// submitFor sends one contract transaction for user u under the
-// idempotency key key (scoped to the user as s.submit scopes it; "" for
-// none) and waits until the read model shows it. It serves requests that
-// need several transactions and imports that run after their request.
-func (s *Server) submitFor(ctx context.Context, u *auth.User, typ string, args any, key string) (ledger.Receipt, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return ledger.Receipt{}, fmt.Errorf("encode %s arguments: %w", typ, err)
-	}
-	if key != "" {
-		key = u.ID + "/" + key
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
-	defer cancel()
-	rec, err := s.opts.Ledger.Submit(ctx, ledger.Tx{Type: typ, Args: raw, Org: u.OrgID, User: u.ID, Role: u.Role, IdempotencyKey: key})
-	if err != nil {
-		return rec, err
-	}
-	if err := s.opts.Projector.WaitFor(ctx, rec.Seq); err != nil {
-		return rec, fmt.Errorf("committed as entry %d but the read model has not caught up: %w", rec.Seq, err)
-	}
-	return rec, nil
-}
-
-// requestKey returns the request's idempotency key: the Idempotency-Key
-// header, else the form's idempotency_key field, as s.submit reads it.
-func requestKey(c *gin.Context) (string, error) {
-	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
-	if key == "" {
-		key = strings.TrimSpace(c.PostForm("idempotency_key"))
-	}
-	if len(key) > maxIdempotencyKey {
-		return "", models.Invalid("Idempotency-Key", "is %d characters long; use at most %d", len(key), maxIdempotencyKey)
-	}
-	return key, nil
-}
 
 // limitBody refuses a request body over max bytes before anything reads
 // it (requirePage parses forms for their CSRF token). tooBig shows the
