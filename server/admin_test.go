@@ -76,14 +76,14 @@ var secretOnPage = regexp.MustCompile(`<output>(plb_[A-Za-z0-9_-]+)</output>`)
 func TestAdminTokens(t *testing.T) {
 	f := newFixture(t, false)
 	admin := f.login(t, "zhongjian-no8.admin")
-	code, body := admin.post(t, "/admin/tokens", url.Values{"name": {""}, "ttl": {"90"}})
+	code, _ := admin.post(t, "/admin/tokens", url.Values{"name": {""}, "ttl": {"90"}})
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("token without a name: %d", code)
 	}
 	if code, _ := admin.post(t, "/admin/tokens", url.Values{"name": {"erp"}, "ttl": {"7"}}); code != http.StatusUnprocessableEntity {
 		t.Fatalf("token with a bad ttl: %d", code)
 	}
-	code, body = admin.post(t, "/admin/tokens", url.Values{"name": {"erp"}, "ttl": {"90"}})
+	code, body := admin.post(t, "/admin/tokens", url.Values{"name": {"erp"}, "ttl": {"90"}})
 	m := secretOnPage.FindStringSubmatch(body)
 	if code != http.StatusCreated || m == nil {
 		t.Fatalf("create token: %d, secret shown: %v", code, m != nil)

@@ -110,13 +110,3 @@ func rebarLimits() []models.SpecLimit {
 		maxLimit("yield_ratio_to_nominal", "", "1.3"),
 	}
 }
-
-// product returns the demo product id.
-func product(id string) models.Product {
-	for _, p := range Products() {
-		if p.ID == id {
-			return p
-		}
-	}
-	panic("demo: unknown product " + id)
-}

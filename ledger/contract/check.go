@@ -91,14 +91,6 @@ func validateHashes(field string, hs []string) error {
 	return nil
 }
 
-// validateOptionalDate checks a date only when it is given.
-func validateOptionalDate(field, s string) error {
-	if s == "" {
-		return nil
-	}
-	return models.ValidateDate(field, s)
-}
-
 // validateLocation checks a usage location.
 func validateLocation(field string, l models.Location) error {
 	return models.Prefix(field, l.Validate())

@@ -134,11 +134,6 @@ func (f *fx) load(prefix, id string, v any) {
 	}
 }
 
-func (f *fx) has(prefix, id string) bool {
-	_, err := f.st.Get(models.Key(prefix, id))
-	return err == nil
-}
-
 // commission creates a batch of product by its manufacturer.
 func (f *fx) commission(code, product, qty string) {
 	f.t.Helper()

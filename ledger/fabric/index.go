@@ -207,14 +207,6 @@ func (ix *index) entry(seq uint64) (indexEntry, []byte, bool) {
 	return e, ix.hashes[e.block], true
 }
 
-// seqOf returns the sequence number of txID, if indexed.
-func (ix *index) seqOf(txID string) (uint64, bool) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	s, ok := ix.byTx[txID]
-	return s, ok
-}
-
 // waitTx waits until txID is indexed and returns its sequence number.
 func (ix *index) waitTx(ctx context.Context, txID string) (uint64, error) {
 	for {
