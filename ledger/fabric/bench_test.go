@@ -31,15 +31,7 @@ import (
 //
 //	FABRIC_HOME=/opt/fabric-home PLUMBLINE_FABRIC_BENCH=1 go test -run Throughput -v -timeout 20m ./ledger/fabric/
 func TestThroughput(t *testing.T) {
-	d := need(t)
-	if os.Getenv("PLUMBLINE_FABRIC_BENCH") == "" {
-		t.Skip("set PLUMBLINE_FABRIC_BENCH=1 to run the throughput measurement")
-	}
-	secs, _ := strconv.Atoi(os.Getenv("PLUMBLINE_FABRIC_BENCH_SECONDS"))
-	if secs <= 0 {
-		secs = 10
-	}
-	dur := time.Duration(secs) * time.Second
+	d, dur := needBench(t, "throughput")
 	l, cfg := d.freshLedger(t, 1, "")
 	ctx := context.Background()
 	boot := ledger.Tx{Type: "RegisterOrganization", Org: "gov", User: "gov-admin", Role: models.RoleAdmin,
@@ -146,4 +138,20 @@ func (b *bareClient) submit(ctx context.Context, env wire.Envelope) error {
 	}
 	_, err = b.contract.SubmitWithContext(ctx, wire.FnSubmit, client.WithBytesArguments(body))
 	return err
+}
+
+// needBench is need for the measurements: they also need
+// PLUMBLINE_FABRIC_BENCH=1, and run PLUMBLINE_FABRIC_BENCH_SECONDS
+// (default 10) per measurement.
+func needBench(t *testing.T, what string) (*devnet, time.Duration) {
+	t.Helper()
+	d := need(t)
+	if os.Getenv("PLUMBLINE_FABRIC_BENCH") == "" {
+		t.Skipf("set PLUMBLINE_FABRIC_BENCH=1 to run the %s measurement", what)
+	}
+	secs, _ := strconv.Atoi(os.Getenv("PLUMBLINE_FABRIC_BENCH_SECONDS"))
+	if secs <= 0 {
+		secs = 10
+	}
+	return d, time.Duration(secs) * time.Second
 }

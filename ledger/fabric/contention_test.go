@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -46,15 +45,7 @@ const (
 //
 //	FABRIC_HOME=/opt/fabric-home PLUMBLINE_FABRIC_BENCH=1 go test -run Contention -v -timeout 20m ./ledger/fabric/
 func TestContention(t *testing.T) {
-	d := need(t)
-	if os.Getenv("PLUMBLINE_FABRIC_BENCH") == "" {
-		t.Skip("set PLUMBLINE_FABRIC_BENCH=1 to run the contention measurement")
-	}
-	secs, _ := strconv.Atoi(os.Getenv("PLUMBLINE_FABRIC_BENCH_SECONDS"))
-	if secs <= 0 {
-		secs = 10
-	}
-	dur := time.Duration(secs) * time.Second
+	d, dur := needBench(t, "contention")
 	ctx := context.Background()
 	l, cfg := d.freshLedger(t, 1, "")
 	setupMill(t, ctx, l)
@@ -275,10 +266,7 @@ func docsOn(t *testing.T, ctx context.Context, l *Ledger, batches []string, acke
 // product and any two that overlapped conflicted (PHANTOM_READ_CONFLICT).
 // It reports the conflicts Submit retried; runs with PLUMBLINE_FABRIC_BENCH=1.
 func TestProductRegistrationContention(t *testing.T) {
-	d := need(t)
-	if os.Getenv("PLUMBLINE_FABRIC_BENCH") == "" {
-		t.Skip("set PLUMBLINE_FABRIC_BENCH=1 to run the contention measurement")
-	}
+	d, _ := needBench(t, "product registration")
 	ctx := context.Background()
 	l, _ := d.freshLedger(t, 1, "")
 	setupMill(t, ctx, l)
