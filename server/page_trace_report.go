@@ -3,13 +3,14 @@ package server
 import (
 	"context"
 	"encoding/csv"
+	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -93,9 +94,18 @@ type tracePage struct {
 	Query    traceQuery
 	Backward []treeRow
 	Forward  []treeRow
+	// BackTree and FwdTree are the same rows nested, for the collapsible
+	// tree.
+	BackTree, FwdTree *treeBranch
+	// Graph is the trace drawn as SVG; Nodes and Usages count its boxes
+	// and the usages behind them.
+	Graph         template.HTML
+	Nodes, Usages int
 	// Truncated is set when a trace stopped at its depth.
 	Truncated bool
 	CSV       string // the CSV download's URL
+	SVG       string // the graph's own URL
+	PDF       string // the PDF report's URL
 }
 
 // traceReport serves GET /trace: the form and, with ?batch=, the report.
@@ -109,7 +119,7 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	q, err := parseTraceQuery(c, c.Query("batch"))
 	if err == nil {
 		p.Query = q
-		err = t.fillReport(c.Request.Context(), p, t.viewerOrg(c))
+		err = t.fillReport(c.Request.Context(), p, t.viewerOrg(c), t.s.loc(c))
 	}
 	if err != nil {
 		code, body := t.s.describe(c, err)
@@ -121,7 +131,7 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	t.s.page(c, http.StatusOK, "trace_report", v)
 }
 
-func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Organization) error {
+func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Organization, loc *i18n.Localizer) error {
 	r, err := t.runTrace(ctx, p.Query, o)
 	if err != nil {
 		return err
@@ -132,17 +142,22 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Orga
 	}
 	if r.Backward != nil {
 		p.Backward = treeRows(r.Backward, false, names)
+		p.BackTree = branches(p.Backward)
 		p.Truncated = p.Truncated || r.Backward.Truncated
 	}
 	if r.Forward != nil {
 		p.Forward = treeRows(r.Forward, true, names)
+		p.FwdTree = branches(p.Forward)
 		p.Truncated = p.Truncated || r.Forward.Truncated
 	}
-	u := url.Values{"batch": {p.Query.Batch}, "direction": {p.Query.Direction}}
-	if p.Query.Depth > 0 {
-		u.Set("depth", strconv.Itoa(p.Query.Depth))
+	g := traceGraph(r, names)
+	svg, err := graphSVG(g, loc, "")
+	if err != nil {
+		return err
 	}
-	p.CSV = "/trace.csv?" + u.Encode()
+	p.Graph, p.Nodes, p.Usages = inlineSVG(svg), len(g.Nodes), g.Usages
+	u := p.Query.values().Encode()
+	p.CSV, p.SVG, p.PDF = "/trace.csv?"+u, "/trace.svg?"+u, "/trace.pdf?"+u
 	return nil
 }
 

@@ -94,3 +94,65 @@ func (r treeRow) csv(direction string) []string {
 	return []string{direction, level, r.Code, r.Via, r.Product, r.Producer, r.Custodian, string(r.Status), r.Quantity.String(), r.Unit,
 		string(r.Lineage), r.Heat, r.Lot, r.ProducedOn, "", "", "", "", ""}
 }
+
+// treeBranch is a batch of the collapsible tree (<details>) with what it
+// came from or went into below it, and its usages grouped per building.
+type treeBranch struct {
+	treeRow
+	Children []*treeBranch
+	Groups   []*usageGroup
+}
+
+// usageGroup is the usages of one batch in one building: one box of the
+// graph, one collapsed list of the tree.
+type usageGroup struct {
+	Anchor   string // the fragment the graph's box links to
+	Project  string
+	Building string
+	Usages   []treeRow
+	Quantity models.Decimal
+	Unit     string
+}
+
+// Open reports whether the branch starts unfolded: the first two levels.
+func (b *treeBranch) Open() bool { return b.Level < 2 }
+
+// branches nests the depth-first rows of treeRows into a tree.
+func branches(rows []treeRow) *treeBranch {
+	var root *treeBranch
+	var stack []*treeBranch // stack[i] is the open branch at level i
+	for _, r := range rows {
+		if r.Usage != nil {
+			if r.Level == 0 || r.Level > len(stack) {
+				continue
+			}
+			b := stack[r.Level-1]
+			loc := r.Usage.Location
+			var g *usageGroup
+			for _, x := range b.Groups {
+				if x.Project == loc.Project && x.Building == loc.Building {
+					g = x
+				}
+			}
+			if g == nil {
+				g = &usageGroup{Anchor: usageAnchor(r.Code, loc.Project, loc.Building), Project: loc.Project, Building: loc.Building, Unit: r.Unit}
+				b.Groups = append(b.Groups, g)
+			}
+			g.Usages = append(g.Usages, r)
+			g.Quantity, _ = g.Quantity.Add(r.Quantity)
+			continue
+		}
+		nb := &treeBranch{treeRow: r}
+		if r.Level == 0 {
+			root, stack = nb, []*treeBranch{nb}
+			continue
+		}
+		if r.Level > len(stack) {
+			continue
+		}
+		stack = stack[:r.Level]
+		stack[r.Level-1].Children = append(stack[r.Level-1].Children, nb)
+		stack = append(stack, nb)
+	}
+	return root
+}

@@ -87,6 +87,9 @@ func (s *Server) routes() {
 	p.GET("/recalls/:id", t.recall)
 	p.GET("/labels", t.labels)
 
+	// Trace reports: the trace graph as SVG, the PDF report, where used.
+	p.GET("/trace.svg", t.traceSVG)
+
 	// Admin pages: users, roles, API tokens.
 	adm := p.Group("/admin", s.requireAdmin)
 	adm.GET("/users", s.adminUsers)

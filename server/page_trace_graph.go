@@ -1,0 +1,88 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/i18n"
+	"github.com/plumbline/plumbline/internal/report"
+)
+
+// The trace graph: the trace report drawn as a layered SVG graph, inline on
+// /trace (with pan and zoom from graph.js) and alone at /trace.svg.
+
+// traceGraph builds the graph of a trace the viewer ran.
+func traceGraph(r traceResponse, n names) *report.Graph {
+	return report.New(r.Backward, r.Forward, n)
+}
+
+// usageAnchor is the fragment of a usage group's list in the report's
+// collapsible tree; the graph's usage boxes link to it.
+func usageAnchor(code, project, building string) string {
+	h := sha256.Sum256([]byte(report.UsageID(code, project, building)))
+	return "uses-" + hex.EncodeToString(h[:6])
+}
+
+// graphSVG draws g for a reader of language loc; base is prepended to the
+// usage groups' fragments ("" inside the report page itself).
+func graphSVG(g *report.Graph, loc *i18n.Localizer, base string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := report.SVG(&buf, report.Place(g), loc, report.SVGOptions{
+		Title: loc.T("reports.graph.title", "Batch", g.Root),
+		Href: func(n report.Node) string {
+			if n.Kind == report.KindUsage {
+				return base + "#" + usageAnchor(n.Code, n.Project, n.Building)
+			}
+			return "/b/" + url.PathEscape(n.Code)
+		},
+	})
+	return buf.Bytes(), err
+}
+
+// traceSVG serves GET /trace.svg?batch=&direction=&depth=: the trace graph
+// alone, as an SVG document (no script inside, every text escaped).
+func (t *traceArea) traceSVG(c *gin.Context) {
+	q, err := parseTraceQuery(c, c.Query("batch"))
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := t.runTrace(ctx, q, t.viewerOrg(c))
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	n, err := t.names(ctx)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	svg, err := graphSVG(traceGraph(r, n), t.s.loc(c), "/trace?"+q.values().Encode())
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("Content-Disposition", `inline; filename="trace-`+safeName(q.Batch)+`.svg"`)
+	c.Data(200, "image/svg+xml; charset=utf-8", svg)
+}
+
+// values are the query's URL parameters.
+func (q traceQuery) values() url.Values {
+	u := url.Values{"batch": {q.Batch}, "direction": {q.Direction}}
+	if q.Depth > 0 {
+		u.Set("depth", strconv.Itoa(q.Depth))
+	}
+	return u
+}
+
+// inlineSVG marks the server's own SVG, in which every text is escaped
+// (report.SVG), as safe to put into a page.
+func inlineSVG(svg []byte) template.HTML { return template.HTML(svg) } //nolint:gosec // escaped by report.SVG
