@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/frontend"
+	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -177,6 +178,17 @@ func (s *Server) routes() {
 		Summary: "Recalls, newest first", Query: []string{"after: the previous page's next cursor"}}, t.apiRecalls)
 	s.api(a, apiOp{Method: "GET", Path: "/recalls/:id", Tag: "recalls", Response: recallResponse{},
 		Summary: "A recall and its impact: every downstream batch and usage location"}, t.apiRecall)
+
+	// EPCIS 2.0: export as EPCISDocuments (JSON-LD).
+	ep := newEPCISArea(s)
+	s.api(a, apiOp{Method: "GET", Path: "/epcis/events", Tag: "epcis", Produces: epcis.MediaType,
+		Summary: "Ledger events as an EPCIS 2.0 EPCISDocument (JSON-LD); private data only for organizations involved with the batch",
+		Query: []string{"MATCH_anyEPC: batch codes or identifiers (/b/{code}, /01/{gtin}/10/{lot}), comma-separated; also MATCH_epc, MATCH_epcClass, MATCH_anyEPCClass, batch",
+			"GE_eventTime: events at or after (RFC 3339)", "LT_eventTime: events before (RFC 3339)", "EQ_bizStep: e.g. shipping, receiving, inspecting, installing",
+			"EQ_bizLocation: a usage location URI", "eventType: ObjectEvent, TransactionEvent or TransformationEvent", "perPage: 1-1000, default 100", "nextPageToken: from the previous page (also in the Link header)"}}, ep.events)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/epcis", Tag: "epcis", Produces: epcis.MediaType,
+		Summary: "A batch's full trace, backward and forward, as one EPCISDocument (up to 5,000 events a page)",
+		Query:   []string{"GE_eventTime: events at or after", "LT_eventTime: events before", "EQ_bizStep: a bizStep", "perPage: 1-5000, default 5000", "nextPageToken: from the previous page"}}, ep.batchTrace)
 
 	// Admin API.
 	admin := a.Group("", s.requireAdmin)
