@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"time"
 
 	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/ledger/embedded"
 )
 
@@ -65,6 +68,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	}
 	rep, err := el.Verify(ctx, embedded.VerifyOptions{Progress: e.progress("verify ledger")})
 	if err != nil {
+		recordVerify(ctx, e, a, t0, rep.Checkpoint, err)
 		return err
 	}
 	t1 := time.Now()
@@ -77,13 +81,32 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	}
 	if err := a.store.Check(ctx, head, rep.State.All()); err != nil {
 		if cp, cerr := a.store.Checkpoint(ctx); cerr == nil && cp > head {
-			return fmt.Errorf("ledger verified up to entry %d, but the read model moved on to %d meanwhile (is a server running?), so it could not be compared; stop the server or run verify again", head, cp)
+			err = fmt.Errorf("ledger verified up to entry %d, but the read model moved on to %d meanwhile (is a server running?), so it could not be compared; stop the server or run verify again", head, cp)
 		}
+		recordVerify(ctx, e, a, t0, rep.Checkpoint, err)
 		return err
 	}
+	recordVerify(ctx, e, a, t0, rep.Checkpoint, nil)
 	fmt.Fprintf(e.stdout, "ok: %d entries, %d signatures, %d checkpoints and %d state keys verified in %s; root %x at size %d; read model matches (%s)\n",
 		rep.Entries, rep.Entries, rep.Checkpoints, rep.StateKeys, t1.Sub(t0).Round(time.Millisecond), rep.Checkpoint.Root, rep.Checkpoint.Size, time.Since(t1).Round(time.Millisecond))
 	return nil
+}
+
+// recordVerify stores the outcome of a verify run for the dashboard's
+// ledger health; failing to store it is reported, not fatal.
+func recordVerify(ctx context.Context, e *env, a *app, started time.Time, cp ledger.Checkpoint, err error) {
+	run := store.VerifyRun{Source: store.VerifyCLI, StartedAt: started, DurationMS: time.Since(started).Milliseconds(),
+		ToSeq: cp.Size, Root: hex.EncodeToString(cp.Root), OK: err == nil,
+		Message: fmt.Sprintf("%d entries: leaf hashes, signatures, checkpoints, contract replay and the read model", cp.Size)}
+	if cp.Size > 0 {
+		run.FromSeq = 1
+	}
+	if err != nil {
+		run.Message = err.Error()
+	}
+	if rerr := a.store.RecordVerifyRun(context.WithoutCancel(ctx), &run); rerr != nil {
+		e.log.Warn("could not record the verify run for the dashboard", "err", rerr)
+	}
 }
 
 // cmdReindex drops the read model and rebuilds it from the ledger.

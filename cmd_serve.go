@@ -14,6 +14,8 @@ import (
 	"github.com/plumbline/plumbline/internal/config"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/files"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 	"github.com/plumbline/plumbline/server"
 )
@@ -90,6 +92,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if vk, ok := any(a.ledger).(interface{ VerifierKey() string }); ok {
 		opts.VerifierKey = vk.VerifierKey()
+	}
+	if el, ok := a.ledger.(*embedded.Ledger); ok {
+		opts.Verify = func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
+			rep, err := el.Verify(ctx, embedded.VerifyOptions{Progress: progress})
+			return rep.Checkpoint, rep.Entries, err
+		}
 	}
 	web, err := server.New(opts)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -115,6 +116,27 @@ func TestDemoVerifyTamperReindex(t *testing.T) {
 	code, _, errs = cli(t, ctx, env, "verify")
 	if code != 1 || !strings.Contains(errs, "entry 7") {
 		t.Fatalf("verify after editing entry 7: exit %d, stderr %q", code, errs)
+	}
+
+	// Every run is recorded for the dashboard, and reindex kept them.
+	rows, err := db.Query(`SELECT source, ok, from_seq, to_seq, message FROM ops_verify_runs ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var runs []string
+	for rows.Next() {
+		var src, msg string
+		var ok bool
+		var from, to uint64
+		if err := rows.Scan(&src, &ok, &from, &to, &msg); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, fmt.Sprintf("%s %v %d-%d %s", src, ok, from, to, msg))
+	}
+	if len(runs) != 4 || !strings.HasPrefix(runs[0], "cli true 1-") || !strings.Contains(runs[1], "false") || !strings.Contains(runs[1], "rm_batches") ||
+		!strings.HasPrefix(runs[2], "cli true 1-") || !strings.Contains(runs[3], "entry 7") {
+		t.Errorf("recorded verify runs:\n%s", strings.Join(runs, "\n"))
 	}
 }
 

@@ -12,6 +12,9 @@ type PurchaseOrder struct {
 	Status   string   `json:"status"` // open, fulfilled, over_delivered
 	TxID     string   `json:"tx_id"`
 	IssuedAt string   `json:"issued_at"`
+	// DeliverBy is the due date at the site (YYYY-MM-DD, UTC), when the
+	// buyer gave one; a shipment line received on or before it is on time.
+	DeliverBy string `json:"deliver_by,omitempty"`
 }
 
 // POLine is one ordered product and quantity.

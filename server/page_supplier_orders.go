@@ -102,6 +102,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	a := contract.CreatePurchaseOrderArgs{
 		ID: strings.TrimSpace(c.PostForm("id")), Supplier: c.PostForm("supplier"), Site: c.PostForm("site"),
+		DeliverBy: strings.TrimSpace(c.PostForm("deliver_by")),
 	}
 	var rows []int // form row of each order line
 	for i := range orderRows {

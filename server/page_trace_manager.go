@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"net/http"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,9 +16,10 @@ import (
 // dashboardResponse is the manager's dashboard (GET /api/v1/dashboard and
 // the /manager page): deliveries received in the last 7 days, batches on
 // hold, failed inspections of the last 30 days and recalls. Authorities
-// see the whole consortium; anyone else sees their own organization's
-// part (deliveries to it, holds in its custody, failed inspections it made
-// or of batches it produced, owns or holds); recalls are for everyone.
+// and inspection agencies see the whole project (or one organization with
+// ?org=); anyone else sees their own organization's part (deliveries to
+// it, holds in its custody, failed inspections it made or of batches it
+// produced, owns or holds); recalls are for everyone. See api_dash.go.
 type dashboardResponse struct {
 	Scope              string              `json:"scope"` // "all" or the organization's ID
 	Since              time.Time           `json:"deliveries_since"`
@@ -31,16 +34,10 @@ type dashboardResponse struct {
 // dashboardLimit bounds each dashboard list.
 const dashboardLimit = 200
 
-func (t *traceArea) dashboardData(ctx context.Context, org *models.Organization) (dashboardResponse, error) {
-	now := t.s.opts.Now()
-	r := dashboardResponse{Scope: "all", Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
-	scope := ""
-	if org == nil || org.Kind != models.KindAuthority {
-		if org == nil {
-			return r, models.Forbidden("log in first")
-		}
-		scope, r.Scope = org.ID, org.ID
-	}
+func (t *traceArea) dashboardData(ctx context.Context, q dashQuery) (dashboardResponse, error) {
+	now := q.Now
+	r := dashboardResponse{Scope: q.scopeName(), Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
+	scope := q.Scope
 	st := t.s.opts.Store
 	var err error
 	if r.Deliveries, err = st.ReceivedSince(ctx, scope, r.Since, dashboardLimit); err != nil {
@@ -87,7 +84,12 @@ func (t *traceArea) dashboardData(ctx context.Context, org *models.Organization)
 
 // apiDashboard serves GET /api/v1/dashboard.
 func (t *traceArea) apiDashboard(c *gin.Context) {
-	r, err := t.dashboardData(c.Request.Context(), t.viewerOrg(c))
+	q, err := t.dashQueryOf(c)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	r, err := t.dashboardData(c.Request.Context(), q)
 	if err != nil {
 		t.s.fail(c, err)
 		return
@@ -99,12 +101,27 @@ func (t *traceArea) apiDashboard(c *gin.Context) {
 type managerPage struct {
 	dashboardResponse
 	Names names
+	// The charts and what they show.
+	Charts      []*dashChart
+	Weeks       int
+	WeekOptions []int
+	By          string
+	ProjectWide bool                  // the viewer may pick the scope
+	Orgs        []models.Organization // to pick from, by name
+	Ledger      dashLedger
+	CanVerify   bool // the viewer may start a verification
 }
 
-// manager serves GET /manager, the manager's dashboard.
+// manager serves GET /manager, the manager's dashboard: the figures and
+// charts for the viewer's scope (api_dash.go), then the week's lists.
 func (t *traceArea) manager(c *gin.Context) {
 	ctx := c.Request.Context()
-	r, err := t.dashboardData(ctx, t.viewerOrg(c))
+	q, err := t.dashQueryOf(c)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	r, err := t.dashboardData(ctx, q)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -114,7 +131,33 @@ func (t *traceArea) manager(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	t.s.page(c, http.StatusOK, "trace_manager", t.s.view(c, "manager", &managerPage{dashboardResponse: r, Names: n}))
+	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: projectWide(t.viewerOrg(c)),
+		WeekOptions: []int{4, 8, 12, 16, 26, 52}}
+	if !slices.Contains(p.WeekOptions, q.Weeks) {
+		p.WeekOptions = append(p.WeekOptions, q.Weeks)
+		slices.Sort(p.WeekOptions)
+	}
+	if p.Charts, err = t.buildCharts(ctx, q, dashParams(c), t.s.loc(c), n); err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	if p.Ledger, err = t.ledgerData(ctx, q); err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	p.CanVerify = t.s.opts.Verify != nil && currentUser(c).Role == models.RoleAdmin
+	if p.ProjectWide {
+		orgs, err := t.orgMap(ctx)
+		if err != nil {
+			t.s.failPage(c, err)
+			return
+		}
+		for _, o := range orgs {
+			p.Orgs = append(p.Orgs, o)
+		}
+		sort.Slice(p.Orgs, func(i, j int) bool { return p.Orgs[i].Name < p.Orgs[j].Name })
+	}
+	t.s.page(c, http.StatusOK, "trace_manager", t.s.view(c, "manager", p))
 }
 
 // labelsPage is what templates/trace_labels.html gets.

@@ -152,7 +152,7 @@ func navItems(v *view) []navItem {
 	add(true, "holds", "/holds", "nav.holds")
 	add(true, "trace", "/trace", "nav.trace")
 	add(true, "recalls", "/recalls", "nav.recalls")
-	add((kind == models.KindAuthority || kind == models.KindContractor) && (role == models.RoleAdmin || role == models.RoleViewer), "manager", "/manager", "nav.manager")
+	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
 	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
 	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")
 	add(role == models.RoleAdmin, "tokens", "/admin/tokens", "nav.tokens")

@@ -91,6 +91,10 @@ func (s *Server) routes() {
 	// Trace reports: the trace graph as SVG, the PDF report, where used.
 	p.GET("/trace.svg", t.traceSVG)
 
+	// Dashboard pages: the charts' CSV downloads, "verify now" (api_dash.go).
+	p.GET("/dashboard/:file", t.dashCSV)
+	p.POST("/manager/verify", t.verifyNow)
+
 	// Admin pages: users, roles, API tokens.
 	adm := p.Group("/admin", s.requireAdmin)
 	adm.GET("/users", s.adminUsers)
@@ -189,6 +193,22 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/epcis", Tag: "epcis", Produces: epcis.MediaType,
 		Summary: "A batch's full trace, backward and forward, as one EPCISDocument (up to 5,000 events a page)",
 		Query:   []string{"GE_eventTime: events at or after", "LT_eventTime: events before", "EQ_bizStep: a bizStep", "perPage: 1-5000, default 5000", "nextPageToken: from the previous page"}}, ep.batchTrace)
+
+	// Dashboard API: the figures behind the charts on /manager.
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard/deliveries", Tag: "dashboard", Response: dashDeliveries{}, Query: dashQueryDoc,
+		Summary: "Shipments received per week, by supplier or product (distinct shipments and accepted quantity per unit)"}, apiDash(t, (*traceArea).deliveriesData))
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard/on-time", Tag: "dashboard", Response: dashOnTime{}, Query: dashQueryDoc,
+		Summary: "On-time delivery per supplier: shipment lines against orders with a due date, received on or before it"}, apiDash(t, (*traceArea).onTimeData))
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard/inspections", Tag: "dashboard", Response: dashInspections{}, Query: dashQueryDoc,
+		Summary: "Inspections and failures per product or supplier (the batch's producer)"}, apiDash(t, (*traceArea).inspectionsData))
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard/holds", Tag: "dashboard", Response: dashHolds{}, Query: dashQueryDoc,
+		Summary: "Open holds by age (under 1 day, 1-7, 7-30, 30 days and more), oldest first"}, apiDash(t, (*traceArea).holdsData))
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard/recalls", Tag: "dashboard", Response: dashRecalls{}, Query: dashQueryDoc,
+		Summary: "Recalls and their progress"}, apiDash(t, (*traceArea).recallsData))
+	s.api(a, apiOp{Method: "GET", Path: "/dashboard/ledger", Tag: "dashboard", Response: dashLedger{},
+		Summary: "Ledger health: entries, last checkpoint, last verification, commit throughput and latency over the last 5 and 60 minutes"}, apiDash(t, (*traceArea).ledgerData))
+	s.api(a, apiOp{Method: "POST", Path: "/ledger/verify", Tag: "dashboard", Status: http.StatusAccepted, Response: verifyStarted{},
+		Summary: "Start verifying the whole ledger in the background (administrators; one at a time); the result shows as last_verify"}, t.apiVerify)
 
 	// Admin API.
 	admin := a.Group("", s.requireAdmin)

@@ -55,6 +55,9 @@ type Options struct {
 	// WriteTimeout bounds how long a write waits for the ledger and the
 	// read model; zero means 15 s.
 	WriteTimeout time.Duration
+	// Verify verifies the whole ledger for the dashboard's "verify now";
+	// nil hides it (Fabric, where the peers validate every block).
+	Verify VerifyFunc
 	// LabelFont is a TrueType font for label sheets, so Chinese names
 	// print; nil uses the PDF core font (Latin only).
 	LabelFont []byte
@@ -68,8 +71,9 @@ type Server struct {
 	cat     *i18n.Catalogue
 	qr      *label.QR
 	metrics *metrics
-	ops     []apiOp // the documented API, in registration order
-	secure  bool    // cookies get the Secure flag
+	ops     []apiOp   // the documented API, in registration order
+	secure  bool      // cookies get the Secure flag
+	verify  verifyJob // the dashboard's "verify now" (page_dash_ledger.go)
 
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte

@@ -158,6 +158,8 @@ func TestPurchaseOrderForms(t *testing.T) {
 		{"bad quantity", "", func(v url.Values) { v.Set("quantity_2", "-3") }, 422, "quantity_2"},
 		{"product of another maker", "", func(v url.Values) { v.Set("product_2", "tempered-8mm") }, 422, "product_2"},
 		{"not a site", "", func(v url.Values) { v.Set("site", "moon-base") }, 422, "site"},
+		{"due before the order date", "", func(v url.Values) { v.Set("deliver_by", "2020-01-01") }, 422, "deliver_by"},
+		{"due date not a date", "", func(v url.Values) { v.Set("deliver_by", "next week") }, 422, "deliver_by"},
 		{"carrier as supplier", "", func(v url.Values) { v.Set("supplier", "zhehang-logistics") }, 422, "supplier"},
 		{"viewer", "zhongjian-no8.viewer", func(url.Values) {}, 403, ""},
 		{"carrier", "zhehang-logistics.operator", func(url.Values) {}, 403, ""},

@@ -20,13 +20,24 @@ func (p *planner) commission(org, prod, code string, qty models.Decimal, extra f
 	})
 }
 
+// dueDays is how many days after a monthly order each supplier is asked
+// to deliver by. An order is drawn on for about four weeks, so suppliers
+// given less than that deliver the month's last loads late, and the
+// dashboard's on-time chart has late deliveries to show. Fixed, not drawn
+// from the random source, so the rest of the plan is unchanged by it.
+var dueDays = map[string]int{OrgCement: 31, OrgQuarry: 17, OrgReadyMix: 21, OrgSteel: 20, OrgGlass: 14}
+
 // order plans a purchase order of one line and returns its ID.
 func (p *planner) order(buyer, supplier, site, prod string, qty models.Decimal) string {
 	id := fmt.Sprintf("PO-%s-%04d", p.clock.Format("2006"), p.next("po"))
-	p.emit(buyer, models.RoleOperator, "CreatePurchaseOrder", contract.CreatePurchaseOrderArgs{
+	a := contract.CreatePurchaseOrderArgs{
 		ID: id, Supplier: supplier, Site: site,
 		Lines: []contract.OrderLine{{Line: 1, ProductID: prod, Quantity: qty}},
-	})
+	}
+	if d := dueDays[supplier]; d > 0 {
+		a.DeliverBy = p.clock.AddDate(0, 0, d).Format(models.DateLayout)
+	}
+	p.emit(buyer, models.RoleOperator, "CreatePurchaseOrder", a)
 	p.sum.PurchaseOrders++
 	return id
 }

@@ -97,7 +97,7 @@ func batchFromRows(r *batchRow, edges []edgeRow, docs []batchDocRow) (models.Bat
 
 func poToRows(p *models.PurchaseOrder, seq uint64) (poRow, []poLineRow) {
 	r := poRow{ID: p.ID, Buyer: p.Buyer, Supplier: p.Supplier, Site: p.Site, Status: p.Status, TxID: p.TxID,
-		IssuedAt: p.IssuedAt, Seq: seq}
+		IssuedAt: p.IssuedAt, DeliverBy: p.DeliverBy, Seq: seq}
 	lines := make([]poLineRow, len(p.Lines))
 	for i, l := range p.Lines {
 		lines[i] = poLineRow{POID: p.ID, Line: l.Line, ProductID: l.ProductID, Quantity: int64(l.Quantity), Unit: l.Unit,
@@ -108,7 +108,7 @@ func poToRows(p *models.PurchaseOrder, seq uint64) (poRow, []poLineRow) {
 
 func poFromRows(r *poRow, lines []poLineRow) models.PurchaseOrder {
 	p := models.PurchaseOrder{ID: r.ID, Buyer: r.Buyer, Supplier: r.Supplier, Site: r.Site, Status: r.Status,
-		TxID: r.TxID, IssuedAt: r.IssuedAt, Lines: []models.POLine{}}
+		TxID: r.TxID, IssuedAt: r.IssuedAt, DeliverBy: r.DeliverBy, Lines: []models.POLine{}}
 	for _, l := range lines {
 		p.Lines = append(p.Lines, models.POLine{Line: l.Line, ProductID: l.ProductID, Quantity: models.Decimal(l.Quantity),
 			Unit: l.Unit, Dispatched: models.Decimal(l.Dispatched), Accepted: models.Decimal(l.Accepted),

@@ -36,7 +36,7 @@ func Open(ctx context.Context, db *gorm.DB) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(allTables()...); err != nil {
+	if err := s.db.WithContext(ctx).AutoMigrate(append(allTables(), opsTables()...)...); err != nil {
 		return fmt.Errorf("migrate read model: %w", dbErr(err))
 	}
 	if !s.postgres {

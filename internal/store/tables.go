@@ -111,7 +111,9 @@ type poRow struct {
 	Status   string
 	TxID     string
 	IssuedAt string
-	Seq      uint64
+	// DeliverBy is the due date (YYYY-MM-DD), "" when none.
+	DeliverBy string
+	Seq       uint64
 }
 
 func (poRow) TableName() string { return "rm_purchase_orders" }

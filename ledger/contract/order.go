@@ -18,6 +18,10 @@ type CreatePurchaseOrderArgs struct {
 	Supplier string      `json:"supplier"`
 	Site     string      `json:"site,omitempty"` // the buyer's delivery site
 	Lines    []OrderLine `json:"lines"`
+	// DeliverBy is the date (YYYY-MM-DD, UTC) the goods are due at the
+	// site, not before the order's own date; optional. It is omitted when
+	// empty, so orders placed before it existed keep their canonical bytes.
+	DeliverBy string `json:"deliver_by,omitempty"`
 }
 
 // Validate implements validator.
@@ -30,6 +34,11 @@ func (a *CreatePurchaseOrderArgs) Validate() error {
 	}
 	if a.Site != "" {
 		if err := models.ValidateID("site", a.Site); err != nil {
+			return err
+		}
+	}
+	if a.DeliverBy != "" {
+		if err := models.ValidateDate("deliver_by", a.DeliverBy); err != nil {
 			return err
 		}
 	}
@@ -91,14 +100,19 @@ func createPurchaseOrder(tc *txc, a *CreatePurchaseOrderArgs) error {
 	if a.Site != "" && !org.HasSite(a.Site) {
 		return models.Invalid("site", "%q is not one of your sites (%s)", a.Site, siteList(org))
 	}
+	// Dates compare as text: both are YYYY-MM-DD.
+	if ordered := tc.call.Time.UTC().Format(models.DateLayout); a.DeliverBy != "" && a.DeliverBy < ordered {
+		return models.Invalid("deliver_by", "%s is before the order date %s; give a delivery date on or after it", a.DeliverBy, ordered)
+	}
 	po := models.PurchaseOrder{
-		ID:       a.ID,
-		Buyer:    org.ID,
-		Supplier: sup.ID,
-		Site:     a.Site,
-		Status:   POOpen,
-		TxID:     tc.call.TxID,
-		IssuedAt: tc.now(),
+		ID:        a.ID,
+		Buyer:     org.ID,
+		Supplier:  sup.ID,
+		Site:      a.Site,
+		DeliverBy: a.DeliverBy,
+		Status:    POOpen,
+		TxID:      tc.call.TxID,
+		IssuedAt:  tc.now(),
 	}
 	for i, l := range a.Lines {
 		f := idx("lines", i) + ".product_id"

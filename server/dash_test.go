@@ -1,0 +1,460 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/embedded"
+)
+
+// fixtureVerify verifies the fixture's embedded ledger, as cmd_serve
+// wires the server's Verify.
+func fixtureVerify(f *fixture) VerifyFunc {
+	return func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
+		rep, err := f.ledger.Verify(ctx, embedded.VerifyOptions{Progress: progress})
+		return rep.Checkpoint, rep.Entries, err
+	}
+}
+
+// demoEnd sets the fixture's clock to an hour after the demo's last event,
+// so "the last 16 weeks" cover the whole demo.
+func demoEnd(t *testing.T, f *fixture) time.Time {
+	t.Helper()
+	ctx := context.Background()
+	head, err := f.ledger.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := f.store.Event(ctx, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := ev.Time.Add(time.Hour)
+	f.srv.opts.Now = func() time.Time { return end }
+	return end
+}
+
+// TestDashFiguresScope checks who sees which figures: authorities and
+// inspection agencies the whole project (or one organization they pick),
+// everyone else their own organization only, and bad queries a 4xx that
+// names the field.
+func TestDashFiguresScope(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	bureau := f.token(t, "hz-construction-bureau.viewer")
+	agency := f.token(t, "zj-quality-inspection.viewer")
+	contractor := f.token(t, "zhongjian-no8.viewer")
+	cement := f.token(t, "fuchun-cement.operator")
+	for _, tc := range []struct {
+		name, token, path string
+		code              int
+		scope, field      string
+	}{
+		{"authority sees the project", bureau, "/api/v1/dashboard/deliveries?weeks=16", 200, "all", ""},
+		{"agency sees the project", agency, "/api/v1/dashboard/inspections?weeks=16", 200, "all", ""},
+		{"authority narrows to one organization", bureau, "/api/v1/dashboard/deliveries?org=" + demo.OrgCement, 200, demo.OrgCement, ""},
+		{"authority asks for all", bureau, "/api/v1/dashboard/on-time?org=all", 200, "all", ""},
+		{"contractor sees its own", contractor, "/api/v1/dashboard/deliveries", 200, demo.OrgContractor, ""},
+		{"contractor names itself", contractor, "/api/v1/dashboard/holds?org=" + demo.OrgContractor, 200, demo.OrgContractor, ""},
+		{"contractor may not see the project", contractor, "/api/v1/dashboard/deliveries?org=all", 403, "", ""},
+		{"supplier may not see another", cement, "/api/v1/dashboard/on-time?org=" + demo.OrgSteel, 403, "", ""},
+		{"unknown organization", bureau, "/api/v1/dashboard/deliveries?org=nobody", 404, "", "org"},
+		{"weeks not a number", bureau, "/api/v1/dashboard/deliveries?weeks=many", 422, "", "weeks"},
+		{"weeks too many", bureau, "/api/v1/dashboard/inspections?weeks=105", 422, "", "weeks"},
+		{"weeks zero", bureau, "/api/v1/dashboard/inspections?weeks=0", 422, "", "weeks"},
+		{"bad grouping", bureau, "/api/v1/dashboard/deliveries?by=colour", 422, "", "by"},
+		{"anonymous", "", "/api/v1/dashboard/deliveries", 401, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out map[string]any
+			code := f.call(t, tc.token, "GET", tc.path, nil, &out)
+			if code != tc.code {
+				t.Fatalf("status %d, want %d: %v", code, tc.code, out)
+			}
+			if tc.scope != "" && out["scope"] != tc.scope {
+				t.Errorf("scope %v, want %s", out["scope"], tc.scope)
+			}
+			if tc.field != "" {
+				if e, _ := out["error"].(map[string]any); e == nil || e["field"] != tc.field || e["message"] == "" {
+					t.Errorf("error %v, want one naming %s", out["error"], tc.field)
+				}
+			}
+		})
+	}
+	// A contractor's figures are only about shipments it is party to.
+	var mine, all dashDeliveries
+	f.call(t, contractor, "GET", "/api/v1/dashboard/deliveries?weeks=16", nil, &mine)
+	f.call(t, bureau, "GET", "/api/v1/dashboard/deliveries?weeks=16", nil, &all)
+	if len(mine.Items) == 0 || len(all.Items) <= len(mine.Items) {
+		t.Fatalf("contractor %d rows, project %d", len(mine.Items), len(all.Items))
+	}
+	for _, it := range mine.Items {
+		if it.Key == demo.OrgCement || it.Key == demo.OrgQuarry {
+			t.Errorf("the contractor sees deliveries from %s, which deliver to the ready-mix plant only", it.Key)
+		}
+	}
+}
+
+// TestDashFiguresMatchTheLedger checks the demo's figures against counts
+// made independently from the read model's records.
+func TestDashFiguresMatchTheLedger(t *testing.T) {
+	f := newFixture(t, true)
+	end := demoEnd(t, f)
+	ctx := context.Background()
+	tok := f.token(t, "hz-construction-bureau.viewer")
+
+	// Deliveries: every received shipment in the window, once.
+	var d dashDeliveries
+	if code := f.call(t, tok, "GET", "/api/v1/dashboard/deliveries?weeks=20", nil, &d); code != 200 {
+		t.Fatal(code)
+	}
+	got := 0
+	for _, it := range d.Items {
+		got += it.Shipments
+	}
+	var want int
+	for after := ""; ; {
+		p, err := f.store.Shipments(ctx, store.ShipmentFilter{Status: "received", After: after, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range p.Items {
+			if sh.ReceivedAt >= d.From.Format(time.RFC3339) {
+				want++
+			}
+		}
+		if after = p.Next; after == "" {
+			break
+		}
+	}
+	if got != want || want == 0 {
+		t.Errorf("deliveries chart counts %d shipments, the read model has %d received", got, want)
+	}
+	if len(d.Weeks) != 20 || d.Weeks[19] != store.WeekStart(end).Format("2006-01-02") {
+		t.Errorf("weeks %v", d.Weeks)
+	}
+
+	// On time: the demo's monthly orders have due dates some suppliers miss.
+	var o dashOnTime
+	f.call(t, tok, "GET", "/api/v1/dashboard/on-time?weeks=20", nil, &o)
+	late, onTime := 0, 0
+	for _, it := range o.Items {
+		late += it.Lines - it.OnTime.OnTime
+		onTime += it.OnTime.OnTime
+		if want := percent(it.OnTime.OnTime, it.Lines); it.Rate != want {
+			t.Errorf("%s: rate %v, want %v", it.Supplier, it.Rate, want)
+		}
+	}
+	if late == 0 || onTime == 0 {
+		t.Errorf("on-time figures %+v: the demo should have both on-time and late deliveries", o.Items)
+	}
+	t.Logf("on time: %+v", o.Items)
+
+	// Inspections: failures per product add up to the failed inspections.
+	var in dashInspections
+	f.call(t, tok, "GET", "/api/v1/dashboard/inspections?weeks=20&by=product", nil, &in)
+	failed := 0
+	for _, it := range in.Items {
+		failed += it.Failed
+	}
+	fi, err := f.store.FailedInspectionsSince(ctx, "", in.From, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed != len(fi) || failed == 0 {
+		t.Errorf("inspection chart has %d failures, the read model %d", failed, len(fi))
+	}
+
+	// Holds: the buckets add up to the list, oldest first.
+	var h dashHolds
+	f.call(t, tok, "GET", "/api/v1/dashboard/holds", nil, &h)
+	n := 0
+	for _, b := range h.Buckets {
+		n += b.Count
+	}
+	holds, err := f.store.OpenHolds(ctx, store.HoldFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(h.Items) || n != len(holds.Items) {
+		t.Errorf("hold buckets sum to %d, list has %d, read model %d", n, len(h.Items), len(holds.Items))
+	}
+	for i := 1; i < len(h.Items); i++ {
+		if h.Items[i].Since.Before(h.Items[i-1].Since) {
+			t.Errorf("holds not oldest first at %d", i)
+		}
+	}
+}
+
+// TestDashCSV checks every chart's CSV download: a header of stable
+// column names, the same rows as the page's table, and cells that a
+// spreadsheet would read as a formula neutralised.
+func TestDashCSV(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	c := f.login(t, "hz-construction-bureau.viewer")
+	heads := map[string]string{
+		"deliveries":  "week,supplier,shipments,quantity,unit",
+		"on-time":     "supplier,lines,on_time,late,on_time_percent,late_days_total",
+		"inspections": "product,inspections,failed,failed_percent",
+		"holds":       "batch,product,custodian,since,age_days,reason",
+		"recalls":     "batch,severity,at,affected_batches,reason",
+		"ledger":      "minute,groups,transactions,tx_per_second,mean_group_size,p50_ms,p99_ms",
+	}
+	q := map[string]string{"inspections": "?by=product&weeks=20"}
+	for id, head := range heads {
+		t.Run(id, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", f.URL+"/dashboard/"+id+".csv"+q[id], nil)
+			code, body, hdr := c.do(t, req)
+			if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), id+"-all-") {
+				t.Fatalf("status %d, %s, %s", code, hdr.Get("Content-Type"), hdr.Get("Content-Disposition"))
+			}
+			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(rows[0], ",") != head {
+				t.Errorf("header %q, want %q", strings.Join(rows[0], ","), head)
+			}
+			for _, r := range rows[1:] {
+				for _, cell := range r {
+					if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+						t.Errorf("cell %q would be read as a formula", cell)
+					}
+				}
+			}
+		})
+	}
+	// The CSV of inspections by product has the demo's products and adds up.
+	req, _ := http.NewRequest("GET", f.URL+"/dashboard/inspections.csv?by=product&weeks=20", nil)
+	_, body, _ := c.do(t, req)
+	rows, _ := csv.NewReader(strings.NewReader(body)).ReadAll()
+	var api dashInspections
+	f.call(t, f.token(t, "hz-construction-bureau.viewer"), "GET", "/api/v1/dashboard/inspections?by=product&weeks=20", nil, &api)
+	if len(rows)-1 != len(api.Items) || len(api.Items) == 0 {
+		t.Fatalf("CSV rows %d, API items %d", len(rows)-1, len(api.Items))
+	}
+	for i, it := range api.Items {
+		if rows[i+1][1] != strconv.Itoa(it.Inspections) || rows[i+1][2] != strconv.Itoa(it.Failed) {
+			t.Errorf("row %d %v, API %+v", i+1, rows[i+1], it)
+		}
+	}
+	// A contractor's CSV is its own; asking for another's is refused.
+	cc := f.login(t, "zhongjian-no8.viewer")
+	if code, _ := cc.get(t, "/dashboard/deliveries.csv?org=all"); code != http.StatusForbidden {
+		t.Errorf("contractor's project-wide CSV: %d", code)
+	}
+	if code, _ := cc.get(t, "/dashboard/nothing.csv"); code != http.StatusNotFound {
+		t.Errorf("unknown chart: %d", code)
+	}
+	if code, _ := c.get(t, "/dashboard/deliveries.csv?weeks=-1"); code != http.StatusUnprocessableEntity {
+		t.Errorf("bad weeks: %d", code)
+	}
+}
+
+// TestDashPage checks the charts on /manager: one accessible SVG per chart
+// that parses as XML, the table behind it in a <details>, the CSV link
+// with the page's query, and the page in both languages.
+func TestDashPage(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	c := f.login(t, "qianjiang-urban-dev.admin")
+	for _, lang := range []string{"en", "zh-CN"} {
+		code, body := c.get(t, "/manager?weeks=16&by=product&lang="+lang)
+		if code != 200 {
+			t.Fatalf("%s: %d", lang, code)
+		}
+		for _, id := range []string{"deliveries", "on-time", "inspections", "holds", "recalls", "ledger"} {
+			i := strings.Index(body, `id="chart-`+id+`"`)
+			if i < 0 {
+				t.Fatalf("%s: no chart %s", lang, id)
+			}
+			sec := body[i:]
+			sec = sec[:strings.Index(sec, "</section>")]
+			s, e := strings.Index(sec, "<svg"), strings.Index(sec, "</svg>")
+			if s < 0 || e < 0 {
+				t.Fatalf("%s: chart %s has no SVG", lang, id)
+			}
+			svg := sec[s : e+6]
+			if !strings.Contains(svg, `role="img"`) || !strings.Contains(svg, `aria-label="`) || !strings.Contains(svg, `viewBox="`) {
+				t.Errorf("%s: chart %s is not accessible", lang, id)
+			}
+			dec := xml.NewDecoder(bytes.NewReader([]byte(svg)))
+			for {
+				if _, err := dec.Token(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatalf("%s: chart %s is not well-formed: %v", lang, id, err)
+				}
+			}
+			if !strings.Contains(sec, "<details") || !strings.Contains(sec, `href="/dashboard/`+id+`.csv?by=product&amp;weeks=16"`) {
+				t.Errorf("%s: chart %s lacks its table or CSV link", lang, id)
+			}
+		}
+		if lang == "zh-CN" && !strings.Contains(body, "准时交货率") {
+			t.Error("no Chinese chart titles")
+		}
+	}
+	if logs := f.logs.take(); len(logs) > 0 {
+		t.Errorf("warnings while rendering: %v", logs)
+	}
+	// A contractor has no scope picker; the authority does.
+	_, body := f.login(t, "zhongjian-no8.viewer").get(t, "/manager")
+	if strings.Contains(body, `name="org"`) {
+		t.Error("a contractor can pick whose figures to see")
+	}
+	if _, body := c.get(t, "/manager"); !strings.Contains(body, `name="org"`) {
+		t.Error("the authority cannot pick whose figures to see")
+	}
+}
+
+// TestDashLedgerHealth checks the ledger health figures: commits on this
+// server show in the window, and an administrator's "verify now" records a
+// passing run that the page and the API then show.
+func TestDashLedgerHealth(t *testing.T) {
+	f := newFixture(t, true)
+	f.srv.opts.Verify = fixtureVerify(f)
+	tok := f.token(t, "fuchun-cement.admin")
+	for i := 0; i < 3; i++ {
+		body := map[string]any{"code": "DASH-" + strconv.Itoa(i), "product_id": demo.ProdCement, "quantity": "10", "produced_on": "2026-03-02"}
+		if code := f.call(t, tok, "POST", "/api/v1/batches", body, nil); code != http.StatusCreated {
+			t.Fatalf("commission: %d", code)
+		}
+	}
+	var l dashLedger
+	if code := f.call(t, tok, "GET", "/api/v1/dashboard/ledger", nil, &l); code != 200 {
+		t.Fatal(code)
+	}
+	head, _ := f.ledger.Head(context.Background())
+	if l.Entries != head || l.Checkpoint == nil || l.Checkpoint.Size != head || len(l.Checkpoint.Root) != 64 {
+		t.Errorf("entries %d checkpoint %+v, head %d", l.Entries, l.Checkpoint, head)
+	}
+	if l.Last5.Txs != 3 || l.Last60.Txs != 3 || l.Last5.P50 <= 0 || l.Last5.P99 < l.Last5.P50 || len(l.Minutes) != 60 {
+		t.Errorf("commit window: last 5 %+v, last 60 %+v, %d minutes", l.Last5, l.Last60, len(l.Minutes))
+	}
+	if l.LastVerify != nil {
+		t.Errorf("a verification before any ran: %+v", l.LastVerify)
+	}
+
+	// Only administrators may start one.
+	if code := f.call(t, f.token(t, "fuchun-cement.viewer"), "POST", "/api/v1/ledger/verify", nil, nil); code != http.StatusForbidden {
+		t.Errorf("viewer starts a verification: %d", code)
+	}
+	c := f.login(t, "fuchun-cement.admin")
+	if code, _ := c.post(t, "/manager/verify", url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("verify now: %d", code)
+	}
+	f.srv.verify.wg.Wait()
+	f.call(t, tok, "GET", "/api/v1/dashboard/ledger", nil, &l)
+	if v := l.LastVerify; v == nil || !v.OK || v.Source != store.VerifyServer || v.User != "fuchun-cement.admin" || v.ToSeq != head || v.FromSeq != 1 {
+		t.Fatalf("last verify %+v, want a passing server run over 1..%d", v, head)
+	}
+	_, body := c.get(t, "/manager")
+	i := strings.Index(body, `id="ledger-verify"`)
+	if i < 0 || !strings.Contains(body[i:i+400], "badge ok") {
+		t.Errorf("the page does not show the passing verification")
+	}
+	if !strings.Contains(body, `id="verify-now"`) {
+		t.Error("no verify button for an admin")
+	}
+}
+
+// TestOrderDueDate checks the purchase order's due date on the form, the
+// order list and the API.
+func TestOrderDueDate(t *testing.T) {
+	f := newFixture(t, true)
+	due := time.Now().UTC().AddDate(0, 0, 14).Format("2006-01-02")
+	c := f.login(t, "zhongjian-no8.operator")
+	code, body, _ := c.postLoc(t, "/orders/new", url.Values{"id": {"PO-DUE-1"}, "supplier": {demo.OrgSteel}, "site": {"tower-a"},
+		"product_0": {demo.ProdRebarBar}, "quantity_0": {"5"}, "deliver_by": {due}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("order with a due date: %d\n%s", code, body)
+	}
+	po, err := f.store.PurchaseOrder(context.Background(), "PO-DUE-1")
+	if err != nil || po.DeliverBy != due {
+		t.Fatalf("stored %+v %v, want deliver_by %s", po, err, due)
+	}
+	if _, body := f.login(t, "jiangnan-steel.viewer").get(t, "/orders"); !strings.Contains(body, `<dd class="deliver-by">`+due+`</dd>`) {
+		t.Error("the supplier's order list does not show the due date")
+	}
+	tok := f.token(t, "zhongjian-no8.operator")
+	order := func(id, due string) map[string]any {
+		return map[string]any{"id": id, "supplier": demo.OrgSteel, "deliver_by": due, "lines": []map[string]any{{"line": 1, "product_id": demo.ProdRebarBar, "quantity": "3"}}}
+	}
+	var got map[string]any
+	if code := f.call(t, tok, "POST", "/api/v1/purchase-orders", order("PO-DUE-2", due), &got); code != http.StatusCreated || got["deliver_by"] != due {
+		t.Errorf("API order: %d %v", code, got)
+	}
+	for _, bad := range []string{"2020-01-01", "31/12/2030", "2030-02-30"} {
+		var e map[string]map[string]any
+		if code := f.call(t, tok, "POST", "/api/v1/purchase-orders", order("PO-DUE-3", bad), &e); code != http.StatusUnprocessableEntity || e["error"]["field"] != "deliver_by" {
+			t.Errorf("deliver_by %s: %d %v", bad, code, e)
+		}
+	}
+	// Without a due date the order has none (and encodes as before).
+	got = nil
+	if code := f.call(t, tok, "POST", "/api/v1/purchase-orders", order("PO-DUE-4", ""), &got); code != http.StatusCreated || got["deliver_by"] != nil {
+		t.Errorf("order without a due date: %d %v", code, got)
+	}
+}
+
+// TestCommitWindow checks the rolling window of commits behind the ledger
+// health figures: per-minute buckets, spans, expiry and percentiles
+// within the 10% bucket width.
+func TestCommitWindow(t *testing.T) {
+	var w commitWindow
+	t0 := time.Date(2026, 3, 2, 8, 0, 30, 0, time.UTC)
+	for i := 0; i < 98; i++ {
+		w.add(t0, 4, time.Millisecond)
+	}
+	w.add(t0, 10, 100*time.Millisecond)
+	w.add(t0, 10, 100*time.Millisecond)
+	w.add(t0.Add(10*time.Minute), 2, 5*time.Millisecond)
+
+	near := func(got, want float64) bool { return got >= want && got <= want*1.1 }
+	all, per := w.stats(t0.Add(10*time.Minute), 60, true)
+	if all.Groups != 101 || all.Txs != 98*4+20+2 || all.MaxGroup != 10 || len(per) != 60 {
+		t.Fatalf("last hour %+v, %d minutes", all, len(per))
+	}
+	if !near(all.P50, 1) || !near(all.P99, 100) {
+		t.Errorf("p50 %v p99 %v, want about 1 and 100 ms", all.P50, all.P99)
+	}
+	if want := float64(all.Txs) / 3600; all.TxPerSecond != want {
+		t.Errorf("tx/s %v, want %v", all.TxPerSecond, want)
+	}
+	if first, last := per[49], per[59]; first.Groups != 100 || last.Groups != 1 || !near(last.P50, 5) || !first.Start.Equal(t0.Truncate(time.Minute)) {
+		t.Errorf("minutes: %+v … %+v", first, last)
+	}
+	last5, _ := w.stats(t0.Add(10*time.Minute), 5, false)
+	if last5.Groups != 1 || last5.Txs != 2 || last5.MeanGroup != 2 {
+		t.Errorf("last 5 minutes %+v", last5)
+	}
+	// An hour later the first minute has left the window, even though its
+	// bucket was never reused.
+	later, _ := w.stats(t0.Add(65*time.Minute), 60, false)
+	if later.Groups != 1 {
+		t.Errorf("an hour later: %+v", later)
+	}
+	// A minute that reuses a bucket starts it afresh.
+	w.add(t0.Add(60*time.Minute), 1, time.Millisecond)
+	again, _ := w.stats(t0.Add(60*time.Minute), 1, false)
+	if again.Groups != 1 || again.Txs != 1 {
+		t.Errorf("reused bucket: %+v", again)
+	}
+	empty, _ := (&commitWindow{}).stats(t0, 5, false)
+	if empty.P50 != 0 || empty.P99 != 0 || empty.TxPerSecond != 0 || empty.MeanGroup != 0 {
+		t.Errorf("empty window: %+v", empty)
+	}
+}

@@ -1,0 +1,200 @@
+package server
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
+)
+
+// Ledger health: the seed's yardsticks — security (the last verification
+// and the signed checkpoint), transaction speed (commit latency) and
+// efficiency (group size, throughput) — from the ledger, the verify runs
+// recorded in the store and the commit window kept by CommitObserver.
+
+// VerifyFunc verifies the whole ledger and returns the checkpoint it
+// verified and how many entries it checked; progress, when set, hears how
+// far it got. cmd_serve wires it to the embedded ledger's Verify; nil (on
+// Fabric) hides the "verify now" button.
+type VerifyFunc func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error)
+
+// checkpointJSON is a checkpoint for the dashboard.
+type checkpointJSON struct {
+	Size uint64    `json:"size"`
+	Root string    `json:"root"` // hexadecimal
+	Time time.Time `json:"time"`
+}
+
+// dashLedger is GET /api/v1/dashboard/ledger.
+type dashLedger struct {
+	Kind       string          `json:"kind"` // embedded or fabric
+	Entries    uint64          `json:"entries"`
+	Checkpoint *checkpointJSON `json:"checkpoint,omitempty"`
+	// LastVerify is the latest recorded verification, if any.
+	LastVerify *store.VerifyRun `json:"last_verify,omitempty"`
+	// Running is the verification under way on this server, if any.
+	Running *verifyProgress `json:"running,omitempty"`
+	// Last5 and Last60 sum the commits of the last 5 and 60 minutes on
+	// this server (since it started); Minutes has the last 60 one by one.
+	Last5   CommitStats   `json:"last_5_minutes"`
+	Last60  CommitStats   `json:"last_60_minutes"`
+	Minutes []CommitStats `json:"minutes"`
+}
+
+func (t *traceArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, error) {
+	s := t.s
+	r := dashLedger{Kind: s.opts.LedgerKind}
+	var err error
+	if r.Entries, err = s.opts.Ledger.Head(ctx); err != nil {
+		return r, err
+	}
+	if cp, err := s.opts.Ledger.Checkpoint(ctx); err == nil {
+		r.Checkpoint = &checkpointJSON{Size: cp.Size, Root: hex.EncodeToString(cp.Root), Time: cp.Time.UTC()}
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return r, err
+	}
+	runs, err := s.opts.Store.VerifyRuns(ctx, 1)
+	if err != nil {
+		return r, err
+	}
+	if len(runs) > 0 {
+		r.LastVerify = &runs[0]
+	}
+	r.Running = t.s.verify.progress()
+	now := s.opts.Now()
+	r.Last5, _ = s.metrics.commits.stats(now, 5, false)
+	r.Last60, r.Minutes = s.metrics.commits.stats(now, 60, true)
+	return r, nil
+}
+
+// verifyJob runs at most one server-side verification at a time.
+type verifyJob struct {
+	mu      sync.Mutex
+	running *verifyProgress
+	wg      sync.WaitGroup // the running verification, for tests and shutdown
+}
+
+// verifyProgress is how far the running verification got.
+type verifyProgress struct {
+	User      string    `json:"user"`
+	StartedAt time.Time `json:"started_at"`
+	Done      uint64    `json:"done"`
+	Total     uint64    `json:"total"`
+}
+
+func (j *verifyJob) progress() *verifyProgress {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.running == nil {
+		return nil
+	}
+	p := *j.running
+	return &p
+}
+
+// verifyTimeout bounds a server-side verification.
+const verifyTimeout = time.Hour
+
+// startVerify starts verifying the ledger in the background, unless a
+// verification is running already; it reports whether it started one. The
+// run is recorded in the store when it ends, passed or failed.
+func (t *traceArea) startVerify(user string) (bool, error) {
+	s := t.s
+	if s.opts.Verify == nil {
+		return false, models.Invalid("", "this server's ledger (%s) is verified by its peers, not by Plumbline", s.opts.LedgerKind)
+	}
+	j := &s.verify
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.running != nil {
+		return false, nil
+	}
+	started := s.opts.Now()
+	j.running = &verifyProgress{User: user, StartedAt: started.UTC()}
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
+		defer cancel()
+		t0 := time.Now()
+		cp, n, err := s.opts.Verify(ctx, func(done, total uint64) {
+			j.mu.Lock()
+			j.running.Done, j.running.Total = done, total
+			j.mu.Unlock()
+		})
+		run := store.VerifyRun{Source: store.VerifyServer, User: user, StartedAt: started, DurationMS: time.Since(t0).Milliseconds(),
+			FromSeq: 1, ToSeq: cp.Size, Root: hex.EncodeToString(cp.Root), OK: err == nil}
+		if err != nil {
+			run.Message = err.Error()
+		} else {
+			run.Message = fmt.Sprintf("%d entries: leaf hashes, signatures, checkpoints and contract replay", n)
+		}
+		if cp.Size == 0 {
+			run.FromSeq = 0
+		}
+		if rerr := s.opts.Store.RecordVerifyRun(context.Background(), &run); rerr != nil {
+			s.opts.Logger.Error("record verify run", "err", rerr)
+		}
+		if err != nil {
+			s.opts.Logger.Error("ledger verification failed", "err", err)
+		}
+		j.mu.Lock()
+		j.running = nil
+		j.mu.Unlock()
+	}()
+	return true, nil
+}
+
+// verifyNow serves POST /manager/verify: an organization administrator
+// starts a verification of the whole ledger.
+func (t *traceArea) verifyNow(c *gin.Context) {
+	u := currentUser(c)
+	if u.Role != models.RoleAdmin {
+		t.s.failPage(c, models.Forbidden("only administrators may start a verification of the ledger"))
+		return
+	}
+	started, err := t.startVerify(u.ID)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	msg := "fig.verify.started"
+	if !started {
+		msg = "fig.verify.already"
+	}
+	t.s.flash(c, t.s.loc(c).T(msg))
+	c.Redirect(http.StatusSeeOther, "/manager#chart-ledger")
+}
+
+// apiVerify serves POST /api/v1/ledger/verify.
+func (t *traceArea) apiVerify(c *gin.Context) {
+	u := currentUser(c)
+	if u.Role != models.RoleAdmin {
+		t.s.fail(c, models.Forbidden("only administrators may start a verification of the ledger"))
+		return
+	}
+	started, err := t.startVerify(u.ID)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: t.s.verify.progress()})
+}
+
+// verifyStarted answers POST /api/v1/ledger/verify.
+type verifyStarted struct {
+	// Started is false when a verification was already running.
+	Started bool `json:"started"`
+	// Running is the verification's progress (absent once it ended);
+	// its result shows in GET /api/v1/dashboard/ledger as last_verify.
+	Running *verifyProgress `json:"running,omitempty"`
+}
