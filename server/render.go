@@ -151,6 +151,7 @@ func navItems(v *view) []navItem {
 	add(role == models.RoleInspector || role == models.RoleAdmin || kind == models.KindInspection, "scan", "/scan", "nav.scan")
 	add(true, "holds", "/holds", "nav.holds")
 	add(true, "trace", "/trace", "nav.trace")
+	add(true, "where-used", "/where-used", "nav.where_used")
 	add(true, "recalls", "/recalls", "nav.recalls")
 	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
 	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")

@@ -90,6 +90,8 @@ func (s *Server) routes() {
 
 	// Trace reports: the trace graph as SVG, the PDF report, where used.
 	p.GET("/trace.svg", t.traceSVG)
+	p.GET("/where-used", t.whereUsedPage)
+	p.GET("/where-used.csv", t.whereUsedCSV)
 
 	// Dashboard pages: the charts' CSV downloads, "verify now" (api_dash.go).
 	p.GET("/dashboard/:file", t.dashCSV)
@@ -174,6 +176,10 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/trace", Tag: "trace", Response: traceResponse{},
 		Summary: "Trace a batch backward to its origins and forward to every batch and usage location",
 		Query:   []string{"direction: backward, forward or both (default)", "depth: 1-256 steps (default 32)"}}, t.apiTrace)
+	s.api(a, apiOp{Method: "GET", Path: "/where-used", Tag: "trace", Response: whereUsedResponse{},
+		Summary: "Every building, floor and element material of a product, supplier, heat number or date range went into (places of batches you are involved with)",
+		Query: []string{"product: product ID", "supplier: producer organization ID", "heat: heat number", "from: YYYY-MM-DD", "to: YYYY-MM-DD (inclusive)",
+			"dates: produced (default) or used: what from and to bound", "limit: 1-1000, default 200"}}, t.apiWhereUsed)
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard", Tag: "manager", Response: dashboardResponse{},
 		Summary: "The manager's dashboard: deliveries this week, open holds, failed inspections, recalls"}, t.apiDashboard)
 	s.api(a, apiOp{Method: "POST", Path: "/recalls", Tag: "recalls", Status: http.StatusCreated, Request: recallRequest{}, Response: recallResponse{},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/dbx"
 	"github.com/plumbline/plumbline/internal/dbx/dbtest"
+	"github.com/plumbline/plumbline/internal/store/storetest"
 )
 
 // benchEvents is the size of the benchmark read model in ledger events:
@@ -47,21 +48,21 @@ func BenchmarkTrace(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			syn := newSynth(b, db)
+			syn := storetest.NewSynth(b, db)
 			start := time.Now()
-			if err := syn.build(ctx, benchEvents(b)); err != nil {
+			if err := syn.Build(ctx, benchEvents(b)); err != nil {
 				b.Fatal(err)
 			}
 			b.Logf("%s: built %d events (%d roots, %d leaves, %d 10-level leaves) in %s",
-				d, syn.seq, len(syn.roots), len(syn.leaves), len(syn.deep), time.Since(start).Round(time.Millisecond))
+				d, syn.Seq, len(syn.Roots), len(syn.Leaves), len(syn.Deep), time.Since(start).Round(time.Millisecond))
 			traces := []struct {
 				name  string
 				codes []string
 				fn    func(context.Context, string, int) (Trace, error)
 			}{
-				{"Backward", syn.leaves, st.Backward},
-				{"BackwardDeep", syn.deep, st.Backward},
-				{"Forward", syn.roots, st.Forward},
+				{"Backward", syn.Leaves, st.Backward},
+				{"BackwardDeep", syn.Deep, st.Backward},
+				{"Forward", syn.Roots, st.Forward},
 			}
 			for _, tr := range traces {
 				b.Run(tr.name, func(b *testing.B) { measureTraces(b, tr.codes, tr.fn) })
@@ -111,8 +112,8 @@ func BenchmarkCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	syn := newSynth(b, st.db)
-	if err := syn.build(ctx, benchEvents(b)); err != nil {
+	syn := storetest.NewSynth(b, st.db)
+	if err := syn.Build(ctx, benchEvents(b)); err != nil {
 		b.Fatal(err)
 	}
 	type kv struct {
@@ -147,7 +148,7 @@ func BenchmarkCheck(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		if err := st.Check(ctx, syn.seq, iter); err != nil {
+		if err := st.Check(ctx, syn.Seq, iter); err != nil {
 			b.Fatal(err)
 		}
 	}

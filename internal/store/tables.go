@@ -55,7 +55,7 @@ type batchRow struct {
 	Quantity   int64
 	Remaining  int64
 	Unit       string
-	ProducedOn string
+	ProducedOn string `gorm:"index"` // where-used searches by production date
 	Origin     string
 	HeatNumber string `gorm:"index"`
 	LotNumber  string
@@ -220,7 +220,7 @@ type usageRow struct {
 	Element    string
 	Contractor string `gorm:"index"`
 	UserID     string
-	UsedAt     string
+	UsedAt     string `gorm:"index"` // where-used searches by date of use
 	TxID       string
 	Seq        uint64
 }

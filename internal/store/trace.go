@@ -211,26 +211,36 @@ func goesOn(db *gorm.DB, frontier []string, forward bool) (bool, error) {
 	return false, nil
 }
 
-// usagesOf loads the usages of codes, by batch code and then as recorded.
+// usagesOf loads the usages of codes (sorted), by batch code and then as
+// recorded. It scans rows itself rather than through gorm: a forward
+// trace can reach thousands of usages, and gorm's reflection per row was
+// two thirds of such a trace's time.
 func usagesOf(db *gorm.DB, codes []string) ([]models.Usage, error) {
-	var rs []usageRow
+	out := []models.Usage{}
 	for start := 0; start < len(codes); start += inChunk {
-		var part []usageRow
 		end := min(start+inChunk, len(codes))
-		if err := db.Where("batch_code IN ?", codes[start:end]).Find(&part).Error; err != nil {
+		rows, err := db.Raw(`SELECT id, batch_code, quantity, unit, project, building, floor, element, contractor, user_id, used_at, tx_id
+FROM rm_usages WHERE batch_code IN ? ORDER BY batch_code, rid`, codes[start:end]).Rows()
+		if err != nil {
 			return nil, fmt.Errorf("load usages of traced batches: %w", dbErr(err))
 		}
-		rs = append(rs, part...)
-	}
-	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].BatchCode != rs[j].BatchCode {
-			return rs[i].BatchCode < rs[j].BatchCode
+		for rows.Next() {
+			var u models.Usage
+			var qty int64
+			l := &u.Location
+			if err := rows.Scan(&u.ID, &u.BatchCode, &qty, &u.Unit, &l.Project, &l.Building, &l.Floor, &l.Element,
+				&u.Contractor, &u.User, &u.UsedAt, &u.TxID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("load usages of traced batches: %w", dbErr(err))
+			}
+			u.Quantity = models.Decimal(qty)
+			out = append(out, u)
 		}
-		return rs[i].RID < rs[j].RID
-	})
-	out := make([]models.Usage, len(rs))
-	for i := range rs {
-		out[i] = usageFromRow(&rs[i])
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("load usages of traced batches: %w", dbErr(err))
+		}
 	}
 	return out, nil
 }

@@ -1,4 +1,8 @@
-package store
+// Package storetest builds synthetic read models for benchmarks: rows
+// written straight into the read-model tables of a database opened (and
+// migrated) by internal/store, much faster than projecting ledger events.
+// Only tests and benchmarks import it.
+package storetest
 
 import (
 	"context"
@@ -11,7 +15,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// synth builds a synthetic but realistic read model straight into the
+// Synth builds a synthetic but realistic read model straight into the
 // tables, much faster than projecting events: independent supply chains of
 // two kinds, in turn.
 //
@@ -25,14 +29,18 @@ import (
 // Every step counts as one ledger event, with its event row and its
 // event-batch index rows. Roots, leaves and deep leaves are kept for the
 // benchmarks to trace.
-type synth struct {
+type Synth struct {
 	db       *sql.DB
 	postgres bool
 	tx       *sql.Tx
-	seq      uint64
 	buf      map[string]*pending
 
-	roots, leaves, deep []string
+	// Seq is the last event written.
+	Seq uint64
+	// Roots are origins (heats, cement and aggregate lots), Leaves the
+	// batches used on site, Deep the leaves 10 lineage steps from their
+	// origin.
+	Roots, Leaves, Deep []string
 }
 
 type pending struct {
@@ -50,12 +58,13 @@ var synthColumns = map[string]string{
 	"rm_event_batches": "batch_code, seq",
 }
 
-func newSynth(tb testing.TB, db *gorm.DB) *synth {
+// NewSynth prepares to fill db, which internal/store has migrated.
+func NewSynth(tb testing.TB, db *gorm.DB) *Synth {
 	sqlDB, err := db.DB()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &synth{db: sqlDB, postgres: db.Dialector.Name() == "postgres", buf: map[string]*pending{}}
+	s := &Synth{db: sqlDB, postgres: db.Dialector.Name() == "postgres", buf: map[string]*pending{}}
 	for t, cols := range synthColumns {
 		s.buf[t] = &pending{cols: cols, n: strings.Count(cols, ",") + 1}
 	}
@@ -63,7 +72,7 @@ func newSynth(tb testing.TB, db *gorm.DB) *synth {
 }
 
 // row queues one row of table.
-func (s *synth) row(table string, vals ...any) error {
+func (s *Synth) row(table string, vals ...any) error {
 	p := s.buf[table]
 	p.args = append(p.args, vals...)
 	if len(p.args)/p.n >= 500 {
@@ -72,7 +81,7 @@ func (s *synth) row(table string, vals ...any) error {
 	return nil
 }
 
-func (s *synth) flush(table string) error {
+func (s *Synth) flush(table string) error {
 	p := s.buf[table]
 	if len(p.args) == 0 {
 		return nil
@@ -105,18 +114,18 @@ func (s *synth) flush(table string) error {
 var synthT0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // event records one ledger event that touched batches.
-func (s *synth) event(typ, org string, batches ...string) (uint64, error) {
-	s.seq++
-	err := s.row("rm_events", s.seq, fmt.Sprintf("tx%d", s.seq), typ, org, org+"-user", "operator",
-		synthT0.Add(time.Duration(s.seq)*time.Second), "{}", 0)
+func (s *Synth) event(typ, org string, batches ...string) (uint64, error) {
+	s.Seq++
+	err := s.row("rm_events", s.Seq, fmt.Sprintf("tx%d", s.Seq), typ, org, org+"-user", "operator",
+		synthT0.Add(time.Duration(s.Seq)*time.Second), "{}", 0)
 	for _, c := range batches {
-		err = firstErr(err, s.row("rm_event_batches", c, s.seq))
+		err = firstErr(err, s.row("rm_event_batches", c, s.Seq))
 	}
-	return s.seq, err
+	return s.Seq, err
 }
 
 // batch records a batch created by event seq, with its parents.
-func (s *synth) batch(seq uint64, code, product, org, lineage string, qty int64, parents ...string) error {
+func (s *Synth) batch(seq uint64, code, product, org, lineage string, qty int64, parents ...string) error {
 	err := s.row("rm_batches", code, product, org, qty*1000, qty*1000, "t", "2026-01-01", org, org, "available",
 		"not_required", lineage, "", fmt.Sprintf("tx%d", seq), "2026-01-01T00:00:00Z", fmt.Sprintf("tx%d", seq), seq)
 	for i, p := range parents {
@@ -126,18 +135,18 @@ func (s *synth) batch(seq uint64, code, product, org, lineage string, qty int64,
 }
 
 // use records a usage of code.
-func (s *synth) use(code string, floor int) error {
+func (s *Synth) use(code string, floor int) error {
 	seq, err := s.event("RecordUsage", "buildco", code)
 	return firstErr(err, s.row("rm_usages", fmt.Sprintf("tx%d", seq), code, 1000, "t", "Riverside", "B1",
 		fmt.Sprintf("L%d", floor), "column C3", "buildco", "buildco-user", "2026-01-02T00:00:00Z", fmt.Sprintf("tx%d", seq), seq))
 }
 
 // steel adds steel chain i.
-func (s *synth) steel(i int) error {
+func (s *Synth) steel(i int) error {
 	heat := fmt.Sprintf("H%06d", i)
 	seq, err := s.event("CommissionBatch", "steelco", heat)
 	err = firstErr(err, s.batch(seq, heat, "hrb400", "steelco", "", 100))
-	s.roots = append(s.roots, heat)
+	s.Roots = append(s.Roots, heat)
 	coils := []string{heat + "-C1", heat + "-C2", heat + "-C3", heat + "-C4"}
 	seq, e := s.event("TransformBatches", "steelco", append([]string{heat}, coils...)...)
 	err = firstErr(err, e)
@@ -163,9 +172,9 @@ func (s *synth) steel(i int) error {
 					err = firstErr(err, firstErr(e, s.batch(seq, next, "hrb400", "buildco", "split", 5, leaf)))
 					leaf = next
 				}
-				s.deep = append(s.deep, leaf)
+				s.Deep = append(s.Deep, leaf)
 			}
-			s.leaves = append(s.leaves, leaf)
+			s.Leaves = append(s.Leaves, leaf)
 			err = firstErr(err, s.use(leaf, k))
 		}
 	}
@@ -173,13 +182,13 @@ func (s *synth) steel(i int) error {
 }
 
 // concrete adds concrete chain i.
-func (s *synth) concrete(i int) error {
+func (s *Synth) concrete(i int) error {
 	cem, agg := fmt.Sprintf("CEM%06d", i), fmt.Sprintf("AGG%06d", i)
 	var err error
 	for _, lot := range []string{cem, agg} {
 		seq, e := s.event("CommissionBatch", "cemco", lot)
 		err = firstErr(err, firstErr(e, s.batch(seq, lot, "cem425", "cemco", "", 400)))
-		s.roots = append(s.roots, lot)
+		s.Roots = append(s.Roots, lot)
 	}
 	for k := 1; k <= 4; k++ {
 		cd, ad, truck := fmt.Sprintf("%s.%d", cem, k), fmt.Sprintf("%s.%d", agg, k), fmt.Sprintf("CON%06d-%d", i, k)
@@ -189,20 +198,21 @@ func (s *synth) concrete(i int) error {
 		_, e = s.event("ReceiveShipment", "mixco", cd, ad)
 		seq, e2 := s.event("TransformBatches", "mixco", cd, ad, truck)
 		err = firstErr(err, firstErr(e, firstErr(e2, s.batch(seq, truck, "c30", "mixco", "transform", 80, cd, ad))))
-		s.leaves = append(s.leaves, truck)
+		s.Leaves = append(s.Leaves, truck)
 		err = firstErr(err, s.use(truck, k))
 	}
 	return err
 }
 
-// build fills the read model with about events events.
-func (s *synth) build(ctx context.Context, events uint64) error {
+// Build fills the read model with about events events, in one database
+// transaction, and analyzes the tables.
+func (s *Synth) Build(ctx context.Context, events uint64) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	s.tx = tx
-	for i := 0; s.seq < events; i++ {
+	for i := 0; s.Seq < events; i++ {
 		if i%2 == 0 {
 			err = s.steel(i)
 		} else {
@@ -223,7 +233,7 @@ func (s *synth) build(ctx context.Context, events uint64) error {
 	if s.postgres {
 		q = strings.Replace(q, "?", "$1", 1)
 	}
-	if _, err := tx.Exec(q, s.seq); err != nil {
+	if _, err := tx.Exec(q, s.Seq); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -232,4 +242,73 @@ func (s *synth) build(ctx context.Context, events uint64) error {
 	}
 	_, err = s.db.ExecContext(ctx, "ANALYZE")
 	return err
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// WideRoot is the origin of the chain Wide writes; WideDeep its first
+// leaf, levels steps below it.
+const WideRoot = "WIDE-H000001"
+
+// WideDeep is the code of the first leaf of Wide's chain of levels steps.
+func WideDeep(levels int) string {
+	code := WideRoot + "-C1-B1"
+	for d := 3; d <= levels; d++ {
+		code += fmt.Sprintf(".%d", d)
+	}
+	return code
+}
+
+// Wide writes the big trace: a heat (WideRoot) split into 4 coils,
+// each shipped and cut into 5 bars, and each bar split on, one step at a
+// time, until it is levels steps from the heat; the 20 leaves are used
+// usages times in all, on every floor of two towers. It returns the leaves.
+func (s *Synth) Wide(ctx context.Context, levels, usages int) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.tx = tx
+	seq, err := s.event("CommissionBatch", "steelco", WideRoot)
+	err = firstErr(err, s.batch(seq, WideRoot, "hrb400", "steelco", "", 100))
+	var leaves []string
+	for c := 1; c <= 4; c++ {
+		coil := fmt.Sprintf("%s-C%d", WideRoot, c)
+		seq, e := s.event("TransformBatches", "steelco", WideRoot, coil)
+		err = firstErr(err, firstErr(e, s.batch(seq, coil, "hrb400", "steelco", "split", 25, WideRoot)))
+		_, e1 := s.event("DispatchShipment", "steelco", coil)
+		_, e2 := s.event("ReceiveShipment", "buildco", coil)
+		err = firstErr(err, firstErr(e1, e2))
+		for k := 1; k <= 5; k++ {
+			leaf := fmt.Sprintf("%s-B%d", coil, k)
+			seq, e := s.event("TransformBatches", "buildco", coil, leaf)
+			err = firstErr(err, firstErr(e, s.batch(seq, leaf, "hrb400", "buildco", "split", 5, coil)))
+			for d := 3; d <= levels; d++ {
+				next := fmt.Sprintf("%s.%d", leaf, d)
+				seq, e := s.event("TransformBatches", "buildco", leaf, next)
+				err = firstErr(err, firstErr(e, s.batch(seq, next, "hrb400", "buildco", "split", 5, leaf)))
+				leaf = next
+			}
+			leaves = append(leaves, leaf)
+		}
+	}
+	for i := range usages {
+		code := leaves[i%len(leaves)]
+		seq, e := s.event("RecordUsage", "buildco", code)
+		err = firstErr(err, firstErr(e, s.row("rm_usages", fmt.Sprintf("tx%d", seq), code, 1000, "t", "Riverside", fmt.Sprintf("T%d", 1+i%2),
+			fmt.Sprintf("L%02d", 1+(i/2)%30), fmt.Sprintf("column C%d", i), "buildco", "buildco-user", "2026-01-02T00:00:00Z", fmt.Sprintf("tx%d", seq), seq)))
+	}
+	for t := range s.buf {
+		err = firstErr(err, s.flush(t))
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return leaves, tx.Commit()
 }

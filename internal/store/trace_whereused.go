@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/plumbline/plumbline/models"
+)
+
+// WhereUsedFilter picks the batches a where-used search starts from and
+// the usages it keeps. At least one field must be set.
+type WhereUsedFilter struct {
+	ProductID  string // batches of this product
+	Producer   string // batches this organization produced (the supplier)
+	HeatNumber string // batches of this heat
+	// ProducedFrom and ProducedTo (inclusive, YYYY-MM-DD) keep batches
+	// produced in that range.
+	ProducedFrom, ProducedTo string
+	// UsedFrom and UsedTo (inclusive, YYYY-MM-DD) keep usages recorded in
+	// that range. Given alone, without any batch field above, the search
+	// starts from the batches used in that range.
+	UsedFrom, UsedTo string
+}
+
+// Limits of a where-used search.
+const (
+	// MaxWhereUsedRoots is how many batches a search may start from; a
+	// filter matching more must be narrowed.
+	MaxWhereUsedRoots = 5000
+	// MaxWhereUsed is how many usages a search returns at most; Total
+	// still counts them all.
+	MaxWhereUsed = 10000
+)
+
+// WhereUsedRow is one place material went: a usage, the batch the search
+// started from, and the batches between them (Path, from Root to the
+// batch used; one element when the root itself was used).
+type WhereUsedRow struct {
+	Usage models.Usage `json:"usage"`
+	Root  string       `json:"root"`
+	Path  []string     `json:"path"`
+	// ProductID is the product of the batch used.
+	ProductID string `json:"product_id"`
+}
+
+// WhereUsed is a where-used search's answer: Rows (at most the limit
+// asked, by date used, then usage ID) of Total usages found, reached from
+// Roots starting batches.
+type WhereUsed struct {
+	Rows  []WhereUsedRow `json:"rows"`
+	Total int            `json:"total"`
+	Roots int            `json:"roots"`
+}
+
+// rootWhere is the SQL condition on rm_batches (as b) of the filter's
+// batch fields, with its arguments; "" when none is set.
+func (f WhereUsedFilter) rootWhere() (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, v string) {
+		if v != "" {
+			conds = append(conds, cond)
+			args = append(args, v)
+		}
+	}
+	add("b.product_id = ?", f.ProductID)
+	add("b.producer = ?", f.Producer)
+	add("b.heat_number = ?", f.HeatNumber)
+	add("b.produced_on >= ?", f.ProducedFrom)
+	add("b.produced_on <= ?", f.ProducedTo)
+	return strings.Join(conds, " AND "), args
+}
+
+// usedBounds are the used_at bounds of the filter: used_at is an RFC 3339
+// timestamp, so the day after UsedTo is the exclusive upper bound.
+func (f WhereUsedFilter) usedBounds() (from, to string, err error) {
+	from, to = f.UsedFrom, f.UsedTo
+	if to != "" {
+		d, err := time.Parse(time.DateOnly, to)
+		if err != nil {
+			return "", "", models.Invalid("used_to", "%q is not a date (YYYY-MM-DD)", to)
+		}
+		to = d.AddDate(0, 0, 1).Format(time.DateOnly)
+	}
+	return from, to, nil
+}
+
+// WhereUsed finds every usage of the batches the filter picks and of every
+// batch made from them, across splits, merges and transformations (a heat
+// → its coils → the bars cut from them → where each bar was built in): one
+// recursive query from the matching roots, each usage reached once, by the
+// longest path (from the earliest root it descends from). It returns at
+// most limit rows (at most MaxWhereUsed; 0 means MaxWhereUsed) and the
+// total. A filter matching more than MaxWhereUsedRoots batches is a
+// models.Invalid error asking to narrow it.
+func (s *Store) WhereUsed(ctx context.Context, f WhereUsedFilter, limit int) (WhereUsed, error) {
+	if limit <= 0 || limit > MaxWhereUsed {
+		limit = MaxWhereUsed
+	}
+	out := WhereUsed{Rows: []WhereUsedRow{}}
+	where, args := f.rootWhere()
+	usedFrom, usedTo, err := f.usedBounds()
+	if err != nil {
+		return out, err
+	}
+	var usedConds []string
+	var usedArgs []any
+	if usedFrom != "" {
+		usedConds, usedArgs = append(usedConds, "u.used_at >= ?"), append(usedArgs, usedFrom)
+	}
+	if usedTo != "" {
+		usedConds, usedArgs = append(usedConds, "u.used_at < ?"), append(usedArgs, usedTo)
+	}
+	var roots string
+	switch {
+	case where != "":
+		roots = "SELECT b.code FROM rm_batches b WHERE " + where
+	case len(usedConds) > 0:
+		roots = "SELECT DISTINCT u.batch_code AS code FROM rm_usages u WHERE " + strings.Join(usedConds, " AND ")
+		args = append(args, usedArgs...)
+	default:
+		return out, models.Invalid("", "choose a product, a supplier, a heat number or a date range")
+	}
+	db := s.db.WithContext(ctx)
+	var n int64
+	if err := db.Raw("SELECT COUNT(*) FROM ("+roots+") r", args...).Scan(&n).Error; err != nil {
+		return out, fmt.Errorf("where used: count batches: %w", dbErr(err))
+	}
+	if n > MaxWhereUsedRoots {
+		return out, models.Invalid("", "%d batches match; narrow the search to at most %d (add a supplier, a heat number or a date range)", n, MaxWhereUsedRoots)
+	}
+	out.Roots = int(n)
+	if n == 0 {
+		return out, nil
+	}
+	usedWhere := ""
+	if len(usedConds) > 0 {
+		usedWhere = " AND " + strings.Join(usedConds, " AND ")
+	}
+	// reach walks down from every root; a batch reached from two roots (a
+	// split of a matching lot also matches) or by two paths (a diamond)
+	// gives several rows, of which hits keeps the longest per usage.
+	q := `WITH RECURSIVE roots(code) AS (` + roots + `),
+reach(root, code, path, depth) AS (
+  SELECT code, code, code, 0 FROM roots
+  UNION ALL
+  SELECT r.root, e.child, r.path || '|' || e.child, r.depth + 1
+  FROM reach r JOIN rm_lineage_edges e ON e.parent = r.code WHERE r.depth < ?
+),
+hits AS (
+  SELECT u.id, u.batch_code, u.quantity, u.unit, u.project, u.building, u.floor, u.element, u.contractor, u.user_id, u.used_at, u.tx_id,
+    r.root, r.path, ROW_NUMBER() OVER (PARTITION BY u.id ORDER BY r.depth DESC, r.path) AS rn
+  FROM reach r JOIN rm_usages u ON u.batch_code = r.code` + usedWhere + `
+)
+SELECT h.id, h.batch_code, h.quantity, h.unit, h.project, h.building, h.floor, h.element, h.contractor, h.user_id, h.used_at, h.tx_id,
+  h.root, h.path, COALESCE(b.product_id, ''), COUNT(*) OVER () AS total
+FROM hits h LEFT JOIN rm_batches b ON b.code = h.batch_code
+WHERE h.rn = 1 ORDER BY h.used_at, ` + s.orderKey("h.id") + ` LIMIT ?`
+	qargs := append(append(append([]any{}, args...), MaxTraceDepth), usedArgs...)
+	rows, err := db.Raw(q, append(qargs, limit)...).Rows()
+	if err != nil {
+		return out, fmt.Errorf("where used: %w", dbErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r WhereUsedRow
+		var qty int64
+		var path string
+		u, l := &r.Usage, &r.Usage.Location
+		if err := rows.Scan(&u.ID, &u.BatchCode, &qty, &u.Unit, &l.Project, &l.Building, &l.Floor, &l.Element, &u.Contractor, &u.User,
+			&u.UsedAt, &u.TxID, &r.Root, &path, &r.ProductID, &out.Total); err != nil {
+			return out, fmt.Errorf("where used: %w", dbErr(err))
+		}
+		u.Quantity = models.Decimal(qty)
+		r.Path = strings.Split(path, "|")
+		out.Rows = append(out.Rows, r)
+	}
+	return out, dbErr(rows.Err())
+}

@@ -1,0 +1,276 @@
+package server
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/models"
+)
+
+// Where used: every building, floor and element material of a product, a
+// supplier, a heat number or a date range went into, forward through
+// splits and transformations. Locations of batches the viewer's
+// organization is not involved with are left out (involved.go), as in
+// trace reports.
+
+// Where-used page sizes.
+const (
+	whereUsedPage    = 200  // rows on the page and the API's default
+	whereUsedMaxPage = 1000 // the API's largest limit
+)
+
+// whereUsedQuery is a search's parameters:
+// ?product=&supplier=&heat=&from=&to=&dates=produced|used&limit=.
+type whereUsedQuery struct {
+	Product, Supplier, Heat string
+	From, To                string // YYYY-MM-DD, inclusive
+	Dates                   string // produced (default) or used: what From and To bound
+	Limit                   int
+}
+
+// filter is the store's filter for the query.
+func (q whereUsedQuery) filter() store.WhereUsedFilter {
+	f := store.WhereUsedFilter{ProductID: q.Product, Producer: q.Supplier, HeatNumber: q.Heat}
+	if q.Dates == "used" {
+		f.UsedFrom, f.UsedTo = q.From, q.To
+	} else {
+		f.ProducedFrom, f.ProducedTo = q.From, q.To
+	}
+	return f
+}
+
+// values are the query's URL parameters (without limit).
+func (q whereUsedQuery) values() url.Values {
+	u := url.Values{}
+	for k, v := range map[string]string{"product": q.Product, "supplier": q.Supplier, "heat": q.Heat, "from": q.From, "to": q.To, "dates": q.Dates} {
+		if v != "" {
+			u.Set(k, v)
+		}
+	}
+	return u
+}
+
+// parseWhereUsed reads and checks a search; a bad parameter is a
+// models.Invalid error naming it.
+func parseWhereUsed(c *gin.Context, maxLimit int) (whereUsedQuery, error) {
+	q := whereUsedQuery{Product: strings.TrimSpace(c.Query("product")), Supplier: strings.TrimSpace(c.Query("supplier")),
+		Heat: strings.TrimSpace(c.Query("heat")), From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")),
+		Dates: c.DefaultQuery("dates", "produced"), Limit: whereUsedPage}
+	if q.Dates != "produced" && q.Dates != "used" {
+		return q, models.Invalid("dates", "%q is not one of produced, used", q.Dates)
+	}
+	var from, to time.Time
+	for _, d := range []struct {
+		name string
+		v    string
+		t    *time.Time
+	}{{"from", q.From, &from}, {"to", q.To, &to}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, d.v)
+		if err != nil {
+			return q, models.Invalid(d.name, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31", d.v)
+		}
+		*d.t = t
+	}
+	if q.From != "" && q.To != "" && to.Before(from) {
+		return q, models.Invalid("to", "%s is before the start %s; choose an end on or after it", q.To, q.From)
+	}
+	if v := strings.TrimSpace(c.Query("limit")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return q, models.Invalid("limit", "%q must be a whole number from 1 to %d", v, maxLimit)
+		}
+		q.Limit = n
+	}
+	if q.Product == "" && q.Supplier == "" && q.Heat == "" && q.From == "" && q.To == "" {
+		return q, models.Invalid("product", "choose a product, a supplier, a heat number or a date range")
+	}
+	return q, nil
+}
+
+// whereUsedItem is one place material went, as the API and CSV give it.
+type whereUsedItem struct {
+	Root      string          `json:"root"`       // the batch the search matched
+	Path      []string        `json:"path"`       // from Root to the batch used
+	Batch     string          `json:"batch"`      // the batch used
+	ProductID string          `json:"product_id"` // its product
+	Location  models.Location `json:"location"`
+	Quantity  models.Decimal  `json:"quantity"`
+	Unit      string          `json:"unit"`
+	UsedAt    string          `json:"used_at"`
+	UsageID   string          `json:"usage_id"`
+}
+
+// whereUsedResponse is GET /api/v1/where-used: Items (at most the limit,
+// by date used) of Total places found; Roots batches matched the search.
+// Complete is false when there were more than the search returns at most
+// (store.MaxWhereUsed), so Total is a lower bound.
+type whereUsedResponse struct {
+	Items    []whereUsedItem `json:"items"`
+	Total    int             `json:"total"`
+	Roots    int             `json:"roots"`
+	Complete bool            `json:"complete"`
+}
+
+// whereUsed runs the search for a viewer of organization o: every place of
+// a batch o is involved with, and the first limit of them.
+func (t *traceArea) whereUsed(ctx context.Context, q whereUsedQuery, o *models.Organization, limit int) (whereUsedResponse, error) {
+	r := whereUsedResponse{Items: []whereUsedItem{}}
+	found, err := t.s.opts.Store.WhereUsed(ctx, q.filter(), store.MaxWhereUsed)
+	if err != nil {
+		return r, err
+	}
+	r.Roots, r.Complete = found.Roots, found.Total <= len(found.Rows)
+	us := make([]models.Usage, len(found.Rows))
+	for i, row := range found.Rows {
+		us[i] = row.Usage
+	}
+	visible := map[string]bool{}
+	for _, u := range t.visibleUsages(ctx, o, us) {
+		visible[u.ID] = true
+	}
+	for _, row := range found.Rows {
+		if !visible[row.Usage.ID] {
+			continue
+		}
+		r.Total++
+		if len(r.Items) < limit {
+			u := row.Usage
+			r.Items = append(r.Items, whereUsedItem{Root: row.Root, Path: row.Path, Batch: u.BatchCode, ProductID: row.ProductID,
+				Location: u.Location, Quantity: u.Quantity, Unit: u.Unit, UsedAt: u.UsedAt, UsageID: u.ID})
+		}
+	}
+	return r, nil
+}
+
+// apiWhereUsed serves GET /api/v1/where-used.
+func (t *traceArea) apiWhereUsed(c *gin.Context) {
+	q, err := parseWhereUsed(c, whereUsedMaxPage)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	r, err := t.whereUsed(c.Request.Context(), q, t.viewerOrg(c), q.Limit)
+	if err != nil {
+		t.s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// whereUsedPageData is what templates/trace_whereused.html gets.
+type whereUsedPageData struct {
+	Query     whereUsedQuery
+	Products  []models.Product
+	Suppliers []models.Organization
+	Asked     bool
+	Result    whereUsedResponse
+	Rows      []whereUsedRowView
+	Shown     int
+	CSV       string
+}
+
+// whereUsedRowView is a result row with display names.
+type whereUsedRowView struct {
+	whereUsedItem
+	Product string
+}
+
+// whereUsedPage serves GET /where-used: the search form and, once asked,
+// the places found.
+func (t *traceArea) whereUsedPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := &whereUsedPageData{Query: whereUsedQuery{Product: c.Query("product"), Supplier: c.Query("supplier"), Heat: c.Query("heat"),
+		From: c.Query("from"), To: c.Query("to"), Dates: c.DefaultQuery("dates", "produced")}}
+	v := t.s.view(c, "where-used", p)
+	var err error
+	if p.Products, err = t.s.opts.Store.Products(ctx, ""); err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	orgs, err := t.orgMap(ctx)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	for _, o := range orgs {
+		if o.Kind == models.KindManufacturer {
+			p.Suppliers = append(p.Suppliers, o)
+		}
+	}
+	slices.SortFunc(p.Suppliers, func(a, b models.Organization) int { return strings.Compare(a.Name, b.Name) })
+	if len(c.Request.URL.Query()) == 0 || (len(c.Request.URL.Query()) == 1 && c.Query("lang") != "") {
+		t.s.page(c, http.StatusOK, "trace_whereused", v)
+		return
+	}
+	p.Asked = true
+	q, err := parseWhereUsed(c, whereUsedPage)
+	if err == nil {
+		p.Query = q
+		p.Result, err = t.whereUsed(ctx, q, t.viewerOrg(c), whereUsedPage)
+	}
+	if err != nil {
+		code, body := t.s.describe(c, err)
+		v.Errors = map[string]string{body.Field: body.Message}
+		v.Form = c.Request.URL.Query()
+		t.s.page(c, code, "trace_whereused", v)
+		return
+	}
+	n, err := t.names(ctx)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	for _, it := range p.Result.Items {
+		p.Rows = append(p.Rows, whereUsedRowView{whereUsedItem: it, Product: n.Product(it.ProductID)})
+	}
+	p.Shown = len(p.Rows)
+	p.CSV = "/where-used.csv?" + q.values().Encode()
+	t.s.page(c, http.StatusOK, "trace_whereused", v)
+}
+
+// whereUsedCSV serves GET /where-used.csv: every place found (up to
+// store.MaxWhereUsed), one row each, formula-escaped.
+func (t *traceArea) whereUsedCSV(c *gin.Context) {
+	ctx := c.Request.Context()
+	q, err := parseWhereUsed(c, whereUsedMaxPage)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	r, err := t.whereUsed(ctx, q, t.viewerOrg(c), store.MaxWhereUsed)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	n, err := t.names(ctx)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
+	rows := [][]string{{"used_at", "project", "building", "floor", "element", "quantity", "unit", "batch", "product", "root", "path", "usage_id"}}
+	for _, it := range r.Items {
+		l := it.Location
+		row := []string{it.UsedAt, l.Project, l.Building, l.Floor, l.Element, it.Quantity.String(), it.Unit, it.Batch,
+			n.Product(it.ProductID), it.Root, strings.Join(it.Path, " > "), it.UsageID}
+		for i := range row {
+			row[i] = csvText(row[i])
+		}
+		rows = append(rows, row)
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="where-used.csv"`)
+	c.Header("Cache-Control", "private, no-store")
+	_ = csv.NewWriter(c.Writer).WriteAll(rows)
+}
