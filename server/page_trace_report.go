@@ -182,7 +182,8 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 	}
 	var rows [][]string
 	rows = append(rows, []string{"direction", "level", "batch", "via", "product", "producer", "custodian", "status",
-		"quantity", "unit", "lineage", "heat_number", "lot_number", "produced_on", "project", "building", "floor", "element", "used_at"})
+		"quantity", "unit", "lineage", "heat_number", "lot_number", "produced_on", "project", "building", "floor", "element", "used_at",
+		"shown_above", "usage_id", "tx_id"})
 	for _, part := range []struct {
 		dir string
 		tr  *store.Trace

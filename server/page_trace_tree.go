@@ -68,7 +68,7 @@ func treeRows(tr *store.Trace, forward bool, n names) []treeRow {
 		shown[code] = true
 		for i := range usages[code] {
 			u := usages[code][i]
-			rows = append(rows, treeRow{Level: level + 1, Code: code, Via: code, Quantity: u.Quantity, Unit: u.Unit, Usage: &u})
+			rows = append(rows, treeRow{Level: level + 1, Code: code, Via: code, Custodian: n.Org(u.Contractor), Quantity: u.Quantity, Unit: u.Unit, Usage: &u})
 		}
 		for _, e := range next[code] {
 			to := e.Parent
@@ -88,11 +88,15 @@ func (r treeRow) csv(direction string) []string {
 	level := strconv.Itoa(r.Level)
 	if r.Usage != nil {
 		u := r.Usage
-		return []string{direction, level, r.Code, r.Via, "", "", u.Contractor, "used", u.Quantity.String(), u.Unit, "", "", "", "",
-			u.Location.Project, u.Location.Building, u.Location.Floor, u.Location.Element, u.UsedAt}
+		return []string{direction, level, r.Code, r.Via, "", "", r.Custodian, "used", u.Quantity.String(), u.Unit, "", "", "", "",
+			u.Location.Project, u.Location.Building, u.Location.Floor, u.Location.Element, u.UsedAt, "", u.ID, u.TxID}
+	}
+	repeat := ""
+	if r.Repeat {
+		repeat = "yes"
 	}
 	return []string{direction, level, r.Code, r.Via, r.Product, r.Producer, r.Custodian, string(r.Status), r.Quantity.String(), r.Unit,
-		string(r.Lineage), r.Heat, r.Lot, r.ProducedOn, "", "", "", "", ""}
+		string(r.Lineage), r.Heat, r.Lot, r.ProducedOn, "", "", "", "", "", repeat, "", ""}
 }
 
 // treeBranch is a batch of the collapsible tree (<details>) with what it

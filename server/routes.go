@@ -90,6 +90,7 @@ func (s *Server) routes() {
 
 	// Trace reports: the trace graph as SVG, the PDF report, where used.
 	p.GET("/trace.svg", t.traceSVG)
+	p.GET("/trace.pdf", t.tracePDF)
 	p.GET("/where-used", t.whereUsedPage)
 	p.GET("/where-used.csv", t.whereUsedCSV)
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/report"
 )
 
@@ -167,4 +169,43 @@ func mustGet(t *testing.T, u string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// TestTraceCSVColumns checks that the CSV carries every column the report
+// shows: each batch row its product, producer, status, quantity and
+// lineage; each usage row its place, date, contractor (by name), usage and
+// transaction.
+func TestTraceCSVColumns(t *testing.T) {
+	f := newFixture(t, true)
+	d := findDemo(t, f)
+	var tr traceResponse
+	if code := f.call(t, f.token(t, "hz-construction-bureau.viewer"), "GET", "/api/v1/batches/"+d.recall.BatchCode+"/trace?direction=forward", nil, &tr); code != http.StatusOK {
+		t.Fatalf("trace API: %d", code)
+	}
+	code, body := f.login(t, "hz-construction-bureau.viewer").get(t, "/trace.csv?batch="+url.QueryEscape(d.recall.BatchCode)+"&direction=forward")
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if code != http.StatusOK || err != nil || len(rows) < 2 {
+		t.Fatalf("trace.csv: %d %v", code, err)
+	}
+	head := strings.Join(rows[0], ",")
+	if head != "direction,level,batch,via,product,producer,custodian,status,quantity,unit,lineage,heat_number,lot_number,produced_on,"+
+		"project,building,floor,element,used_at,shown_above,usage_id,tx_id" {
+		t.Fatalf("header %s", head)
+	}
+	usages := map[string]bool{}
+	for _, r := range rows[1:] {
+		if r[7] == "used" {
+			usages[r[20]] = true
+			if r[6] == "" || r[6] == demo.OrgContractor || r[14] == "" || r[17] == "" || r[18] == "" || r[21] == "" {
+				t.Errorf("usage row %q", r)
+			}
+		} else if r[4] == "" || r[5] == "" || r[7] == "" || r[8] == "" {
+			t.Errorf("batch row %q", r)
+		}
+	}
+	for _, u := range tr.Forward.Usages {
+		if !usages[u.ID] {
+			t.Errorf("usage %s is not in the CSV", u.ID)
+		}
+	}
 }
