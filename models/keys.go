@@ -16,6 +16,7 @@ const (
 	PrefixDocument   = "doc/"
 	PrefixCorrection = "correction/"
 	PrefixRecall     = "recall/"
+	PrefixCase       = "case/"
 )
 
 // Keys that are not records. The read model does not project them (the
@@ -33,6 +34,10 @@ const (
 	// index. Until it exists, a version 2 registration with a GTIN checks
 	// uniqueness by range, as version 1 does, and builds the index.
 	KeyGTINIndexed = "meta/gtin-index"
+	// PrefixCaseSource + inspection ID holds the ID of the case opened
+	// from that inspection (plain bytes, not JSON), so that one failing
+	// result opens at most one case however often it is retried.
+	PrefixCaseSource = "case-source/"
 )
 
 // Key returns the world-state key of the record id under prefix.

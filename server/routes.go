@@ -217,6 +217,20 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "POST", Path: "/ledger/verify", Tag: "dashboard", Status: http.StatusAccepted, Response: verifyStarted{},
 		Summary: "Start verifying the whole ledger in the background (administrators; one at a time); the result shows as last_verify"}, t.apiVerify)
 
+	// Recall and non-conformance cases API.
+	cs := newCaseArea(s, t)
+	s.api(a, apiOp{Method: "POST", Path: "/cases", Tag: "cases", Status: http.StatusCreated, Request: openCaseRequest{}, Response: caseView{},
+		Summary: "Open a non-conformance or recall case on a batch; the server lists every usage of its forward trace"}, cs.apiOpen)
+	s.api(a, apiOp{Method: "GET", Path: "/cases", Tag: "cases", Response: caseList{},
+		Summary: "Cases you may see with their progress, newest first (authorities and inspection agencies: all; others: those affecting or opened by them)",
+		Query:   []string{"status: open or closed", "kind: non_conformance or recall", "batch: raised on or reaching a batch", "affecting: me", "after: the previous page's next", "limit: 1-500, default 50"}}, cs.apiList)
+	s.api(a, apiOp{Method: "GET", Path: "/cases/:id", Tag: "cases", Response: caseView{},
+		Summary: "A case: progress, impact list (locations you may see), acknowledgements, dispositions and the ledger entry of every step"}, cs.apiCase)
+	s.api(a, apiOp{Method: "POST", Path: "/cases/:id/ack", Tag: "cases", Request: ackRequest{}, Response: caseView{},
+		Summary: "Acknowledge a case for your organization (affected organizations)"}, cs.apiAck)
+	s.api(a, apiOp{Method: "POST", Path: "/cases/:id/dispositions", Tag: "cases", Request: dispositionRequest{}, Response: caseView{},
+		Summary: "Record dispositions of affected usages: replace, rework or accept_as_is with a justification (the usage's contractor after acknowledging, or an authority)"}, cs.apiDispositions)
+
 	// Admin API.
 	admin := a.Group("", s.requireAdmin)
 	s.api(admin, apiOp{Method: "GET", Path: "/users", Tag: "admin", Summary: "List your organization's users (admins only)", Response: listJSON[userJSON]{}}, s.apiUsers)

@@ -70,11 +70,26 @@ type Summary struct {
 	RecallBatch     string `json:"recall_batch,omitempty"`
 	RecalledBatches int    `json:"recalled_batches"`
 	RecalledUsages  int    `json:"recalled_usages"`
+
+	// Cases are the non-conformance cases opened from failing 28-day cube
+	// results of concrete already placed; ClosedCases of them were closed.
+	Cases       int `json:"cases"`
+	ClosedCases int `json:"closed_cases"`
 }
 
 // Plan returns the transactions Generate would submit for opts, in order,
 // without their idempotency keys, and the summary of what they do.
 func Plan(opts Options) ([]ledger.Tx, Summary) {
+	p := planFor(opts)
+	return p.txs, p.sum
+}
+
+// PlanTxID is the transaction ID Plan assumes for the transaction at plan
+// position i when a later transaction names it (a case lists usages by
+// their transaction IDs); Generate puts in the IDs the ledger gave.
+func PlanTxID(i int) string { return fmt.Sprintf("demo%07d", i) }
+
+func planFor(opts Options) *planner {
 	start := opts.Start
 	if start.IsZero() {
 		start = Start
@@ -85,7 +100,10 @@ func Plan(opts Options) ([]ledger.Tx, Summary) {
 	if n := len(p.txs); n > 0 {
 		p.sum.From, p.sum.To = p.txs[0].Time, p.txs[n-1].Time
 	}
-	return p.txs, p.sum
+	for i, ref := range p.refs {
+		p.txs[i].Args = mustJSON(ref(PlanTxID))
+	}
+	return p
 }
 
 // IdempotencyKey is the key of the i-th (0-based) transaction of the demo
@@ -95,13 +113,19 @@ func IdempotencyKey(seed int64, i int) string { return fmt.Sprintf("demo-%d-%07d
 // Generate plans the demo for opts and submits it through l, one
 // transaction after another, in plan order.
 func Generate(ctx context.Context, l ledger.Ledger, opts Options) (Summary, error) {
-	txs, sum := Plan(opts)
+	p := planFor(opts)
+	txs, sum := p.txs, p.sum
+	ids := make([]string, len(txs))
 	for i, tx := range txs {
 		tx.IdempotencyKey = IdempotencyKey(opts.Seed, i)
+		if ref := p.refs[i]; ref != nil {
+			tx.Args = mustJSON(ref(func(j int) string { return ids[j] }))
+		}
 		r, err := l.Submit(ctx, tx)
 		if err != nil {
 			return sum, fmt.Errorf("demo transaction %d of %d (%s by %s): %w", i+1, len(txs), tx.Type, tx.User, err)
 		}
+		ids[i] = r.TxID
 		sum.Transactions++
 		if r.Replayed {
 			sum.Replayed++

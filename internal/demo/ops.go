@@ -182,6 +182,7 @@ func (p *planner) transform(org, kind string, inputs []load, outputs []contract.
 // use plans the contractor's usage of qty of b at loc.
 func (p *planner) use(b *simBatch, qty models.Decimal, loc models.Location) {
 	p.emit(OrgContractor, models.RoleOperator, "RecordUsage", contract.RecordUsageArgs{Batch: b.code, Quantity: qty, Location: loc})
+	b.usageTx = append(b.usageTx, len(p.txs)-1)
 	take(b, qty)
 	b.usages++
 	p.sum.Usages++

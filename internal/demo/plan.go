@@ -48,6 +48,7 @@ type simBatch struct {
 	producer  string
 	lot       string // the cement lot it came from, for cement
 	usages    int
+	usageTx   []int // plan positions of its usages
 }
 
 // planner builds the demo's transactions in order while simulating their
@@ -65,6 +66,11 @@ type planner struct {
 	seq      map[string]int // per-prefix counters for codes
 	sum      Summary
 	start    time.Time // day 0 of the history
+	// refs rebuilds the arguments of transactions that name earlier
+	// transactions by their IDs (usages and cases are named by the ID of
+	// the transaction that recorded them, which the ledger chooses): the
+	// function gets the ID of the transaction at each plan position.
+	refs map[int]func(id func(pos int) string) any
 }
 
 func newPlanner(seed int64, start time.Time) *planner {
@@ -77,6 +83,7 @@ func newPlanner(seed int64, start time.Time) *planner {
 		batches:  map[string]*simBatch{},
 		agenda:   map[int][]func(){},
 		seq:      map[string]int{},
+		refs:     map[int]func(func(int) string) any{},
 	}
 	for _, pr := range Products() {
 		p.products[pr.ID] = pr

@@ -88,7 +88,9 @@ func (p *planner) pour(s *story, tower bool) {
 	made := p.transform(OrgReadyMix, contract.TransformMix, inputs, []contract.TransformOutput{{
 		Code: code, ProductID: prod, Quantity: vol, ProducedOn: p.date(), LotNumber: code[3:],
 	}}, &vol)
+	pourNo := -1
 	if tower {
+		pourNo = s.tower
 		s.tower++
 	} else {
 		s.metro++
@@ -106,6 +108,10 @@ func (p *planner) pour(s *story, tower bool) {
 		grade := models.DecimalFromInt(30)
 		if prod == ProdConcreteC40 {
 			grade = models.DecimalFromInt(40)
+		}
+		if pourNo == openCasePour || pourNo == closedCasePour {
+			p.failedCubes(batch, grade, pourNo)
+			return
 		}
 		p.inspect(batch, "strength_28d", []contract.InspectionResult{
 			result("compressive_strength_28d", grade*p.between(1.12, 1.32, 2)/models.DecimalScale),

@@ -32,6 +32,11 @@ func add(cs *store.Changeset, e ledger.Event) error {
 			return fmt.Errorf("event %d: record written under %s names itself %q", e.Seq, w.Key, key)
 		}
 		codes = append(codes, batches...)
+		if prefix == models.PrefixCase {
+			if err := caseNotes(cs, e, w.Value); err != nil {
+				return fmt.Errorf("event %d: notifications of %s: %w", e.Seq, w.Key, err)
+			}
+		}
 	}
 	return cs.AddEvent(store.Event{Seq: e.Seq, TxID: e.TxID, Type: e.Type, Org: e.Org, User: e.User, Role: e.Role,
 		Time: e.Time, Args: e.Args, Block: e.Block, Batches: codes})
@@ -94,7 +99,46 @@ var decoders = map[string]decoder{
 			}
 			return nil
 		}),
+	models.PrefixCase: record((*store.Changeset).PutCase,
+		func(c *models.Case) string { return c.ID },
+		func(c *models.Case) []string { return []string{c.BatchCode} }),
 	models.PrefixRecall: record((*store.Changeset).PutRecall,
 		func(r *models.Recall) string { return r.ID },
 		func(r *models.Recall) []string { return append([]string{r.BatchCode}, r.Affected...) }),
+}
+
+// caseNotes adds the notifications a case step causes: every affected
+// organization hears of a new case; the opener hears of each
+// acknowledgement, each set of dispositions and the closing. Nobody is
+// told of their own step, except the opener of its case closing.
+func caseNotes(cs *store.Changeset, e ledger.Event, raw []byte) error {
+	var c models.Case
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return err
+	}
+	note := func(org, kind string, count int) {
+		if org != e.Org || kind == store.NoteCaseClosed {
+			cs.AddNotification(store.CaseNote(e.Seq, e.TxID, e.Time, org, kind, e.Org, &c, count))
+		}
+	}
+	switch e.Type {
+	case "OpenCase":
+		for _, o := range c.Orgs {
+			note(o.Org, store.NoteCaseOpened, 0)
+		}
+	case "AcknowledgeCase":
+		note(c.Org, store.NoteCaseAcknowledged, 0)
+	case "RecordDisposition":
+		n := 0
+		for _, u := range c.Usages {
+			if u.TxID == e.TxID {
+				n++
+			}
+		}
+		note(c.Org, store.NoteCaseDisposition, n)
+	}
+	if c.Status == models.CaseClosed && c.ClosedTx == e.TxID {
+		note(c.Org, store.NoteCaseClosed, 0)
+	}
+	return nil
 }

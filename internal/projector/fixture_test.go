@@ -42,7 +42,8 @@ type chain struct {
 	t       testing.TB
 	st      *contract.MemState
 	events  []ledger.Event
-	version int // contract version the transactions run under (0: V1)
+	version int    // contract version the transactions run under (0: V1)
+	slab    string // the usage of CON-1 at slab S2
 }
 
 // tx runs one transaction that must be accepted and returns its ID.
@@ -165,7 +166,38 @@ func supplyChainAt(t testing.TB, version int) *chain {
 	c.tx(qalab, insp, "RecordInspection", contract.RecordInspectionArgs{Batch: "AGG-1", Type: "visual",
 		Verdict: models.VerdictFail, Notes: "clay lumps"})
 	c.tx(steelco, op, "RecallBatch", contract.RecallBatchArgs{Batch: "HEAT-1", Reason: "low yield strength", Severity: contract.SeverityHigh})
+	c.slab = u
 	return c
+}
+
+// caseChain is supplyChain with quality cases (see addCases).
+func caseChain(t testing.TB) *chain {
+	c := supplyChain(t)
+	addCases(c, c.slab)
+	return c
+}
+
+// addCases adds the quality cases: a late failing 28-day result on CON-1
+// (poured at slab S2 as usage slab) opens a non-conformance that every
+// affected organization acknowledges and the contractor dispositions, so
+// it closes; a second case on BAR-1 stays open.
+func addCases(c *chain, slab string) {
+	const admin, op, insp = models.RoleAdmin, models.RoleOperator, models.RoleInspector
+	fail := c.tx(qalab, insp, "RecordInspection", contract.RecordInspectionArgs{Batch: "CON-1", Type: "strength_28d",
+		Verdict: models.VerdictFail, Notes: "cubes 26.1 MPa against C30"})
+	id := c.tx(qalab, insp, "OpenCase", contract.OpenCaseArgs{Kind: models.CaseNonConformance, Batch: "CON-1",
+		Severity: contract.SeverityHigh, Reason: "28-day cubes below C30", TargetDate: "2026-04-30",
+		SourceInspection: fail, Usages: []string{slab}})
+	var opened models.Case
+	raw, _ := c.st.Get(models.Key(models.PrefixCase, id))
+	_ = json.Unmarshal(raw, &opened)
+	for _, o := range opened.Orgs {
+		c.tx(o.Org, admin, "AcknowledgeCase", contract.AcknowledgeCaseArgs{Case: id, Note: "seen by " + o.Org})
+	}
+	c.tx(buildco, op, "RecordDisposition", contract.RecordDispositionArgs{Case: id, Items: []contract.UsageDisposition{
+		{Usage: slab, Disposition: models.DispositionAcceptAsIs, Justification: "cores 31.5 MPa"}}})
+	c.tx(gov, admin, "OpenCase", contract.OpenCaseArgs{Kind: models.CaseNonConformance, Batch: "BAR-1",
+		Severity: contract.SeverityMedium, Reason: "bent bars", TargetDate: "2026-05-01"})
 }
 
 // source is a ledger event stream over a chain's events, for Run and

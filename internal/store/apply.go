@@ -65,6 +65,9 @@ func (s *Store) Apply(ctx context.Context, cs *Changeset) (uint64, error) {
 		if err := applyChanges(tx, cs.changes, cp); err != nil {
 			return err
 		}
+		if err := insertNotifications(tx, cs.notes, cp); err != nil {
+			return err
+		}
 		head = evs[len(evs)-1].Seq
 		err = tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, UpdateAll: true}).
 			Create(&checkpointRow{Name: checkpointName, Seq: head}).Error
@@ -122,8 +125,11 @@ type rows struct {
 	corrections []correctionRow
 	recalls     []recallRow
 	affected    []affectedRow
+	cases       []caseRow
+	caseOrgs    []caseOrgRow
+	caseUsages  []caseUsageRow
 
-	batchKeys, poKeys, shipKeys, inspKeys, recallKeys []string
+	batchKeys, poKeys, shipKeys, inspKeys, recallKeys, caseKeys []string
 }
 
 // add converts one record to its rows.
@@ -155,6 +161,10 @@ func (r *rows) add(key string, c change) error {
 	case *models.Recall:
 		row, as := recallToRows(v, c.seq)
 		r.recalls, r.recallKeys, r.affected = append(r.recalls, row), append(r.recallKeys, v.ID), append(r.affected, as...)
+	case *models.Case:
+		row, os, us := caseToRows(v, c.seq)
+		r.cases, r.caseKeys = append(r.cases, row), append(r.caseKeys, v.ID)
+		r.caseOrgs, r.caseUsages = append(r.caseOrgs, os...), append(r.caseUsages, us...)
 	default:
 		return fmt.Errorf("record %s has unknown type %T", key, c.rec)
 	}
@@ -194,6 +204,9 @@ func applyChanges(tx *gorm.DB, changes map[string]change, cp uint64) error {
 		func() error { return upsert(tx, "id", r.corrections) },
 		func() error { return upsert(tx, "id", r.recalls) },
 		func() error { return replace(tx, "recall_id", r.recallKeys, r.affected) },
+		func() error { return upsert(tx, "id", r.cases) },
+		func() error { return replace(tx, "case_id", r.caseKeys, r.caseOrgs) },
+		func() error { return replace(tx, "case_id", r.caseKeys, r.caseUsages) },
 	} {
 		if err := step(); err != nil {
 			return err

@@ -38,6 +38,7 @@ type change struct {
 type Changeset struct {
 	events  []Event
 	changes map[string]change // by world-state key
+	notes   []Notification    // outbox entries the events cause
 }
 
 // NewChangeset returns an empty changeset.

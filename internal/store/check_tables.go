@@ -24,6 +24,7 @@ func (s *Store) checkCursors(ctx context.Context) []*cursor {
 				bs, err := s.withLinks(ctx, rs)
 				return items(bs, err, func(i int) (string, uint64) { return rs[i].Code, rs[i].Seq })
 			}},
+		s.caseCursor(ctx, db),
 		{table: "rm_corrections", prefix: models.PrefixCorrection, decode: decodeAs[models.Correction],
 			load: simple(s, db, "id", correctionFromRow, func(r *correctionRow) (string, uint64) { return r.ID, r.Seq })},
 		{table: "rm_documents", prefix: models.PrefixDocument, decode: decodeAs[models.Document],
@@ -154,6 +155,8 @@ var orphanChecks = []struct{ table, column, parentTable, parentKey, prefix strin
 	{"rm_shipment_lines", "shipment", "rm_shipments", "code", models.PrefixShipment},
 	{"rm_measurements", "inspection_id", "rm_inspections", "id", models.PrefixInspection},
 	{"rm_recall_affected", "recall_id", "rm_recalls", "id", models.PrefixRecall},
+	{"rm_case_orgs", "case_id", "rm_cases", "id", models.PrefixCase},
+	{"rm_case_usages", "case_id", "rm_cases", "id", models.PrefixCase},
 }
 
 // checkOrphans finds child rows whose record is missing.

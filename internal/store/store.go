@@ -39,6 +39,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(append(allTables(), opsTables()...)...); err != nil {
 		return fmt.Errorf("migrate read model: %w", dbErr(err))
 	}
+	if err := s.db.WithContext(ctx).AutoMigrate(outboxTables()...); err != nil {
+		return fmt.Errorf("migrate notification outbox: %w", dbErr(err))
+	}
 	if !s.postgres {
 		return nil
 	}
@@ -57,7 +60,7 @@ func (s *Store) migrate(ctx context.Context) error {
 var keyColumns = [][2]string{
 	{"rm_organizations", "id"}, {"rm_products", "id"}, {"rm_batches", "code"}, {"rm_purchase_orders", "id"},
 	{"rm_shipments", "code"}, {"rm_inspections", "id"}, {"rm_usages", "id"}, {"rm_documents", "sha256"},
-	{"rm_corrections", "id"}, {"rm_recalls", "id"},
+	{"rm_corrections", "id"}, {"rm_recalls", "id"}, {"rm_cases", "id"},
 }
 
 // Reset drops every read-model table and creates them again, empty, with

@@ -327,6 +327,7 @@ func allTables() []any {
 		&poRow{}, &poLineRow{}, &shipmentRow{}, &shipmentLineRow{},
 		&inspectionRow{}, &measurementRow{}, &usageRow{}, &documentRow{},
 		&correctionRow{}, &recallRow{}, &affectedRow{},
+		&caseRow{}, &caseOrgRow{}, &caseUsageRow{},
 		&eventRow{}, &eventBatchRow{}, &checkpointRow{},
 	}
 }

@@ -13,9 +13,9 @@ import (
 )
 
 func TestTypes(t *testing.T) {
-	want := []string{"AttachDocument", "CommissionBatch", "CorrectEntry", "CreatePurchaseOrder", "DispatchShipment",
-		"RecallBatch", "ReceiveShipment", "RecordInspection", "RecordUsage", "RegisterOrganization", "RegisterProduct",
-		"ReleaseHold", "TransformBatches"}
+	want := []string{"AcknowledgeCase", "AttachDocument", "CommissionBatch", "CorrectEntry", "CreatePurchaseOrder", "DispatchShipment",
+		"OpenCase", "RecallBatch", "ReceiveShipment", "RecordDisposition", "RecordInspection", "RecordUsage", "RegisterOrganization",
+		"RegisterProduct", "ReleaseHold", "TransformBatches"}
 	if got := Types(); !slices.Equal(got, want) {
 		t.Errorf("Types() = %v, want %v", got, want)
 	}

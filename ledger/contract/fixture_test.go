@@ -216,37 +216,44 @@ func runRules(t *testing.T, cases []rule) {
 			if c.setup != nil {
 				c.setup(f)
 			}
-			before := f.snapshot()
-			_, err := f.exec(c.org, c.role, c.typ, c.args)
-			if c.kind == nil {
-				if err != nil {
-					t.Fatalf("rejected: %v", err)
-				}
-				if c.check != nil {
-					c.check(t, f)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("accepted, want %v", c.kind)
-			}
-			var me *models.Error
-			if !errors.As(err, &me) {
-				t.Fatalf("error %v (%T) is not a *models.Error", err, err)
-			}
-			if !errors.Is(err, c.kind) {
-				t.Errorf("error %v is not %v", err, c.kind)
-			}
-			if me.Field != c.field {
-				t.Errorf("field = %q, want %q (error: %v)", me.Field, c.field, err)
-			}
-			if !strings.Contains(me.Message, c.msg) {
-				t.Errorf("message %q does not contain %q", me.Message, c.msg)
-			}
-			if !sameState(before, f.snapshot()) {
-				t.Errorf("rejected transaction changed the state")
-			}
+			runRule(t, f, c)
 		})
+	}
+}
+
+// runRule runs the transaction of c on a prepared fixture and checks the
+// outcome as runRules does.
+func runRule(t *testing.T, f *fx, c rule) {
+	t.Helper()
+	before := f.snapshot()
+	_, err := f.exec(c.org, c.role, c.typ, c.args)
+	if c.kind == nil {
+		if err != nil {
+			t.Fatalf("rejected: %v", err)
+		}
+		if c.check != nil {
+			c.check(t, f)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("accepted, want %v", c.kind)
+	}
+	var me *models.Error
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v (%T) is not a *models.Error", err, err)
+	}
+	if !errors.Is(err, c.kind) {
+		t.Errorf("error %v is not %v", err, c.kind)
+	}
+	if me.Field != c.field {
+		t.Errorf("field = %q, want %q (error: %v)", me.Field, c.field, err)
+	}
+	if !strings.Contains(me.Message, c.msg) {
+		t.Errorf("message %q does not contain %q", me.Message, c.msg)
+	}
+	if !sameState(before, f.snapshot()) {
+		t.Errorf("rejected transaction changed the state")
 	}
 }
 
