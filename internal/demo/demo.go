@@ -89,6 +89,17 @@ func Plan(opts Options) ([]ledger.Tx, Summary) {
 // their transaction IDs); Generate puts in the IDs the ledger gave.
 func PlanTxID(i int) string { return fmt.Sprintf("demo%07d", i) }
 
+// PlanWithIDs is Plan for a caller that runs the transactions under its
+// own transaction IDs: id(i) is the ID of the transaction at position i,
+// and transactions that name earlier ones name them by it.
+func PlanWithIDs(opts Options, id func(i int) string) ([]ledger.Tx, Summary) {
+	p := planFor(opts)
+	for i, ref := range p.refs {
+		p.txs[i].Args = mustJSON(ref(id))
+	}
+	return p.txs, p.sum
+}
+
 func planFor(opts Options) *planner {
 	start := opts.Start
 	if start.IsZero() {

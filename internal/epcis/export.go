@@ -100,6 +100,11 @@ var Mappings = map[string]Mapping{
 	"RecallBatch":          {ObjectEvent, "OBSERVE", "", "recalled"},
 	"AttachDocument":       {ObjectEvent, "OBSERVE", "", ""},
 	"CorrectEntry":         {ObjectEvent, "OBSERVE", "", ""},
+	// Quality cases (a Trace-X style alert workflow) are not EPCIS events
+	// yet; a recall case's recalled batches are visible in their state.
+	"OpenCase":          {},
+	"AcknowledgeCase":   {},
+	"RecordDisposition": {},
 }
 
 type exporter func(m *Mapper, tx Tx, ev *Event) (subjects []string, err error)

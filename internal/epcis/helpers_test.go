@@ -23,7 +23,7 @@ type history struct {
 }
 
 var demoHistory = sync.OnceValues(func() (*history, error) {
-	plan, _ := demo.Plan(demo.Options{Seed: 7})
+	plan, _ := demo.PlanWithIDs(demo.Options{Seed: 7}, testTxID)
 	h := &history{state: contract.NewMemState()}
 	for i, tx := range plan {
 		txID := testTxID(i)
