@@ -98,7 +98,12 @@ func recordVerify(ctx context.Context, e *env, a *app, started time.Time, cp led
 	run := store.VerifyRun{Source: store.VerifyCLI, StartedAt: started, DurationMS: time.Since(started).Milliseconds(),
 		ToSeq: cp.Size, Root: hex.EncodeToString(cp.Root), OK: err == nil,
 		Message: fmt.Sprintf("%d entries: leaf hashes, signatures, checkpoints, contract replay and the read model", cp.Size)}
-	if cp.Size > 0 {
+	if cp.Size == 0 && err != nil { // a failed run covered what was there
+		if head, herr := a.ledger.Head(ctx); herr == nil {
+			run.ToSeq = head
+		}
+	}
+	if run.ToSeq > 0 {
 		run.FromSeq = 1
 	}
 	if err != nil {

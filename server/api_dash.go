@@ -53,10 +53,7 @@ func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
 	if org == nil {
 		return dashQuery{}, models.Forbidden("your organization is not registered on the ledger yet, so it has no figures")
 	}
-	q := dashQuery{Scope: org.ID, Weeks: dashWeeksDefault, By: store.BySupplier, Now: t.s.opts.Now().UTC()}
-	if projectWide(org) {
-		q.Scope = ""
-	}
+	q := newDashQuery(org, t.s.opts.Now())
 	switch want := c.Query("org"); {
 	case want == "" || want == org.ID:
 		if want == org.ID {
@@ -90,9 +87,26 @@ func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
 	default:
 		return q, models.Invalid("by", "%q is neither supplier nor product", by)
 	}
-	week := store.WeekStart(q.Now)
-	q.From, q.To = week.AddDate(0, 0, -7*(q.Weeks-1)), week.AddDate(0, 0, 7)
+	q.window(q.Weeks)
 	return q, nil
+}
+
+// newDashQuery is the default query for the organization at now: its
+// default scope, the last dashWeeksDefault weeks, by supplier.
+func newDashQuery(org *models.Organization, now time.Time) dashQuery {
+	q := dashQuery{Scope: org.ID, By: store.BySupplier, Now: now.UTC()}
+	if projectWide(org) {
+		q.Scope = ""
+	}
+	q.window(dashWeeksDefault)
+	return q
+}
+
+// window sets the query's span to the last weeks weeks, this one included.
+func (q *dashQuery) window(weeks int) {
+	week := store.WeekStart(q.Now)
+	q.Weeks = weeks
+	q.From, q.To = week.AddDate(0, 0, -7*(weeks-1)), week.AddDate(0, 0, 7)
 }
 
 // scopeName is "all" or the organization ID, for responses.
@@ -110,7 +124,7 @@ type dashWindow struct {
 	To    time.Time `json:"to"`    // exclusive
 }
 
-func (q dashQuery) window() dashWindow {
+func (q dashQuery) span() dashWindow {
 	return dashWindow{Scope: q.scopeName(), From: q.From, To: q.To}
 }
 
@@ -124,7 +138,7 @@ type dashDeliveries struct {
 
 func (t *traceArea) deliveriesData(ctx context.Context, q dashQuery) (dashDeliveries, error) {
 	items, err := t.s.opts.Store.Deliveries(ctx, q.Scope, q.From, q.To, q.By)
-	r := dashDeliveries{dashWindow: q.window(), By: q.By, Items: items}
+	r := dashDeliveries{dashWindow: q.span(), By: q.By, Items: items}
 	for w := q.From; w.Before(q.To); w = w.AddDate(0, 0, 7) {
 		r.Weeks = append(r.Weeks, w.Format(models.DateLayout))
 	}
@@ -146,7 +160,7 @@ type dashOnTime struct {
 
 func (t *traceArea) onTimeData(ctx context.Context, q dashQuery) (dashOnTime, error) {
 	rs, err := t.s.opts.Store.OnTimeBySupplier(ctx, q.Scope, q.From, q.To)
-	r := dashOnTime{dashWindow: q.window(), Items: []onTimeRate{}}
+	r := dashOnTime{dashWindow: q.span(), Items: []onTimeRate{}}
 	for _, o := range rs {
 		r.Items = append(r.Items, onTimeRate{OnTime: o, Rate: percent(o.OnTime, o.Lines)})
 	}
@@ -168,7 +182,7 @@ type dashInspections struct {
 
 func (t *traceArea) inspectionsData(ctx context.Context, q dashQuery) (dashInspections, error) {
 	rs, err := t.s.opts.Store.InspectionRates(ctx, q.Scope, q.From, q.To, q.By)
-	r := dashInspections{dashWindow: q.window(), By: q.By, Items: []failureRate{}}
+	r := dashInspections{dashWindow: q.span(), By: q.By, Items: []failureRate{}}
 	for _, x := range rs {
 		r.Items = append(r.Items, failureRate{InspectionRate: x, Rate: percent(x.Failed, x.Inspections)})
 	}

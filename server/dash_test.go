@@ -8,10 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/store"
@@ -310,8 +314,16 @@ func TestDashPage(t *testing.T) {
 	if logs := f.logs.take(); len(logs) > 0 {
 		t.Errorf("warnings while rendering: %v", logs)
 	}
+	// The dashboard's figures card for admins and viewers, linking here.
+	_, body := c.get(t, "/dashboard")
+	if i := strings.Index(body, `id="dash-figures"`); i < 0 || !strings.Contains(body[i:], `href="/manager#chart-on-time"`) || !strings.Contains(body[i:], "%") {
+		t.Error("no figures card on the authority's dashboard")
+	}
+	if _, body := f.login(t, "fuchun-cement.operator").get(t, "/dashboard"); strings.Contains(body, `id="dash-figures"`) {
+		t.Error("an operator gets the figures card")
+	}
 	// A contractor has no scope picker; the authority does.
-	_, body := f.login(t, "zhongjian-no8.viewer").get(t, "/manager")
+	_, body = f.login(t, "zhongjian-no8.viewer").get(t, "/manager")
 	if strings.Contains(body, `name="org"`) {
 		t.Error("a contractor can pick whose figures to see")
 	}
@@ -456,5 +468,47 @@ func TestCommitWindow(t *testing.T) {
 	empty, _ := (&commitWindow{}).stats(t0, 5, false)
 	if empty.P50 != 0 || empty.P99 != 0 || empty.TxPerSecond != 0 || empty.MeanGroup != 0 {
 		t.Errorf("empty window: %+v", empty)
+	}
+}
+
+// TestDashBrowser opens /manager on a phone in Chromium: every chart is
+// drawn, fits the screen (the page never scrolls sideways), and the table
+// behind a chart opens with one tap.
+func TestDashBrowser(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	b := newBrowser(t, f)
+	b.login("qianjiang-urban-dev.admin")
+	b.phone()
+	b.visit("/manager?weeks=16")
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.dash-figure svg.chart').length`))
+	if err != nil || n != 6 {
+		t.Fatalf("%d charts drawn (%v)", n, err)
+	}
+	b.do("open the holds table", chromedp.Click("#chart-holds details summary"))
+	// With the widest table open, the page still fits a phone (390 CSS
+	// pixels): charts scale down, tables scroll inside their card.
+	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.innerWidth <= 400 && [...document.querySelectorAll('svg.chart')].every(s => s.getBoundingClientRect().width > 250 && s.getBoundingClientRect().right <= window.innerWidth + 1) && document.documentElement.scrollWidth <= window.innerWidth + 1`))
+	if err != nil || !fits {
+		w, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`window.innerWidth + ' ' + document.documentElement.scrollWidth`))
+		t.Errorf("charts do not fit a phone's width (%v; viewport and page width %s)", err, w)
+	}
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#chart-holds details').open && document.querySelector('#chart-holds details table').getBoundingClientRect().height > 0`))
+	if err != nil || !open {
+		t.Errorf("the holds table did not open (%v)", err)
+	}
+	for _, id := range []string{"deliveries", "holds"} {
+		b.do("scroll to "+id, chromedp.ScrollIntoView("#chart-"+id))
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(artifactsDir(t), "dash-"+id+"-phone.png")
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", p)
 	}
 }

@@ -214,7 +214,7 @@ func (t *traceArea) deliveriesChart(ctx context.Context, q dashQuery, L *i18n.Lo
 	for i, w := range d.Weeks {
 		cats[i] = weekLabel(w)
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Stacked, Label: L.T("fig.deliveries.label", "Weeks", q.Weeks), Categories: cats, Series: series})
+	ch.SVG = svg(chart.Chart{Kind: chart.Stacked, Label: L.T("fig.deliveries.label", "Weeks", q.Weeks), Counts: true, Categories: cats, Series: series})
 	return ch, nil
 }
 
@@ -276,7 +276,7 @@ func (t *traceArea) holdsChart(ctx context.Context, q dashQuery, L *i18n.Localiz
 	for _, h := range d.Items {
 		ch.Rows = append(ch.Rows, []string{h.Code, n.Product(h.ProductID), n.Org(h.Custodian), h.Since.Format(time.RFC3339), ftoa(h.AgeDays), h.Reason})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.holds.label"), Categories: cats, Series: []chart.Series{s}})
+	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.holds.label"), Counts: true, Categories: cats, Series: []chart.Series{s}})
 	return ch, nil
 }
 
@@ -295,7 +295,7 @@ func (t *traceArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Local
 		s.Values = append(s.Values, float64(r.Affected))
 		ch.Rows = append(ch.Rows, []string{r.BatchCode, r.Severity, r.At, itoa(r.Affected), r.Reason})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.recalls.label"), Categories: cats, Series: []chart.Series{s}})
+	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.recalls.label"), Counts: true, Categories: cats, Series: []chart.Series{s}})
 	return ch, nil
 }
 

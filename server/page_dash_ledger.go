@@ -138,7 +138,12 @@ func (t *traceArea) startVerify(user string) (bool, error) {
 		} else {
 			run.Message = fmt.Sprintf("%d entries: leaf hashes, signatures, checkpoints and contract replay", n)
 		}
-		if cp.Size == 0 {
+		if err != nil && cp.Size == 0 { // a failed run covered what was there when it started
+			if head, herr := s.opts.Ledger.Head(ctx); herr == nil {
+				run.ToSeq = head
+			}
+		}
+		if run.ToSeq == 0 {
 			run.FromSeq = 0
 		}
 		if rerr := s.opts.Store.RecordVerifyRun(context.Background(), &run); rerr != nil {

@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -53,8 +55,74 @@ func (s *Server) dashboard(c *gin.Context) {
 			return
 		}
 	}
+	if u := currentUser(c); v.Org != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleViewer) {
+		card, err := s.figuresCard(c.Request.Context(), v.Org, v.L)
+		if err != nil {
+			s.failPage(c, err)
+			return
+		}
+		cards = append([]dashCard{card}, cards...)
+	}
 	v.Data = cards
 	s.page(c, http.StatusOK, "dashboard", v)
+}
+
+// figuresCard is the dashboard's glance at /manager's figures for the
+// organization (admins and viewers, who have the manager link): on-time
+// delivery and inspection failures over the default weeks, the oldest open
+// hold and the last ledger verification.
+func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i18n.Localizer) (dashCard, error) {
+	q := newDashQuery(org, s.opts.Now())
+	st := s.opts.Store
+	card := dashCard{ID: "dash-figures", Title: "fig.card.title", Href: "/manager"}
+	ot, err := st.OnTimeBySupplier(ctx, q.Scope, q.From, q.To)
+	if err != nil {
+		return card, err
+	}
+	lines, onTime := 0, 0
+	for _, o := range ot {
+		lines, onTime = lines+o.Lines, onTime+o.OnTime
+	}
+	if lines > 0 {
+		card.Items = append(card.Items, dashItem{Text: ftoa(percent(onTime, lines)) + "%", Href: "/manager#chart-on-time",
+			Sub: L.T("fig.card.on_time", "Count", lines, "Weeks", q.Weeks)})
+	}
+	ir, err := st.InspectionRates(ctx, q.Scope, q.From, q.To, store.BySupplier)
+	if err != nil {
+		return card, err
+	}
+	n, failed := 0, 0
+	for _, r := range ir {
+		n, failed = n+r.Inspections, failed+r.Failed
+	}
+	if n > 0 {
+		card.Items = append(card.Items, dashItem{Text: ftoa(percent(failed, n)) + "%", Href: "/manager#chart-inspections",
+			Sub: L.T("fig.card.failed", "Count", n, "Weeks", q.Weeks)})
+	}
+	holds, err := st.HoldAges(ctx, q.Scope)
+	if err != nil {
+		return card, err
+	}
+	if len(holds) > 0 {
+		days := int(max(q.Now.Sub(holds[0].Since), 0).Hours() / 24)
+		card.Items = append(card.Items, dashItem{Text: holds[0].Code, Href: "/b/" + holds[0].Code,
+			Sub: L.T("fig.card.oldest_hold", "Count", days, "Holds", len(holds))})
+	}
+	runs, err := st.VerifyRuns(ctx, 1)
+	if err != nil {
+		return card, err
+	}
+	if len(runs) > 0 {
+		it := dashItem{Text: L.T("fig.ledger.last_verify"), Href: "/manager#chart-ledger", Sub: date10(runs[0].StartedAt.Format(time.RFC3339))}
+		if runs[0].OK {
+			it.Badge, it.Tone = "verified", "ok"
+		} else {
+			it.Badge, it.Tone = "verify_failed", "bad"
+		}
+		card.Items = append(card.Items, it)
+	}
+	card.Count = len(card.Items)
+	return card, nil
 }
 
 func (s *Server) dashCards(ctx context.Context, org *models.Organization) ([]dashCard, error) {

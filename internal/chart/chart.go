@@ -48,11 +48,15 @@ type Chart struct {
 	Series     []Series
 	// Unit follows every value in tooltips and tick labels ("%", " t").
 	Unit string
-	// Width and Height are the viewBox size; 640 × 280 when zero.
+	// Width and Height are the viewBox size; 420 × 260 when zero, which
+	// keeps the text readable when a phone scales the chart to its width.
 	Width, Height int
 	// YMax, when above zero, fixes the top of the value axis (100 for a
 	// rate in percent) unless a value exceeds it.
 	YMax float64
+	// Counts says the values are whole numbers: the value axis then has
+	// no fractional ticks.
+	Counts bool
 }
 
 // Palette is the Okabe–Ito palette, ordered so that neighbouring series
@@ -65,13 +69,13 @@ func Colour(i int) string { return Palette[i%len(Palette)] }
 
 // layout constants, in viewBox units.
 const (
-	padLeft   = 56
-	padRight  = 12
+	padLeft   = 48
+	padRight  = 10
 	padTop    = 12
 	padBottom = 40
 	legendRow = 18
-	fontSize  = 11
-	charWidth = 6.2 // average advance of a character at fontSize
+	fontSize  = 12
+	charWidth = 6.8 // average advance of a character at fontSize
 )
 
 // SVG renders the chart. An empty chart (no categories or no values)
@@ -79,10 +83,10 @@ const (
 func (c Chart) SVG() []byte {
 	w, h := c.Width, c.Height
 	if w <= 0 {
-		w = 640
+		w = 420
 	}
 	if h <= 0 {
-		h = 280
+		h = 260
 	}
 	legendRows := 0
 	if len(c.Series) > 1 {
@@ -93,7 +97,11 @@ func (c Chart) SVG() []byte {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="xMidYMid meet" font-family="sans-serif" font-size="%d">`, w, total, esc(c.Label), fontSize)
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(c.Label))
 	lo, hi := c.extent()
-	ticks := Ticks(lo, hi, 5)
+	minStep := 0.0
+	if c.Counts {
+		minStep = 1
+	}
+	ticks := ticksWith(lo, hi, 5, minStep)
 	lo, hi = ticks[0], ticks[len(ticks)-1]
 	plot := box{x: padLeft, y: padTop, w: float64(w - padLeft - padRight), h: float64(h - padTop - padBottom)}
 	y := func(v float64) float64 { return plot.y + plot.h - (v-lo)/(hi-lo)*plot.h }
@@ -311,7 +319,10 @@ func (c Chart) legend(b *bytes.Buffer, top float64, plot box) {
 // Ticks returns about n "nice" tick values (steps of 1, 2 or 5 times a
 // power of ten) from at or below lo to at or above hi. Equal or reversed
 // bounds still give at least two ticks.
-func Ticks(lo, hi float64, n int) []float64 {
+func Ticks(lo, hi float64, n int) []float64 { return ticksWith(lo, hi, n, 0) }
+
+// ticksWith is Ticks with a step of at least minStep.
+func ticksWith(lo, hi float64, n int, minStep float64) []float64 {
 	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		lo, hi = 0, 1
 	}
@@ -328,7 +339,7 @@ func Ticks(lo, hi float64, n int) []float64 {
 	if n < 2 {
 		n = 2
 	}
-	step := niceStep((hi - lo) / float64(n-1))
+	step := max(niceStep((hi-lo)/float64(n-1)), minStep)
 	start := math.Floor(lo/step) * step
 	end := math.Ceil(hi/step) * step
 	var ts []float64

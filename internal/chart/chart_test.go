@@ -311,3 +311,16 @@ func TestYMaxAndPalette(t *testing.T) {
 		t.Error("palette")
 	}
 }
+
+func TestCountsHaveWholeTicks(t *testing.T) {
+	doc := parse(t, Chart{Kind: Bar, Label: "holds", Counts: true, Categories: []string{"a", "b"}, Series: []Series{{Values: []float64{2, 1}}}}.SVG())
+	for _, g := range doc.Groups {
+		if g.Class == "axis y" {
+			if want := []string{"0", "1", "2"}; !reflect.DeepEqual(g.Texts, want) {
+				t.Errorf("value axis %v, want %v", g.Texts, want)
+			}
+			return
+		}
+	}
+	t.Error("no value axis")
+}

@@ -145,7 +145,7 @@ type shipmentRow struct {
 	DeliveryNote string
 	Status       string `gorm:"index:rm_shipments_to_status,priority:2"`
 	DispatchedAt string
-	ReceivedAt   string
+	ReceivedAt   string `gorm:"index"` // the dashboards' weekly windows
 	Discrepancy  bool
 	TxID         string
 	ReceiptTxID  string
@@ -184,7 +184,7 @@ type inspectionRow struct {
 	Documents   string // JSON array of hashes; "" when none
 	Agency      string `gorm:"index"`
 	Inspector   string
-	InspectedAt string
+	InspectedAt string `gorm:"index"` // failure rates and failed inspections over a window
 	TxID        string
 	OutOfSpec   string // JSON array of properties; "" when none
 	Seq         uint64
