@@ -269,27 +269,43 @@ var dashQueryDoc = []string{
 	"by: supplier (default) or product",
 }
 
-// recallProgress is one recall on the dashboard.
-type recallProgress struct {
-	ID        string `json:"id"`
-	BatchCode string `json:"batch_code"`
-	Severity  string `json:"severity"`
-	Reason    string `json:"reason"`
-	At        string `json:"at"`
-	// Affected counts the batches the recall reaches.
-	Affected int `json:"affected_batches"`
+// caseProgress is one open recall or non-conformance case and how far
+// the affected organizations got with it.
+type caseProgress struct {
+	store.CaseSummary
+	// AckPercent is AckedOrgs of Orgs, DispositionPercent Dispositioned
+	// of Usages, in percent rounded to 0.1 (100 when there are none).
+	AckPercent         float64 `json:"acknowledged_percent"`
+	DispositionPercent float64 `json:"dispositioned_percent"`
+	AgeDays            float64 `json:"age_days"`
+	Overdue            bool    `json:"overdue"` // open past its target date
 }
 
 // dashRecalls is GET /api/v1/dashboard/recalls.
 type dashRecalls struct {
-	Items []recallProgress `json:"items"`
+	Scope string         `json:"scope"`
+	At    time.Time      `json:"at"`
+	Items []caseProgress `json:"items"` // oldest first
 }
 
-func (t *traceArea) recallsData(ctx context.Context, _ dashQuery) (dashRecalls, error) {
-	pg, err := t.s.opts.Store.RecallPage(ctx, "", dashboardLimit)
-	r := dashRecalls{Items: []recallProgress{}}
-	for _, x := range pg.Items {
-		r.Items = append(r.Items, recallProgress{ID: x.ID, BatchCode: x.BatchCode, Severity: x.Severity, Reason: x.Reason, At: x.At, Affected: len(x.Affected)})
+// dashCasesMax bounds the open cases a dashboard lists.
+const dashCasesMax = 200
+
+// recallsData lists the open recall and non-conformance cases the scope
+// is party to (affected by or opened by; every case for the whole
+// project), oldest first, with their progress.
+func (t *traceArea) recallsData(ctx context.Context, q dashQuery) (dashRecalls, error) {
+	cs, err := t.s.opts.Store.OpenCases(ctx, q.Scope, dashCasesMax)
+	r := dashRecalls{Scope: q.scopeName(), At: q.Now, Items: []caseProgress{}}
+	done := func(n, of int) float64 {
+		if of == 0 {
+			return 100
+		}
+		return percent(n, of)
+	}
+	for _, c := range cs {
+		r.Items = append(r.Items, caseProgress{CaseSummary: c, AckPercent: done(c.AckedOrgs, c.Orgs), DispositionPercent: done(c.Dispositioned, c.Usages),
+			AgeDays: float64(int(c.Age(q.Now).Hours()/24*10)) / 10, Overdue: c.Overdue(q.Now)})
 	}
 	return r, err
 }

@@ -214,7 +214,7 @@ func TestDashCSV(t *testing.T) {
 		"on-time":     "supplier,lines,on_time,late,on_time_percent,late_days_total",
 		"inspections": "product,inspections,failed,failed_percent",
 		"holds":       "batch,product,custodian,since,age_days,reason",
-		"recalls":     "batch,severity,at,affected_batches,reason",
+		"recalls":     "case,kind,batch,severity,opened_by,age_days,target_date,overdue,acknowledged_orgs,affected_orgs,dispositioned_usages,affected_usages",
 		"ledger":      "minute,groups,transactions,tx_per_second,mean_group_size,p50_ms,p99_ms",
 	}
 	q := map[string]string{"inspections": "?by=product&weeks=20"}
@@ -510,5 +510,64 @@ func TestDashBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot %s", p)
+	}
+}
+
+// TestDashCases checks the open cases chart against the cases themselves:
+// the demo leaves non-conformance cases open with some usages still to
+// disposition; each item's progress counts what its case records, and an
+// organization sees only the cases it is party to.
+func TestDashCases(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	ctx := context.Background()
+	var all dashRecalls
+	if code := f.call(t, f.token(t, "hz-construction-bureau.viewer"), "GET", "/api/v1/dashboard/recalls", nil, &all); code != 200 {
+		t.Fatal(code)
+	}
+	if len(all.Items) == 0 {
+		t.Fatal("the demo has no open case")
+	}
+	partial := false
+	for i, it := range all.Items {
+		c, err := f.store.Case(ctx, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acked, disp := 0, 0
+		for _, o := range c.Orgs {
+			if o.Acked() {
+				acked++
+			}
+		}
+		for _, u := range c.Usages {
+			if u.Disposition != "" {
+				disp++
+			}
+		}
+		if c.Status != "open" || it.AckedOrgs != acked || it.Orgs != len(c.Orgs) || it.Dispositioned != disp || it.Usages != len(c.Usages) {
+			t.Errorf("case %s (%s): dashboard %d/%d acked, %d/%d dispositioned; case %d/%d, %d/%d", it.ID, c.Status, it.AckedOrgs, it.Orgs, it.Dispositioned, it.Usages, acked, len(c.Orgs), disp, len(c.Usages))
+		}
+		if it.DispositionPercent != percent(disp, len(c.Usages)) {
+			t.Errorf("case %s: %v%% dispositioned", it.ID, it.DispositionPercent)
+		}
+		partial = partial || (disp > 0 && disp < len(c.Usages))
+		if i > 0 && it.At < all.Items[i-1].At {
+			t.Errorf("cases not oldest first")
+		}
+	}
+	if !partial {
+		t.Error("no partly dispositioned case in the demo")
+	}
+	// The quarry opened none and is affected by none: it sees no case.
+	var quarry dashRecalls
+	f.call(t, f.token(t, "tonglu-quarry.viewer"), "GET", "/api/v1/dashboard/recalls", nil, &quarry)
+	if len(quarry.Items) != 0 {
+		t.Errorf("the quarry sees %d cases", len(quarry.Items))
+	}
+	var contractor dashRecalls
+	f.call(t, f.token(t, "zhongjian-no8.viewer"), "GET", "/api/v1/dashboard/recalls", nil, &contractor)
+	if len(contractor.Items) == 0 || contractor.Scope != demo.OrgContractor {
+		t.Errorf("the contractor, whose pours the cases are about, sees %d cases (scope %s)", len(contractor.Items), contractor.Scope)
 	}
 }

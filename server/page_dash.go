@@ -32,8 +32,10 @@ type dashChart struct {
 	Rows  [][]string // the table, also the CSV
 	CSV   string     // the CSV download
 	JSON  string     // the API
-	// csvHead names the CSV columns (stable, not translated).
+	// csvHead names the CSV columns (stable, not translated); csvRows,
+	// when set, are the CSV's rows instead of Rows.
 	csvHead []string
+	csvRows [][]string
 }
 
 // dashTableLimit is how many rows a chart's table shows on the page; the
@@ -122,7 +124,11 @@ func (t *traceArea) dashCSV(c *gin.Context) {
 			return
 		}
 		rows := [][]string{ch.csvHead}
-		for _, r := range ch.Rows {
+		body := ch.Rows
+		if ch.csvRows != nil {
+			body = ch.csvRows
+		}
+		for _, r := range body {
 			cells := make([]string, len(r))
 			for i, v := range r {
 				cells[i] = csvText(v)
@@ -286,16 +292,31 @@ func (t *traceArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Local
 		return nil, err
 	}
 	ch := &dashChart{Title: "fig.recalls.title", Note: "fig.recalls.note",
-		Head:    []string{"fig.col.batch", "fig.col.severity", "fig.col.since", "fig.col.affected", "fig.col.reason"},
-		csvHead: []string{"batch", "severity", "at", "affected_batches", "reason"}}
-	s := chart.Series{Name: L.T("fig.col.affected")}
+		Head: []string{"fig.col.case", "fig.col.kind", "fig.col.batch", "fig.col.severity", "fig.col.opened_by", "fig.col.age_days", "fig.col.target",
+			"fig.col.acknowledged", "fig.col.dispositioned"},
+		csvHead: []string{"case", "kind", "batch", "severity", "opened_by", "age_days", "target_date", "overdue",
+			"acknowledged_orgs", "affected_orgs", "dispositioned_usages", "affected_usages"}}
+	ack := chart.Series{Name: L.T("fig.col.acknowledged")}
+	disp := chart.Series{Name: L.T("fig.col.dispositioned")}
 	var cats []string
-	for _, r := range d.Items {
-		cats = append(cats, r.BatchCode)
-		s.Values = append(s.Values, float64(r.Affected))
-		ch.Rows = append(ch.Rows, []string{r.BatchCode, r.Severity, r.At, itoa(r.Affected), r.Reason})
+	for _, c := range d.Items {
+		cats = append(cats, c.BatchCode)
+		ack.Values = append(ack.Values, c.AckPercent)
+		disp.Values = append(disp.Values, c.DispositionPercent)
+		target := c.TargetDate
+		if c.Overdue {
+			target += " " + L.T("fig.overdue")
+		}
+		ch.Rows = append(ch.Rows, []string{c.ID, L.T("fig.kind." + string(c.Kind)), c.BatchCode, L.T("trace.severity." + c.Severity), n.Org(c.Org),
+			ftoa(c.AgeDays), target, itoa(c.AckedOrgs) + "/" + itoa(c.Orgs), itoa(c.Dispositioned) + "/" + itoa(c.Usages)})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.recalls.label"), Counts: true, Categories: cats, Series: []chart.Series{s}})
+	// The CSV splits the fractions into numbers and keeps codes, not words.
+	ch.csvRows = make([][]string, len(d.Items))
+	for i, c := range d.Items {
+		ch.csvRows[i] = []string{c.ID, string(c.Kind), c.BatchCode, c.Severity, c.Org, ftoa(c.AgeDays), c.TargetDate, strconv.FormatBool(c.Overdue),
+			itoa(c.AckedOrgs), itoa(c.Orgs), itoa(c.Dispositioned), itoa(c.Usages)}
+	}
+	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.recalls.label"), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{ack, disp}})
 	return ch, nil
 }
 
