@@ -1,15 +1,21 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/report"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -147,5 +153,49 @@ func TestTracePDF(t *testing.T) {
 		if code, body := c.get(t, "/trace.pdf?"+b.query); code != b.code || !strings.Contains(body, b.msg) {
 			t.Errorf("/trace.pdf?%s = %d, want %d saying %q", b.query, code, b.code, b.msg)
 		}
+	}
+}
+
+// TestTracePDFFabric prints the report on a Fabric-backed server: the
+// cover's evidence is the first entry's transaction and block, without a
+// Merkle checkpoint.
+func TestTracePDFFabric(t *testing.T) {
+	f := newFixture(t, true)
+	d := findDemo(t, f)
+	srv, err := New(Options{Ledger: fabricLike{f.ledger}, Store: f.store, Projector: f.proj, Accounts: f.accounts, Files: f.files,
+		BaseURL: "https://trace.example", LedgerKind: "fabric", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tl, err := f.store.Timeline(ctx, d.failed, 0, 1)
+	if err != nil || len(tl) == 0 {
+		t.Fatal(err)
+	}
+	ta := newTraceArea(srv)
+	orgs, err := ta.orgMap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bureau := orgs[demo.OrgBureau]
+	r, err := ta.pdfReport(ctx, traceQuery{Batch: d.failed, Direction: "backward"}, &bureau)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := report.WritePDF(&buf, r, srv.cat.Localizer("en")); err != nil {
+		t.Fatal(err)
+	}
+	txt := pdfText(t, buf.Bytes())
+	flat := squash(txt)
+	// pdftotext reads the cover's facts column by column: labels, then
+	// values (transaction, then block).
+	for _, w := range []string{"Hyperledger Fabric", "Block", tl[0].TxID + " " + strconv.FormatUint(tl[0].Seq+2, 10), "Fabric block"} {
+		if !strings.Contains(flat, squash(w)) {
+			t.Errorf("the Fabric PDF lacks %q:\n%s", w, txt)
+		}
+	}
+	if strings.Contains(txt, "Checkpoint root hash") {
+		t.Error("the Fabric PDF shows a Merkle checkpoint")
 	}
 }

@@ -26,7 +26,7 @@ const (
 	benchUsages = 1000
 	// benchVersion names the cached read model; change it when the
 	// synthetic data or the tables change.
-	benchVersion = 1
+	benchVersion = 2
 )
 
 // benchStore opens the benchmark's read model: PLUMBLINE_BENCH_EVENTS
@@ -194,4 +194,24 @@ func measure(b *testing.B, fn func() error) {
 	}
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
+}
+
+// BenchmarkWhereUsed measures the where-used search for the big trace's
+// heat number (185 batches carry it, 1,000 usages below them) on the same
+// read model, p50 and p99 in milliseconds.
+//
+//	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench WhereUsed -benchtime 200x ./internal/report
+func BenchmarkWhereUsed(b *testing.B) {
+	st := benchStore(b, dbx.SQLite)
+	ctx := context.Background()
+	var found store.WhereUsed
+	measure(b, func() error {
+		var err error
+		found, err = st.WhereUsed(ctx, store.WhereUsedFilter{HeatNumber: storetest.WideHeat}, 200)
+		if err == nil && found.Total != benchUsages {
+			err = fmt.Errorf("found %d places, want %d", found.Total, benchUsages)
+		}
+		return err
+	})
+	b.ReportMetric(float64(found.Roots), "roots")
 }

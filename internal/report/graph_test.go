@@ -236,3 +236,34 @@ func TestLayoutIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphGroupsManyUsages traces a batch split into 20 bars with 1,000
+// usages over 30 floors of two towers: the graph stays at one box per
+// bar and tower, each with its count, and the counts add up.
+func TestGraphGroupsManyUsages(t *testing.T) {
+	tr := &store.Trace{Root: "H", Nodes: []store.TraceNode{{Code: "H", Status: models.StatusAvailable, Unit: "t"}}}
+	for i := range 20 {
+		code := fmt.Sprintf("H-%02d", i)
+		tr.Nodes = append(tr.Nodes, store.TraceNode{Code: code, Depth: 1, Status: models.StatusDepleted, Unit: "t"})
+		tr.Edges = append(tr.Edges, store.TraceEdge{Parent: "H", Child: code, Quantity: dec("5"), Kind: models.LineageSplit, Depth: 1})
+	}
+	for i := range 1000 {
+		tr.Usages = append(tr.Usages, models.Usage{ID: fmt.Sprint(i), BatchCode: fmt.Sprintf("H-%02d", i%20), Quantity: dec("0.1"), Unit: "t",
+			Location: models.Location{Project: "P", Building: fmt.Sprintf("T%d", 1+(i/20)%2), Floor: fmt.Sprint(1 + i%30), Element: fmt.Sprint("C", i)}})
+	}
+	g := New(nil, tr, plainNames{})
+	_, doc := render(t, g)
+	groups, sum := 0, 0
+	for _, n := range doc.Nodes {
+		if n.Count > 0 {
+			groups++
+			sum += n.Count
+		}
+	}
+	if len(doc.Nodes) != 1+20+40 || groups != 40 || sum != 1000 || g.Usages != 1000 {
+		t.Errorf("%d boxes, %d usage boxes holding %d usages; want 61, 40, 1000", len(doc.Nodes), groups, sum)
+	}
+	if l := Place(g); l.Height > 41*rowStep+2*Margin {
+		t.Errorf("the graph is %g units tall for 41 boxes in its tallest column", l.Height)
+	}
+}

@@ -243,7 +243,9 @@ func (p *pdfWriter) cover(r PDFReport, generated string) {
 	}
 	p.facts(kv)
 	p.y += 3
-	p.line("", 9, tr.T("reports.pdf.evidence_help"), 4)
+	if e.Kind != "" {
+		p.line("", 9, tr.T("reports.pdf.evidence_help."+e.Kind), 4)
+	}
 	p.y += 2
 	p.line("", 9, tr.T("reports.pdf.generated", "At", generated), 1)
 }

@@ -46,8 +46,8 @@ type WhereUsedRow struct {
 }
 
 // WhereUsed is a where-used search's answer: Rows (at most the limit
-// asked, by date used, then usage ID) of Total usages found, reached from
-// Roots starting batches.
+// asked, by date used, then usage ID) of Total usages found; Roots batches
+// matched the search.
 type WhereUsed struct {
 	Rows  []WhereUsedRow `json:"rows"`
 	Total int            `json:"total"`
@@ -56,20 +56,20 @@ type WhereUsed struct {
 
 // rootWhere is the SQL condition on rm_batches (as b) of the filter's
 // batch fields, with its arguments; "" when none is set.
-func (f WhereUsedFilter) rootWhere() (string, []any) {
+func (f WhereUsedFilter) rootWhere(alias string) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(cond string, v string) {
 		if v != "" {
-			conds = append(conds, cond)
+			conds = append(conds, alias+"."+cond)
 			args = append(args, v)
 		}
 	}
-	add("b.product_id = ?", f.ProductID)
-	add("b.producer = ?", f.Producer)
-	add("b.heat_number = ?", f.HeatNumber)
-	add("b.produced_on >= ?", f.ProducedFrom)
-	add("b.produced_on <= ?", f.ProducedTo)
+	add("product_id = ?", f.ProductID)
+	add("producer = ?", f.Producer)
+	add("heat_number = ?", f.HeatNumber)
+	add("produced_on >= ?", f.ProducedFrom)
+	add("produced_on <= ?", f.ProducedTo)
 	return strings.Join(conds, " AND "), args
 }
 
@@ -100,7 +100,7 @@ func (s *Store) WhereUsed(ctx context.Context, f WhereUsedFilter, limit int) (Wh
 		limit = MaxWhereUsed
 	}
 	out := WhereUsed{Rows: []WhereUsedRow{}}
-	where, args := f.rootWhere()
+	where, args := f.rootWhere("b")
 	usedFrom, usedTo, err := f.usedBounds()
 	if err != nil {
 		return out, err
@@ -113,19 +113,27 @@ func (s *Store) WhereUsed(ctx context.Context, f WhereUsedFilter, limit int) (Wh
 	if usedTo != "" {
 		usedConds, usedArgs = append(usedConds, "u.used_at < ?"), append(usedArgs, usedTo)
 	}
-	var roots string
+	// matching are the batches the filter picks; roots are those of them
+	// whose parents it does not pick (a heat's coils and bars carry its
+	// heat number too, but the walk from the heat reaches them anyway).
+	var matching, roots string
+	var rootArgs []any
 	switch {
 	case where != "":
-		roots = "SELECT b.code FROM rm_batches b WHERE " + where
+		matching = "SELECT b.code FROM rm_batches b WHERE " + where
+		parentWhere, parentArgs := f.rootWhere("p")
+		roots = matching + " AND NOT EXISTS (SELECT 1 FROM rm_lineage_edges e JOIN rm_batches p ON p.code = e.parent WHERE e.child = b.code AND " + parentWhere + ")"
+		rootArgs = append(append(rootArgs, args...), parentArgs...)
 	case len(usedConds) > 0:
-		roots = "SELECT DISTINCT u.batch_code AS code FROM rm_usages u WHERE " + strings.Join(usedConds, " AND ")
+		matching = "SELECT DISTINCT u.batch_code AS code FROM rm_usages u WHERE " + strings.Join(usedConds, " AND ")
 		args = append(args, usedArgs...)
+		roots, rootArgs = matching, args
 	default:
 		return out, models.Invalid("", "choose a product, a supplier, a heat number or a date range")
 	}
 	db := s.db.WithContext(ctx)
 	var n int64
-	if err := db.Raw("SELECT COUNT(*) FROM ("+roots+") r", args...).Scan(&n).Error; err != nil {
+	if err := db.Raw("SELECT COUNT(*) FROM ("+matching+") r", args...).Scan(&n).Error; err != nil {
 		return out, fmt.Errorf("where used: count batches: %w", dbErr(err))
 	}
 	if n > MaxWhereUsedRoots {
@@ -158,7 +166,7 @@ SELECT h.id, h.batch_code, h.quantity, h.unit, h.project, h.building, h.floor, h
   h.root, h.path, COALESCE(b.product_id, ''), COUNT(*) OVER () AS total
 FROM hits h LEFT JOIN rm_batches b ON b.code = h.batch_code
 WHERE h.rn = 1 ORDER BY h.used_at, ` + s.orderKey("h.id") + ` LIMIT ?`
-	qargs := append(append(append([]any{}, args...), MaxTraceDepth), usedArgs...)
+	qargs := append(append(append([]any{}, rootArgs...), MaxTraceDepth), usedArgs...)
 	rows, err := db.Raw(q, append(qargs, limit)...).Rows()
 	if err != nil {
 		return out, fmt.Errorf("where used: %w", dbErr(err))

@@ -251,11 +251,15 @@ func firstErr(a, b error) error {
 	return b
 }
 
-// WideRoot is the origin of the chain Wide writes; WideDeep its first
-// leaf, levels steps below it.
-const WideRoot = "WIDE-H000001"
+// WideRoot is the origin of the chain Wide writes, and WideHeat the heat
+// number of every batch in it.
+const (
+	WideRoot = "WIDE-H000001"
+	WideHeat = "HW000001"
+)
 
-// WideDeep is the code of the first leaf of Wide's chain of levels steps.
+// WideDeep is the code of the batch levels steps below WideRoot on the
+// chain's first branch (its leaf when levels is the chain's length).
 func WideDeep(levels int) string {
 	code := WideRoot + "-C1-B1"
 	for d := 3; d <= levels; d++ {
@@ -305,6 +309,13 @@ func (s *Synth) Wide(ctx context.Context, levels, usages int) ([]string, error) 
 	}
 	for t := range s.buf {
 		err = firstErr(err, s.flush(t))
+	}
+	if err == nil { // every batch of the chain comes from the one heat
+		q := "UPDATE rm_batches SET heat_number = ? WHERE code LIKE 'WIDE-%'"
+		if s.postgres {
+			q = strings.Replace(q, "?", "$1", 1)
+		}
+		_, err = tx.ExecContext(ctx, q, WideHeat)
 	}
 	if err != nil {
 		_ = tx.Rollback()
