@@ -60,7 +60,8 @@ func (q whereUsedQuery) values() url.Values {
 }
 
 // parseWhereUsed reads and checks a search; a bad parameter is a
-// models.Invalid error naming it.
+// models.Invalid error naming it. limit is read only when maxLimit is
+// above zero (the API; the page shows one page).
 func parseWhereUsed(c *gin.Context, maxLimit int) (whereUsedQuery, error) {
 	q := whereUsedQuery{Product: strings.TrimSpace(c.Query("product")), Supplier: strings.TrimSpace(c.Query("supplier")),
 		Heat: strings.TrimSpace(c.Query("heat")), From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")),
@@ -86,7 +87,7 @@ func parseWhereUsed(c *gin.Context, maxLimit int) (whereUsedQuery, error) {
 	if q.From != "" && q.To != "" && to.Before(from) {
 		return q, models.Invalid("to", "%s is before the start %s; choose an end on or after it", q.To, q.From)
 	}
-	if v := strings.TrimSpace(c.Query("limit")); v != "" {
+	if v := strings.TrimSpace(c.Query("limit")); v != "" && maxLimit > 0 {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxLimit {
 			return q, models.Invalid("limit", "%q must be a whole number from 1 to %d", v, maxLimit)
@@ -215,7 +216,7 @@ func (t *traceArea) whereUsedPage(c *gin.Context) {
 		return
 	}
 	p.Asked = true
-	q, err := parseWhereUsed(c, whereUsedPage)
+	q, err := parseWhereUsed(c, 0)
 	if err == nil {
 		p.Query = q
 		p.Result, err = t.whereUsed(ctx, q, t.viewerOrg(c), whereUsedPage)
@@ -244,7 +245,7 @@ func (t *traceArea) whereUsedPage(c *gin.Context) {
 // store.MaxWhereUsed), one row each, formula-escaped.
 func (t *traceArea) whereUsedCSV(c *gin.Context) {
 	ctx := c.Request.Context()
-	q, err := parseWhereUsed(c, whereUsedMaxPage)
+	q, err := parseWhereUsed(c, 0)
 	if err != nil {
 		t.s.failPage(c, err)
 		return

@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+
+	"github.com/plumbline/plumbline/internal/demo"
 )
 
 // TestTraceGraphOnPhone opens a trace report on a phone (390 × 844, touch)
@@ -130,6 +132,21 @@ func TestTraceGraphOnPhone(t *testing.T) {
 	shot, err = chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err == nil {
 		err = os.WriteFile(filepath.Join(artifactsDir(t), "trace-tree-phone.png"), shot, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Where used, on the same phone: the table of places scrolls inside
+	// its box, the page itself does not scroll sideways.
+	b.visit("/where-used?product=" + url.QueryEscape(demo.ProdCement))
+	b.do("where-used table", chromedp.WaitVisible(chromedp.CSS("#wu-table")))
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil || wide {
+		t.Errorf("the where-used page scrolls sideways on a phone (%v)", err)
+	}
+	shot, err = chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		err = os.WriteFile(filepath.Join(artifactsDir(t), "where-used-phone.png"), shot, 0o644)
 	}
 	if err != nil {
 		t.Fatal(err)
