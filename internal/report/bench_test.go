@@ -26,7 +26,7 @@ const (
 	benchUsages = 1000
 	// benchVersion names the cached read model; change it when the
 	// synthetic data or the tables change.
-	benchVersion = 2
+	benchVersion = 3
 )
 
 // benchStore opens the benchmark's read model: PLUMBLINE_BENCH_EVENTS

@@ -20,8 +20,9 @@ import (
 // two kinds, in turn.
 //
 //   - steel: a heat is split into 4 coils, each coil is shipped (dispatch
-//     and receipt) and cut into 5 bars, each bar is used on site. One chain
-//     in ten keeps splitting one bar 8 more times, for 10 levels.
+//     and receipt) and cut into 5 bars, each bar is used on site; every
+//     batch carries the heat number. One chain in ten keeps splitting one
+//     bar 8 more times, for 10 levels.
 //   - concrete: a cement lot and an aggregate lot are each split into 4
 //     deliveries, and each cement + aggregate pair is mixed into a
 //     truckload of concrete that is used on site.
@@ -34,6 +35,7 @@ type Synth struct {
 	postgres bool
 	tx       *sql.Tx
 	buf      map[string]*pending
+	heat     string // the heat number of the batches being written
 
 	// Seq is the last event written.
 	Seq uint64
@@ -127,7 +129,7 @@ func (s *Synth) event(typ, org string, batches ...string) (uint64, error) {
 // batch records a batch created by event seq, with its parents.
 func (s *Synth) batch(seq uint64, code, product, org, lineage string, qty int64, parents ...string) error {
 	err := s.row("rm_batches", code, product, org, qty*1000, qty*1000, "t", "2026-01-01", org, org, "available",
-		"not_required", lineage, "", fmt.Sprintf("tx%d", seq), "2026-01-01T00:00:00Z", fmt.Sprintf("tx%d", seq), seq)
+		"not_required", lineage, s.heat, fmt.Sprintf("tx%d", seq), "2026-01-01T00:00:00Z", fmt.Sprintf("tx%d", seq), seq)
 	for i, p := range parents {
 		err = firstErr(err, s.row("rm_lineage_edges", p, code, i, qty*1000, lineage, seq))
 	}
@@ -144,6 +146,8 @@ func (s *Synth) use(code string, floor int) error {
 // steel adds steel chain i.
 func (s *Synth) steel(i int) error {
 	heat := fmt.Sprintf("H%06d", i)
+	s.heat = heat // every coil and bar cut from the heat carries its number
+	defer func() { s.heat = "" }()
 	seq, err := s.event("CommissionBatch", "steelco", heat)
 	err = firstErr(err, s.batch(seq, heat, "hrb400", "steelco", "", 100))
 	s.Roots = append(s.Roots, heat)
@@ -278,6 +282,8 @@ func (s *Synth) Wide(ctx context.Context, levels, usages int) ([]string, error) 
 		return nil, err
 	}
 	s.tx = tx
+	s.heat = WideHeat
+	defer func() { s.heat = "" }()
 	seq, err := s.event("CommissionBatch", "steelco", WideRoot)
 	err = firstErr(err, s.batch(seq, WideRoot, "hrb400", "steelco", "", 100))
 	var leaves []string
@@ -309,13 +315,6 @@ func (s *Synth) Wide(ctx context.Context, levels, usages int) ([]string, error) 
 	}
 	for t := range s.buf {
 		err = firstErr(err, s.flush(t))
-	}
-	if err == nil { // every batch of the chain comes from the one heat
-		q := "UPDATE rm_batches SET heat_number = ? WHERE code LIKE 'WIDE-%'"
-		if s.postgres {
-			q = strings.Replace(q, "?", "$1", 1)
-		}
-		_, err = tx.ExecContext(ctx, q, WideHeat)
 	}
 	if err != nil {
 		_ = tx.Rollback()
