@@ -103,8 +103,9 @@ func benchStore(b *testing.B, dialect string) *store.Store {
 // the store's recursive queries and the report graph built from them —
 // forward from the origin (185 batches, 1,000 usages) and backward from a
 // leaf 10 steps down, both ways at once, and (b) drawing the forward graph
-// as SVG (layout included). It reports p50 and p99 in milliseconds;
-// targets: data p99 ≤ 50 ms, SVG p99 ≤ 200 ms.
+// as SVG (layout included), and (c) the where-used search for the trace's
+// heat number. It reports p50 and p99 in milliseconds; targets: data p99
+// ≤ 50 ms, SVG p99 ≤ 200 ms.
 //
 //	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench TraceReport -benchtime 200x ./internal/report
 func BenchmarkTraceReport(b *testing.B) {
@@ -172,6 +173,20 @@ func BenchmarkTraceReport(b *testing.B) {
 				measure(b, func() error { return SVG(io.Discard, Place(g), echo{}, SVGOptions{}) })
 				b.ReportMetric(float64(len(g.Nodes)), "boxes")
 			})
+			// Where used: the big trace's heat number (carried by all its
+			// 185 batches) to its 1,000 places, the first 200 of them.
+			b.Run("WhereUsed", func(b *testing.B) {
+				var found store.WhereUsed
+				measure(b, func() error {
+					var err error
+					found, err = st.WhereUsed(ctx, store.WhereUsedFilter{HeatNumber: storetest.WideHeat}, 200)
+					if err == nil && found.Total != benchUsages {
+						err = fmt.Errorf("found %d places, want %d", found.Total, benchUsages)
+					}
+					return err
+				})
+				b.ReportMetric(float64(found.Roots), "batches")
+			})
 		})
 	}
 }
@@ -194,24 +209,4 @@ func measure(b *testing.B, fn func() error) {
 	}
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
-}
-
-// BenchmarkWhereUsed measures the where-used search for the big trace's
-// heat number (185 batches carry it, 1,000 usages below them) on the same
-// read model, p50 and p99 in milliseconds.
-//
-//	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench WhereUsed -benchtime 200x ./internal/report
-func BenchmarkWhereUsed(b *testing.B) {
-	st := benchStore(b, dbx.SQLite)
-	ctx := context.Background()
-	var found store.WhereUsed
-	measure(b, func() error {
-		var err error
-		found, err = st.WhereUsed(ctx, store.WhereUsedFilter{HeatNumber: storetest.WideHeat}, 200)
-		if err == nil && found.Total != benchUsages {
-			err = fmt.Errorf("found %d places, want %d", found.Total, benchUsages)
-		}
-		return err
-	})
-	b.ReportMetric(float64(found.Roots), "roots")
 }

@@ -147,9 +147,11 @@ func (s *Store) WhereUsed(ctx context.Context, f WhereUsedFilter, limit int) (Wh
 	if len(usedConds) > 0 {
 		usedWhere = " AND " + strings.Join(usedConds, " AND ")
 	}
-	// reach walks down from every root; a batch reached from two roots (a
-	// split of a matching lot also matches) or by two paths (a diamond)
-	// gives several rows, of which hits keeps the longest per usage.
+	// reach walks down from every root; a batch reached by two paths (a
+	// diamond, or from two roots) gives two rows, of which best keeps the
+	// longest per batch. CROSS JOIN makes SQLite drive the usage join from
+	// the walk's few rows (it knows nothing of a CTE's size and would scan
+	// every usage); PostgreSQL plans it as the inner join it is.
 	q := `WITH RECURSIVE roots(code) AS (` + roots + `),
 reach(root, code, path, depth) AS (
   SELECT code, code, code, 0 FROM roots
@@ -157,15 +159,13 @@ reach(root, code, path, depth) AS (
   SELECT r.root, e.child, r.path || '|' || e.child, r.depth + 1
   FROM reach r JOIN rm_lineage_edges e ON e.parent = r.code WHERE r.depth < ?
 ),
-hits AS (
-  SELECT u.id, u.batch_code, u.quantity, u.unit, u.project, u.building, u.floor, u.element, u.contractor, u.user_id, u.used_at, u.tx_id,
-    r.root, r.path, ROW_NUMBER() OVER (PARTITION BY u.id ORDER BY r.depth DESC, r.path) AS rn
-  FROM reach r JOIN rm_usages u ON u.batch_code = r.code` + usedWhere + `
+best AS (
+  SELECT root, code, path, ROW_NUMBER() OVER (PARTITION BY code ORDER BY depth DESC, path) AS rn FROM reach
 )
-SELECT h.id, h.batch_code, h.quantity, h.unit, h.project, h.building, h.floor, h.element, h.contractor, h.user_id, h.used_at, h.tx_id,
-  h.root, h.path, COALESCE(b.product_id, ''), COUNT(*) OVER () AS total
-FROM hits h LEFT JOIN rm_batches b ON b.code = h.batch_code
-WHERE h.rn = 1 ORDER BY h.used_at, ` + s.orderKey("h.id") + ` LIMIT ?`
+SELECT u.id, u.batch_code, u.quantity, u.unit, u.project, u.building, u.floor, u.element, u.contractor, u.user_id, u.used_at, u.tx_id,
+  r.root, r.path, COALESCE(b.product_id, ''), COUNT(*) OVER () AS total
+FROM best r CROSS JOIN rm_usages u LEFT JOIN rm_batches b ON b.code = r.code
+WHERE r.rn = 1 AND u.batch_code = r.code` + usedWhere + ` ORDER BY u.used_at, ` + s.orderKey("u.id") + ` LIMIT ?`
 	qargs := append(append(append([]any{}, rootArgs...), MaxTraceDepth), usedArgs...)
 	rows, err := db.Raw(q, append(qargs, limit)...).Rows()
 	if err != nil {
