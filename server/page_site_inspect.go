@@ -217,6 +217,9 @@ func (s *Server) recordInspection(c *gin.Context, args contract.RecordInspection
 		}
 	}
 	in, err := s.opts.Store.Inspection(c.Request.Context(), rec.TxID)
+	if err == nil && in.Verdict == models.VerdictFail {
+		s.late.afterInspection(c.Request.Context(), in, rec.Seq)
+	}
 	return in, failed, err
 }
 

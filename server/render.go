@@ -34,6 +34,7 @@ type view struct {
 	Form   url.Values        // submitted values, to refill a form
 	Idem   string            // a fresh idempotency key for forms that write
 	Public bool              // a page for people who are not logged in
+	Unread int64             // the user's unread notifications
 	Data   any
 }
 
@@ -50,6 +51,7 @@ func (s *Server) view(c *gin.Context, nav string, data any) *view {
 		if _, o, err := s.userOrg(c); err == nil {
 			v.Org = o
 		}
+		v.Unread, _ = s.opts.Store.Unread(c.Request.Context(), v.User.OrgID, v.User.ID) // a count, not worth failing a page for
 	}
 	if f, err := c.Cookie("plumbline_flash"); err == nil && f != "" {
 		v.Flash = f
@@ -152,11 +154,14 @@ func navItems(v *view) []navItem {
 	add(true, "holds", "/holds", "nav.holds")
 	add(true, "trace", "/trace", "nav.trace")
 	add(true, "where-used", "/where-used", "nav.where_used")
+	add(true, "cases", "/cases", "nav.cases")
+	add(true, "notifications", "/notifications", "nav.notifications")
 	add(true, "recalls", "/recalls", "nav.recalls")
 	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
 	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
 	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")
 	add(role == models.RoleAdmin, "tokens", "/admin/tokens", "nav.tokens")
+	add(role == models.RoleAdmin, "webhooks", "/admin/webhooks", "nav.webhooks")
 	return items
 }
 

@@ -88,6 +88,17 @@ func (s *Server) routes() {
 	p.GET("/recalls/:id", t.recall)
 	p.GET("/labels", t.labels)
 
+	// Recall and non-conformance cases, notifications.
+	cs := newCaseArea(s, t)
+	p.GET("/cases", cs.listPage)
+	p.GET("/cases/new", cs.newPage)
+	p.POST("/cases", cs.create)
+	p.GET("/cases/:id", cs.casePage)
+	p.POST("/cases/:id/ack", cs.ack)
+	p.POST("/cases/:id/dispositions", cs.dispose)
+	p.GET("/notifications", cs.notificationsList)
+	p.POST("/notifications/read", cs.markRead)
+
 	// Trace reports: the trace graph as SVG, the PDF report, where used.
 	p.GET("/trace.svg", t.traceSVG)
 	p.GET("/trace.pdf", t.tracePDF)
@@ -106,6 +117,10 @@ func (s *Server) routes() {
 	adm.GET("/tokens", s.adminTokens)
 	adm.POST("/tokens", s.adminCreateToken)
 	adm.POST("/tokens/:id/revoke", s.adminRevokeToken)
+	adm.GET("/webhooks", s.adminWebhooks)
+	adm.POST("/webhooks", s.adminCreateWebhook)
+	adm.POST("/webhooks/:id/active", s.adminToggleWebhook)
+	adm.POST("/webhooks/deliveries/:id/redeliver", s.adminRedeliver)
 
 	// JSON API.
 	a := r.Group("/api/v1")
@@ -217,8 +232,7 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "POST", Path: "/ledger/verify", Tag: "dashboard", Status: http.StatusAccepted, Response: verifyStarted{},
 		Summary: "Start verifying the whole ledger in the background (administrators; one at a time); the result shows as last_verify"}, t.apiVerify)
 
-	// Recall and non-conformance cases API.
-	cs := newCaseArea(s, t)
+	// Recall and non-conformance cases API, notifications.
 	s.api(a, apiOp{Method: "POST", Path: "/cases", Tag: "cases", Status: http.StatusCreated, Request: openCaseRequest{}, Response: caseView{},
 		Summary: "Open a non-conformance or recall case on a batch; the server lists every usage of its forward trace"}, cs.apiOpen)
 	s.api(a, apiOp{Method: "GET", Path: "/cases", Tag: "cases", Response: caseList{},
@@ -230,6 +244,10 @@ func (s *Server) routes() {
 		Summary: "Acknowledge a case for your organization (affected organizations)"}, cs.apiAck)
 	s.api(a, apiOp{Method: "POST", Path: "/cases/:id/dispositions", Tag: "cases", Request: dispositionRequest{}, Response: caseView{},
 		Summary: "Record dispositions of affected usages: replace, rework or accept_as_is with a justification (the usage's contractor after acknowledging, or an authority)"}, cs.apiDispositions)
+	s.api(a, apiOp{Method: "GET", Path: "/notifications", Tag: "cases", Response: store.Page[store.Notification]{},
+		Summary: "Your organization's notifications, newest first, with your read state", Query: []string{"after: the previous page's next", "limit: 1-500, default 50"}}, cs.apiNotifications)
+	s.api(a, apiOp{Method: "POST", Path: "/notifications/read", Tag: "cases", Request: readRequest{}, Response: map[string]int64{},
+		Summary: "Mark one notification (id) or all (no id) read for you; answers the unread count"}, cs.apiMarkRead)
 
 	// Admin API.
 	admin := a.Group("", s.requireAdmin)
@@ -238,4 +256,11 @@ func (s *Server) routes() {
 	s.api(admin, apiOp{Method: "PATCH", Path: "/users/:id", Tag: "admin", Summary: "Change a user's role, disable or enable them, or set a new password", Request: userChange{}, Response: userJSON{}}, s.apiChangeUser)
 	s.api(admin, apiOp{Method: "GET", Path: "/tokens", Tag: "admin", Summary: "List your organization's API tokens (never their secrets)", Response: listJSON[tokenJSON]{}}, s.apiTokens)
 	s.api(admin, apiOp{Method: "DELETE", Path: "/tokens/:id", Tag: "admin", Status: http.StatusNoContent, Summary: "Revoke an API token of your organization"}, s.apiRevokeToken)
+	s.api(admin, apiOp{Method: "GET", Path: "/webhooks", Tag: "webhooks", Response: listJSON[store.Endpoint]{}, Summary: "Your organization's webhook endpoints (admins; never their secrets)"}, s.apiWebhooks)
+	s.api(admin, apiOp{Method: "POST", Path: "/webhooks", Tag: "webhooks", Status: http.StatusCreated, Request: endpointRequest{}, Response: endpointCreated{},
+		Summary: "Register a webhook endpoint (http or https, public address); the answer holds its HMAC secret, shown only once"}, s.apiCreateWebhook)
+	s.api(admin, apiOp{Method: "GET", Path: "/webhooks/deliveries", Tag: "webhooks", Response: store.Page[store.HookDelivery]{},
+		Summary: "The delivery log: status, attempts, last response code or error, next attempt", Query: []string{"endpoint: an endpoint ID", "after: the previous page's next", "limit: 1-500, default 50"}}, s.apiWebhookDeliveries)
+	s.api(admin, apiOp{Method: "POST", Path: "/webhooks/deliveries/:id/redeliver", Tag: "webhooks", Response: store.HookDelivery{},
+		Summary: "Queue a delivery again, due now, with a fresh set of attempts"}, s.apiRedeliver)
 }

@@ -61,6 +61,11 @@ type Options struct {
 	// LabelFont is a TrueType font for label sheets, so Chinese names
 	// print; nil uses the PDF core font (Latin only).
 	LabelFont []byte
+	// Webhooks configures webhook delivery (Background runs it).
+	Webhooks WebhookOptions
+	// SweepEvery is how often Background looks for failing test results
+	// that should have opened a case; 0 means 5 minutes.
+	SweepEvery time.Duration
 }
 
 // Server holds the HTTP handler and its dependencies.
@@ -74,6 +79,7 @@ type Server struct {
 	ops     []apiOp   // the documented API, in registration order
 	secure  bool      // cookies get the Secure flag
 	verify  verifyJob // the dashboard's "verify now" (page_dash_ledger.go)
+	late    *lateResults
 
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte
@@ -103,6 +109,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
+	s.late = &lateResults{s: s}
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,293 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/models"
+)
+
+// Webhooks: an organization's admin registers endpoint URLs; every
+// notification to the organization is queued for each of them in the
+// projector's transaction (internal/store/notify.go), and this worker
+// POSTs the queued deliveries, signed, retrying with exponential backoff
+// and jitter. All state is in the database, so deliveries survive a
+// restart; a delivery interrupted by a crash is sent again (at least
+// once: receivers de-duplicate by X-Plumbline-Delivery).
+//
+// Endpoints must be http or https URLs. Addresses that are not public
+// (loopback, private, link-local, unique-local, CGNAT, multicast,
+// unspecified) are refused, when registering and again when connecting
+// (so DNS cannot point a registered name at an internal service),
+// unless WebhookOptions.AllowPrivate is set (tests; a closed network).
+
+// WebhookOptions configures webhook delivery.
+type WebhookOptions struct {
+	// AllowPrivate allows endpoints on loopback and private addresses.
+	AllowPrivate bool
+	// MaxAttempts is how many times a delivery is tried before it is
+	// marked failed; 0 means 8.
+	MaxAttempts int
+	// Backoff is the wait after the first failed attempt, doubled after
+	// each further one (with ±20% jitter), at most MaxBackoff; 0 means 30 s.
+	Backoff time.Duration
+	// MaxBackoff caps the wait; 0 means 1 hour.
+	MaxBackoff time.Duration
+	// Timeout bounds one attempt; 0 means 10 s.
+	Timeout time.Duration
+	// Poll is how often the worker looks for due deliveries; 0 means 1 s.
+	Poll time.Duration
+}
+
+func (o WebhookOptions) withDefaults() WebhookOptions {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 30 * time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = time.Hour
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	return o
+}
+
+// Webhook headers.
+const (
+	headerEvent     = "X-Plumbline-Event"
+	headerDelivery  = "X-Plumbline-Delivery"
+	headerTimestamp = "X-Plumbline-Timestamp"
+	headerSignature = "X-Plumbline-Signature"
+)
+
+// webhookPayload is the JSON body of a delivery.
+type webhookPayload struct {
+	Delivery     int64              `json:"delivery"`
+	Event        string             `json:"event"`
+	Notification store.Notification `json:"notification"`
+	// URL is the case's page.
+	URL string `json:"url,omitempty"`
+}
+
+// signPayload returns the X-Plumbline-Signature value of body sent at timestamp
+// (Unix seconds) with secret: "sha256=" and the hex HMAC-SHA256 of
+// timestamp + "." + body.
+func signPayload(secret, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// webhookWorker delivers queued webhooks.
+type webhookWorker struct {
+	s      *Server
+	opts   WebhookOptions
+	client *http.Client
+}
+
+func newWebhookWorker(s *Server) *webhookWorker {
+	o := s.opts.Webhooks.withDefaults()
+	d := &net.Dialer{Timeout: o.Timeout}
+	if !o.AllowPrivate {
+		d.Control = func(network, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			ip, err := netip.ParseAddr(host)
+			if err != nil {
+				return err
+			}
+			if !publicAddr(ip) {
+				return fmt.Errorf("refusing to connect to %s: not a public address", ip)
+			}
+			return nil
+		}
+	}
+	tr := &http.Transport{DialContext: d.DialContext, TLSHandshakeTimeout: o.Timeout, ResponseHeaderTimeout: o.Timeout,
+		MaxIdleConns: 10, IdleConnTimeout: time.Minute, Proxy: nil}
+	return &webhookWorker{s: s, opts: o, client: &http.Client{Transport: tr, Timeout: o.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// publicAddr reports whether ip is a public unicast address.
+func publicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	cgnat := netip.MustParsePrefix("100.64.0.0/10")
+	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !cgnat.Contains(ip)
+}
+
+// checkEndpointURL validates an endpoint URL for registration.
+func checkEndpointURL(ctx context.Context, raw string, allowPrivate bool) (string, error) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return "", models.Invalid("url", "%q is not a URL; give the full address, e.g. https://erp.example.com/plumbline/hook", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", models.Invalid("url", "must start with https:// (or http://), not %q", u.Scheme+":")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "", models.Invalid("url", "has no host name")
+	}
+	if u.User != nil {
+		return "", models.Invalid("url", "must not carry a user name or password; the signature authenticates deliveries")
+	}
+	if len(raw) > 2000 {
+		return "", models.Invalid("url", "is longer than 2000 characters")
+	}
+	if !allowPrivate {
+		ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", u.Hostname())
+		if err != nil || len(ips) == 0 {
+			return "", models.Invalid("url", "host %s cannot be resolved", u.Hostname())
+		}
+		for _, ip := range ips {
+			if !publicAddr(ip) {
+				return "", models.Invalid("url", "host %s is %s, not a public address; webhooks are only sent to the internet", u.Hostname(), ip)
+			}
+		}
+	}
+	return u.String(), nil
+}
+
+// newSecret returns a fresh endpoint secret.
+func newSecret() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return "whsec_" + hex.EncodeToString(b[:])
+}
+
+// run delivers due webhooks until ctx is done.
+func (w *webhookWorker) run(ctx context.Context) {
+	t := time.NewTicker(w.opts.Poll)
+	defer t.Stop()
+	for {
+		w.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sweep attempts every due delivery once.
+func (w *webhookWorker) sweep(ctx context.Context) {
+	for ctx.Err() == nil {
+		due, err := w.s.opts.Store.DueWebhooks(ctx, w.s.opts.Now(), 20)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.s.opts.Logger.Error("webhooks: read due deliveries", "err", err)
+			}
+			return
+		}
+		if len(due) == 0 {
+			return
+		}
+		for _, d := range due {
+			a := w.attempt(ctx, d)
+			if ctx.Err() != nil {
+				return
+			}
+			if err := w.s.opts.Store.RecordAttempt(ctx, d.ID, a); err != nil {
+				w.s.opts.Logger.Error("webhooks: record attempt", "delivery", d.ID, "err", err)
+				return
+			}
+		}
+	}
+}
+
+// attempt POSTs one delivery and says what happened and when to retry.
+func (w *webhookWorker) attempt(ctx context.Context, d store.DueWebhook) store.Attempt {
+	now := w.s.opts.Now()
+	a := store.Attempt{At: now}
+	body, err := json.Marshal(webhookPayload{Delivery: d.ID, Event: d.Event, Notification: d.Notification,
+		URL: caseURL(w.s.opts.BaseURL, d.Notification.Case)})
+	if err != nil {
+		a.Err = err.Error()
+		return a
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, bytes.NewReader(body))
+	if err != nil {
+		a.Err = err.Error()
+		return a
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Plumbline-Webhook/1")
+	req.Header.Set(headerEvent, d.Event)
+	req.Header.Set(headerDelivery, strconv.FormatInt(d.ID, 10))
+	req.Header.Set(headerTimestamp, ts)
+	req.Header.Set(headerSignature, signPayload(d.Endpoint.Secret, ts, body))
+	resp, err := w.client.Do(req)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		a.Code = resp.StatusCode
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			a.OK = true
+			return a
+		}
+		a.Err = "HTTP " + resp.Status
+	} else {
+		a.Err = err.Error()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			a.Err = "timed out after " + w.opts.Timeout.String()
+		}
+	}
+	if len(a.Err) > 500 {
+		a.Err = a.Err[:500]
+	}
+	if d.Attempts+1 < w.opts.MaxAttempts {
+		a.NextAt = now.Add(w.backoff(d.Attempts + 1))
+	}
+	return a
+}
+
+// backoff is the wait after the n-th failed attempt: Backoff·2^(n-1),
+// at most MaxBackoff, with ±20% jitter so that retries of many deliveries
+// do not arrive together.
+func (w *webhookWorker) backoff(n int) time.Duration {
+	d := w.opts.Backoff
+	for i := 1; i < n && d < w.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, w.opts.MaxBackoff)
+	j := time.Duration(float64(d) * (0.8 + 0.4*mrand.Float64()))
+	return max(j, time.Millisecond)
+}
+
+// caseURL is the page of case id on base.
+func caseURL(base, id string) string {
+	if id == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/cases/" + url.PathEscape(id)
+}
