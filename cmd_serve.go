@@ -86,6 +86,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	opts := server.Options{
 		Ledger: a.ledger, Store: a.store, Projector: a.proj, Accounts: accounts, Files: fs,
 		BaseURL: e.cfg.PublicBaseURL(), LedgerKind: e.cfg.Ledger, Logger: e.log,
+		Webhooks: server.WebhookOptions{AllowPrivate: e.cfg.WebhookAllowPrivate},
 	}
 	if opts.LabelFont, err = labelFont(e); err != nil {
 		return err
@@ -108,6 +109,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}); ok {
 		o.SetCommitObserver(web.CommitObserver())
 	}
+	// Webhook deliveries and the late-result sweep run beside the HTTP
+	// server and stop before the ledger closes.
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() { defer close(bgDone); web.Background(bgCtx) }()
+	defer func() {
+		stopBg()
+		<-bgDone
+	}()
 	srv := &http.Server{
 		Handler:           web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

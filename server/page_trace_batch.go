@@ -53,7 +53,7 @@ type banner struct {
 
 // batchActions are the links to actions the viewer's role could take; the
 // contract still decides.
-type batchActions struct{ Inspect, Use, Release, Recall bool }
+type batchActions struct{ Inspect, Use, Release, Recall, Case bool }
 
 // OrgName returns the organization's name, or its ID when unknown.
 func (p *batchPage) OrgName(id string) string {
@@ -248,6 +248,11 @@ func actionsFor(org *models.Organization, role models.Role, b *models.Batch) bat
 	a.Use = org.Kind == models.KindContractor && writer && b.Custodian == org.ID && b.Status == models.StatusAvailable
 	a.Recall = b.Status != models.StatusRecalled && (agency ||
 		(org.Kind == models.KindAuthority && role == models.RoleAdmin) || (org.ID == b.Producer && writer))
+	// A non-conformance: authorities, inspection agencies and the batch's
+	// producer, owner or custodian (the contract also lets contractors that
+	// used a batch made from it; they find it on the trace report).
+	a.Case = org.Kind == models.KindAuthority || org.Kind == models.KindInspection ||
+		org.ID == b.Producer || org.ID == b.Owner || org.ID == b.Custodian
 	return a
 }
 

@@ -119,16 +119,29 @@ func (t *traceArea) recall(c *gin.Context) {
 type recallsPage struct {
 	Recalls []models.Recall
 	Next    string
+	// Cases are the recall cases the user may see (the first page), the
+	// workflow that followed plain recall notices.
+	Cases []store.CaseSummary
 }
 
-// recalls serves GET /recalls: every recall, newest first, paged.
+// recalls serves GET /recalls: the recall cases, then every recall
+// notice, newest first, paged.
 func (t *traceArea) recalls(c *gin.Context) {
 	pg, err := t.s.opts.Store.RecallPage(c.Request.Context(), c.Query("after"), 0)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
 	}
-	t.s.page(c, http.StatusOK, "trace_recalls", t.s.view(c, "recalls", &recallsPage{Recalls: pg.Items, Next: pg.Next}))
+	p := &recallsPage{Recalls: pg.Items, Next: pg.Next}
+	if _, o, err := t.s.userOrg(c); err == nil && c.Query("after") == "" {
+		cs, err := newCaseArea(t.s, t).list(c.Request.Context(), o, store.CaseFilter{Kind: models.CaseRecall})
+		if err != nil {
+			t.s.failPage(c, err)
+			return
+		}
+		p.Cases = cs.Items
+	}
+	t.s.page(c, http.StatusOK, "trace_recalls", t.s.view(c, "recalls", p))
 }
 
 // recallForm is what templates/trace_recall_new.html gets.

@@ -38,6 +38,10 @@ type Config struct {
 	// LabelFont is a TrueType font file for printed labels (Chinese names
 	// need a CJK font); empty means the first of LabelFonts found.
 	LabelFont string
+	// WebhookAllowPrivate lets webhook endpoints be on loopback and
+	// private addresses (PLUMBLINE_WEBHOOK_ALLOW_PRIVATE=true); off, only
+	// public addresses are accepted, against server-side request forgery.
+	WebhookAllowPrivate bool
 }
 
 // LabelFonts are the TrueType fonts with Chinese glyphs looked for when
@@ -76,6 +80,13 @@ func Load(getenv func(string) string) (Config, error) {
 		DemoPassword: or(getenv("PLUMBLINE_DEMO_PASSWORD"), DefaultDemoPassword),
 		LabelFont:    getenv("PLUMBLINE_LABEL_FONT"),
 		Fabric:       loadFabric(getenv),
+	}
+	if s := getenv("PLUMBLINE_WEBHOOK_ALLOW_PRIVATE"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return c, fmt.Errorf("PLUMBLINE_WEBHOOK_ALLOW_PRIVATE=%q is not true or false", s)
+		}
+		c.WebhookAllowPrivate = b
 	}
 	if s := getenv("PLUMBLINE_DEMO_SEED"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
