@@ -15,7 +15,7 @@ import (
 // usedBatch finds a batch of product made by producer (not split off
 // another) whose forward trace reaches at least two usages and no recalled
 // batch, and that no case names yet.
-func usedBatch(t testing.TB, f *fixture, producer, product string) (string, store.Trace) {
+func usedBatch(t testing.TB, f *fixture, producer, product string, also ...func(store.Trace) bool) (string, store.Trace) {
 	t.Helper()
 	ctx := context.Background()
 	p, err := f.store.Batches(ctx, store.BatchFilter{Producer: producer, ProductID: product, Limit: 500})
@@ -34,6 +34,9 @@ func usedBatch(t testing.TB, f *fixture, producer, product string) (string, stor
 		recalled := false
 		for _, n := range tr.Nodes {
 			recalled = recalled || n.Status == models.StatusRecalled
+		}
+		for _, ok := range also {
+			recalled = recalled || !ok(tr)
 		}
 		if len(tr.Usages) >= 2 && len(cs.Items) == 0 && !recalled {
 			return b.Code, tr
