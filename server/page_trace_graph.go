@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strconv"
 
@@ -71,7 +72,7 @@ func (t *traceArea) traceSVG(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "private, no-store")
 	c.Header("Content-Disposition", `inline; filename="trace-`+safeName(q.Batch)+`.svg"`)
-	c.Data(200, "image/svg+xml; charset=utf-8", svg)
+	c.Data(http.StatusOK, "image/svg+xml; charset=utf-8", svg)
 }
 
 // values are the query's URL parameters.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -40,7 +41,7 @@ func (t *traceArea) tracePDF(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "private, no-store")
 	c.Header("Content-Disposition", `inline; filename="trace-`+safeName(q.Batch)+`.pdf"`)
-	c.Data(200, "application/pdf", buf.Bytes())
+	c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 }
 
 // pdfReport gathers what the PDF of trace q shows a reader of
@@ -83,7 +84,7 @@ func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organ
 			batches = append(batches, nd)
 		}
 	}
-	slices.SortStableFunc(batches, func(a, b report.Node) int { return cmp.Compare(abs(a.Layer), abs(b.Layer)) })
+	slices.SortStableFunc(batches, func(a, b report.Node) int { return cmp.Compare(layerDistance(a.Layer), layerDistance(b.Layer)) })
 	if len(batches) > pdfBatches {
 		r.Omitted, batches = len(batches)-pdfBatches, batches[:pdfBatches]
 	}
@@ -108,7 +109,8 @@ func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organ
 	return r, nil
 }
 
-func abs(n int) int {
+// layerDistance is how many steps a graph layer is from the root.
+func layerDistance(n int) int {
 	if n < 0 {
 		return -n
 	}

@@ -80,7 +80,7 @@ func TestTraceGraph(t *testing.T) {
 				t.Fatalf("trace API: %d", code)
 			}
 			cl := f.login(t, c.user)
-			code, body, h := cl.do(t, mustGet(t, f.URL+"/trace.svg?"+q))
+			code, body, h := cl.do(t, newGet(t, f.URL+"/trace.svg?"+q))
 			if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "image/svg+xml") {
 				t.Fatalf("/trace.svg: %d %s", code, h.Get("Content-Type"))
 			}
@@ -162,7 +162,7 @@ func TestTraceGraph(t *testing.T) {
 	}
 }
 
-func mustGet(t *testing.T, u string) *http.Request {
+func newGet(t *testing.T, u string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest("GET", u, nil)
 	if err != nil {

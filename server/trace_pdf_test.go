@@ -21,7 +21,7 @@ import (
 
 // needFile returns path or skips the test (fails with CI=true) when it is
 // missing.
-func needFile(t *testing.T, path, pkg string) string {
+func needTool(t *testing.T, path, pkg string) string {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -33,9 +33,9 @@ func needFile(t *testing.T, path, pkg string) string {
 }
 
 // pdfText reads a PDF's text back with poppler's pdftotext.
-func pdfText(t *testing.T, pdf []byte) string {
+func readPDFText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	tool := needFile(t, "/usr/bin/pdftotext", "poppler-utils")
+	tool := needTool(t, "/usr/bin/pdftotext", "poppler-utils")
 	path := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 
 // squash drops white space, as pdftotext may break a long hash or code
 // across lines.
-func squash(s string) string { return strings.Join(strings.Fields(s), "") }
+func squashSpace(s string) string { return strings.Join(strings.Fields(s), "") }
 
 // TestTracePDF prints the trace report of the demo's failed concrete
 // batch both ways and reads it back with pdftotext: the cover names the
@@ -60,7 +60,7 @@ func squash(s string) string { return strings.Join(strings.Fields(s), "") }
 // notes nor private documents; in Chinese the Chinese text prints. Bad
 // input is a 4xx with the reason.
 func TestTracePDF(t *testing.T) {
-	font := needFile(t, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "fonts-droid-fallback")
+	font := needTool(t, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "fonts-droid-fallback")
 	f := newFixture(t, true)
 	d := findDemo(t, f)
 	b, err := os.ReadFile(font)
@@ -88,12 +88,12 @@ func TestTracePDF(t *testing.T) {
 	q := "/trace.pdf?batch=" + url.QueryEscape(d.failed) + "&direction=both"
 	get := func(c *client, path string) (string, string) {
 		t.Helper()
-		code, body, h := c.do(t, mustGet(t, f.URL+path))
+		code, body, h := c.do(t, newGet(t, f.URL+path))
 		if code != http.StatusOK || h.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
 			t.Fatalf("%s: %d %s", path, code, h.Get("Content-Type"))
 		}
-		txt := pdfText(t, []byte(body))
-		return txt, squash(txt)
+		txt := readPDFText(t, []byte(body))
+		return txt, squashSpace(txt)
 	}
 
 	txt, flat := get(f.login(t, "hz-construction-bureau.viewer"), q)
@@ -103,7 +103,7 @@ func TestTracePDF(t *testing.T) {
 		want = append(want, "SHA-256"+doc.SHA256)
 	}
 	for _, w := range want {
-		if !strings.Contains(flat, squash(w)) {
+		if !strings.Contains(flat, squashSpace(w)) {
 			t.Errorf("the PDF lacks %q", w)
 		}
 	}
@@ -113,7 +113,7 @@ func TestTracePDF(t *testing.T) {
 	if !strings.Contains(txt, "Generated ") || cp.Size == 0 {
 		t.Error("no generation time in the footer")
 	}
-	if !strings.Contains(flat, squash(d.inspection.Notes)[:min(20, len(squash(d.inspection.Notes)))]) {
+	if !strings.Contains(flat, squashSpace(d.inspection.Notes)[:min(20, len(squashSpace(d.inspection.Notes)))]) {
 		t.Errorf("an involved reader does not see the inspection's notes")
 	}
 
@@ -123,7 +123,7 @@ func TestTracePDF(t *testing.T) {
 	if !strings.Contains(flat, "FAIL") || !strings.Contains(flat, d.failed) {
 		t.Error("an uninvolved reader does not get the verdicts")
 	}
-	if note := squash(d.inspection.Notes); strings.Contains(flat, note[:min(20, len(note))]) {
+	if note := squashSpace(d.inspection.Notes); strings.Contains(flat, note[:min(20, len(note))]) {
 		t.Error("an uninvolved reader sees the inspection's notes")
 	}
 	for _, doc := range docs {
@@ -186,12 +186,12 @@ func TestTracePDFFabric(t *testing.T) {
 	if err := report.WritePDF(&buf, r, srv.cat.Localizer("en")); err != nil {
 		t.Fatal(err)
 	}
-	txt := pdfText(t, buf.Bytes())
-	flat := squash(txt)
+	txt := readPDFText(t, buf.Bytes())
+	flat := squashSpace(txt)
 	// pdftotext reads the cover's facts column by column: labels, then
 	// values (transaction, then block).
 	for _, w := range []string{"Hyperledger Fabric", "Block", tl[0].TxID + " " + strconv.FormatUint(tl[0].Seq+2, 10), "Fabric block"} {
-		if !strings.Contains(flat, squash(w)) {
+		if !strings.Contains(flat, squashSpace(w)) {
 			t.Errorf("the Fabric PDF lacks %q:\n%s", w, txt)
 		}
 	}
