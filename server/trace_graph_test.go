@@ -209,3 +209,25 @@ func TestTraceCSVColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceReportsTranslated fetches every trace-report view — page,
+// graph, PDF, where used and its CSV — in both languages: nothing logs a
+// missing translation (the graph and the PDF take their words from Go, out
+// of reach of the template checks).
+func TestTraceReportsTranslated(t *testing.T) {
+	f := newFixture(t, true)
+	d := findDemo(t, f)
+	c := f.login(t, "hz-construction-bureau.viewer")
+	f.logs.take()
+	q := "batch=" + url.QueryEscape(d.recall.BatchCode) + "&direction=both"
+	for _, lang := range []string{"en", "zh-CN"} {
+		for _, path := range []string{"/trace?" + q, "/trace.svg?" + q, "/trace.pdf?" + q, "/where-used?product=" + demo.ProdCement, "/where-used.csv?product=" + demo.ProdCement} {
+			if code, _ := c.get(t, path+"&lang="+lang); code != http.StatusOK {
+				t.Errorf("%s %s: %d", lang, path, code)
+			}
+		}
+		for _, l := range f.logs.take() {
+			t.Errorf("%s: logged: %s", lang, l)
+		}
+	}
+}
