@@ -120,6 +120,27 @@ type Ledger interface {
 	Close() error
 }
 
+// BatchSubmitter is implemented by ledgers that can take many transactions
+// with one wait (ledger/embedded): an EPCIS capture of thousands of events
+// feeds them to the sequencer at once instead of one request at a time.
+type BatchSubmitter interface {
+	// SubmitBatch runs txs in order, each seeing the writes of those before
+	// it, and commits them durably, answering once for all: one receipt or
+	// error per transaction. With atomic, all commit or none does: when any
+	// is rejected, nothing commits and the others fail with ErrNotApplied.
+	// Transactions whose idempotency key committed before are answered
+	// with their first receipt (Replayed) either way. The error is for
+	// failures of the whole batch (a closed ledger, a failed commit).
+	SubmitBatch(ctx context.Context, txs []Tx, atomic bool) ([]Receipt, []error, error)
+	// Committed returns the first receipts (Replayed set) of org's
+	// committed transactions among the idempotency keys.
+	Committed(ctx context.Context, org string, keys []string) (map[string]Receipt, error)
+}
+
+// ErrNotApplied answers the transactions of an atomic batch that were not
+// committed because another transaction of the batch was rejected.
+var ErrNotApplied = errors.New("not applied: the batch is all-or-nothing and another of its transactions was rejected")
+
 // ErrClosed is returned by a ledger used after Close.
 var ErrClosed = errors.New("ledger closed")
 

@@ -22,10 +22,15 @@ import (
 // epcisArea serves EPCIS 2.0: export of events as EPCISDocuments (this
 // file), capture (api_epcis_capture.go) and the capture page.
 type epcisArea struct {
-	s *Server
+	s   *Server
+	cap *capturer
 }
 
-func newEPCISArea(s *Server) *epcisArea { return &epcisArea{s: s} }
+func newEPCISArea(s *Server) *epcisArea {
+	e := &epcisArea{s: s}
+	e.cap = &capturer{e: e, jobs: map[string]*captureJob{}}
+	return e
+}
 
 func (e *epcisArea) names() epcis.Names { return epcis.Names{Base: e.s.opts.BaseURL} }
 

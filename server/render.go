@@ -157,6 +157,7 @@ func navItems(v *view) []navItem {
 	add(true, "cases", "/cases", "nav.cases")
 	add(true, "notifications", "/notifications", "nav.notifications")
 	add(true, "recalls", "/recalls", "nav.recalls")
+	add(true, "epcis", "/epcis", "nav.epcis")
 	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
 	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
 	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")

@@ -205,8 +205,11 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/recalls/:id", Tag: "recalls", Response: recallResponse{},
 		Summary: "A recall and its impact: every downstream batch and usage location"}, t.apiRecall)
 
-	// EPCIS 2.0: export as EPCISDocuments (JSON-LD).
+	// EPCIS 2.0: export as EPCISDocuments (JSON-LD) and capture.
 	ep := newEPCISArea(s)
+	p.GET("/epcis", ep.page)
+	r.POST("/epcis", s.limitBody(maxCapturePage, ep.tooBig), s.requirePage, ep.upload)
+	p.GET("/epcis/capture/:id", ep.job)
 	s.api(a, apiOp{Method: "GET", Path: "/epcis/events", Tag: "epcis", Produces: epcis.MediaType,
 		Summary: "Ledger events as an EPCIS 2.0 EPCISDocument (JSON-LD); private data only for organizations involved with the batch",
 		Query: []string{"MATCH_anyEPC: batch codes or identifiers (/b/{code}, /01/{gtin}/10/{lot}), comma-separated; also MATCH_epc, MATCH_epcClass, MATCH_anyEPCClass, batch",
@@ -215,6 +218,10 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/epcis", Tag: "epcis", Produces: epcis.MediaType,
 		Summary: "A batch's full trace, backward and forward, as one EPCISDocument (up to 5,000 events a page)",
 		Query:   []string{"GE_eventTime: events at or after", "LT_eventTime: events before", "EQ_bizStep: a bizStep", "perPage: 1-5000, default 5000", "nextPageToken: from the previous page"}}, ep.batchTrace)
+	s.api(a, apiOp{Method: "POST", Path: "/epcis/capture", Tag: "epcis", Status: http.StatusAccepted, Request: captureRequest{}, Response: captureJob{},
+		Summary: "Capture an EPCISDocument: schema-checked, each event dry-run as its transaction, then committed as your organization; all-or-nothing unless GS1-Capture-Error-Behaviour: proceed. Location names the job; documents of up to 500 events are answered when done"}, ep.apiCapture)
+	s.api(a, apiOp{Method: "GET", Path: "/epcis/capture/:id", Tag: "epcis", Response: captureJob{},
+		Summary: "A capture's progress and every event's result: committed (ledger seq, tx id), replayed, rejected (why, where) or not applied"}, ep.apiCaptureJob)
 
 	// Dashboard API: the figures behind the charts on /manager.
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/deliveries", Tag: "dashboard", Response: dashDeliveries{}, Query: dashQueryDoc,

@@ -146,6 +146,20 @@ func leaves(ve *jsonschema.ValidationError) []SchemaError {
 		}
 	}
 	walk(ve, nil)
+	// Where an error lies deeper inside a value, the errors at the value
+	// itself are the other branches of an anyOf that the deeper one
+	// failed, not what to fix: keep the deeper ones.
+	kept := out[:0]
+	for _, e := range out {
+		deeper := false
+		for _, f := range out {
+			deeper = deeper || strings.HasPrefix(f.Pointer, e.Pointer+"/")
+		}
+		if !deeper {
+			kept = append(kept, e)
+		}
+	}
+	out = kept
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	if len(out) > maxSchemaErrors {
 		out = out[:maxSchemaErrors]

@@ -20,9 +20,14 @@ func (l *Ledger) run() {
 	stale := false
 	for {
 		var group []*request
+		var carried *batch // a batch taken while filling the group, run after it
 		select {
 		case r := <-l.queue:
-			group = append(group, r)
+			if r.batch != nil {
+				carried = r.batch
+			} else {
+				group = append(group, r)
+			}
 		case <-l.stop:
 			l.drain()
 			return
@@ -31,39 +36,54 @@ func (l *Ledger) run() {
 			(*hook)()
 		}
 	fill:
-		for len(group) < l.maxBatch {
+		for carried == nil && len(group) < l.maxBatch {
 			select {
 			case r := <-l.queue:
+				if r.batch != nil {
+					carried = r.batch
+					break fill
+				}
 				group = append(group, r)
 			default:
 				break fill
 			}
 		}
-		if stale {
-			// A failed commit may or may not have reached the database;
-			// start again from what it holds.
-			before := l.size
-			if err := l.load(context.Background()); err != nil {
-				replyAll(group, fmt.Errorf("reload ledger after a failed commit: %w", err))
-				continue
-			}
-			stale = false
-			if l.size != before {
-				// The failed commit reached the database after all:
-				// readers waiting for new events must see it.
-				l.log.Warn("a group reported as failed was committed", "head", l.size)
-				l.wake()
-			}
+		if len(group) > 0 {
+			l.runGroup(group, false, &stale)
 		}
-		start := time.Now()
-		if err := l.process(group); err != nil {
-			l.log.Error("embedded ledger group commit failed", "size", len(group), "err", err)
-			replyAll(group, err)
-			l.cache.clear()
-			stale = true
-		} else if obs := l.observer.Load(); obs != nil {
-			(*obs)(len(group), time.Since(start))
+		if carried != nil {
+			l.runGroup(carried.reqs, carried.atomic, &stale)
 		}
+	}
+}
+
+// runGroup executes and commits one group, reloading the ledger first
+// when the previous commit failed.
+func (l *Ledger) runGroup(group []*request, atomic bool, stale *bool) {
+	if *stale {
+		// A failed commit may or may not have reached the database;
+		// start again from what it holds.
+		before := l.size
+		if err := l.load(context.Background()); err != nil {
+			replyAll(group, fmt.Errorf("reload ledger after a failed commit: %w", err))
+			return
+		}
+		*stale = false
+		if l.size != before {
+			// The failed commit reached the database after all:
+			// readers waiting for new events must see it.
+			l.log.Warn("a group reported as failed was committed", "head", l.size)
+			l.wake()
+		}
+	}
+	start := time.Now()
+	if err := l.process(group, atomic); err != nil {
+		l.log.Error("embedded ledger group commit failed", "size", len(group), "err", err)
+		replyAll(group, err)
+		l.cache.clear()
+		*stale = true
+	} else if obs := l.observer.Load(); obs != nil {
+		(*obs)(len(group), time.Since(start))
 	}
 }
 
@@ -72,6 +92,10 @@ func (l *Ledger) drain() {
 	for {
 		select {
 		case r := <-l.queue:
+			if r.batch != nil {
+				replyAll(r.batch.reqs, ledger.ErrClosed)
+				continue
+			}
 			r.res <- result{err: ledger.ErrClosed}
 		default:
 			return
@@ -107,7 +131,9 @@ type idemRow struct {
 // process executes a group against an overlay of the world state, commits
 // it in one database transaction and answers every caller. A non-nil error
 // means nothing was answered and the commit did not (knowingly) happen.
-func (l *Ledger) process(reqs []*request) error {
+// An atomic group commits only when none of its transactions is rejected;
+// otherwise the rejected ones get their errors, the rest ErrNotApplied.
+func (l *Ledger) process(reqs []*request, atomic bool) error {
 	ctx := context.Background() // one caller giving up must not abort the others' commit
 	if b := l.broken.Load(); b != nil {
 		replyAll(reqs, *b)
@@ -169,6 +195,26 @@ func (l *Ledger) process(reqs []*request) error {
 		if k.key != "" {
 			firstOf[k] = i
 			g.idem = append(g.idem, idemRow{k.org, k.key, size})
+		}
+	}
+	if atomic && len(g.entries) > 0 {
+		rejected := false
+		for _, res := range results {
+			rejected = rejected || res.err != nil
+		}
+		if rejected {
+			for i := range results {
+				if results[i].err == nil && !results[i].r.Replayed {
+					if _, dup := dupOf[i]; !dup {
+						results[i] = result{err: ledger.ErrNotApplied}
+					}
+				}
+			}
+			for i := range dupOf {
+				results[i] = result{err: ledger.ErrNotApplied}
+			}
+			dupOf = nil
+			g.entries = nil
 		}
 	}
 	if len(g.entries) > 0 {

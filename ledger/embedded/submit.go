@@ -23,6 +23,15 @@ type request struct {
 	fp   [32]byte
 	sig  []byte
 	res  chan result
+	// batch, set on a carrier request, is a whole batch (SubmitBatch) that
+	// the sequencer commits as one group of its own.
+	batch *batch
+}
+
+// batch is a SubmitBatch's requests, in order.
+type batch struct {
+	reqs   []*request
+	atomic bool
 }
 
 type result struct {
@@ -45,36 +54,54 @@ const maxIdemKey = 200
 // durably committed. Rejections are *models.Error values; a retry with a
 // known idempotency key returns the first receipt with Replayed set.
 func (l *Ledger) Submit(ctx context.Context, tx ledger.Tx) (ledger.Receipt, error) {
-	if l.isClosed() {
-		return ledger.Receipt{}, ledger.ErrClosed
-	}
-	if b := l.broken.Load(); b != nil {
-		return ledger.Receipt{}, *b
-	}
-	args, err := contract.Canonical(tx.Type, tx.Args)
+	req, err := l.prepare(ctx, tx)
 	if err != nil {
 		return ledger.Receipt{}, err
 	}
-	if err := models.ValidateID("org", tx.Org); err != nil {
+	if err := l.enqueue(ctx, req); err != nil {
 		return ledger.Receipt{}, err
+	}
+	select {
+	case res := <-req.res:
+		return res.r, res.err
+	case <-ctx.Done():
+		return ledger.Receipt{}, fmt.Errorf("waiting for commit (the transaction may still commit; retry with the same idempotency key): %w", ctx.Err())
+	}
+}
+
+// prepare checks, canonicalises and signs tx into a request for the
+// sequencer.
+func (l *Ledger) prepare(ctx context.Context, tx ledger.Tx) (*request, error) {
+	if l.isClosed() {
+		return nil, ledger.ErrClosed
+	}
+	if b := l.broken.Load(); b != nil {
+		return nil, *b
+	}
+	args, err := contract.Canonical(tx.Type, tx.Args)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.ValidateID("org", tx.Org); err != nil {
+		return nil, err
 	}
 	if tx.IdempotencyKey != "" {
 		if err := models.ValidateLine("idempotency_key", tx.IdempotencyKey, maxIdemKey); err != nil {
-			return ledger.Receipt{}, err
+			return nil, err
 		}
 	}
 	if tx.Time.IsZero() {
 		tx.Time = l.now()
 	}
 	if tx.Time.Before(minTime) || tx.Time.After(maxTime) {
-		return ledger.Receipt{}, models.Invalid("time", "%s is outside the years 1678-2262", tx.Time.Format(time.RFC3339))
+		return nil, models.Invalid("time", "%s is outside the years 1678-2262", tx.Time.Format(time.RFC3339))
 	}
 	// A retry with a known idempotency key is answered by the sequencer,
 	// which looks keys up for a whole group in one query; looking each up
 	// here first would cost every new transaction a query of its own.
 	key, err := l.orgKey(ctx, tx.Org)
 	if err != nil {
-		return ledger.Receipt{}, err
+		return nil, err
 	}
 	part := TxPart{
 		Time: time.Unix(0, tx.Time.UnixNano()).UTC(),
@@ -86,18 +113,9 @@ func (l *Ledger) Submit(ctx context.Context, tx ledger.Tx) (ledger.Receipt, erro
 	digest := TxDigest(raw)
 	sig, err := key.Sign(digest[:])
 	if err != nil {
-		return ledger.Receipt{}, fmt.Errorf("sign transaction: %w", err)
+		return nil, fmt.Errorf("sign transaction: %w", err)
 	}
-	req := &request{ctx: ctx, part: part, raw: raw, fp: key.Fingerprint, sig: sig, res: make(chan result, 1)}
-	if err := l.enqueue(ctx, req); err != nil {
-		return ledger.Receipt{}, err
-	}
-	select {
-	case res := <-req.res:
-		return res.r, res.err
-	case <-ctx.Done():
-		return ledger.Receipt{}, fmt.Errorf("waiting for commit (the transaction may still commit; retry with the same idempotency key): %w", ctx.Err())
-	}
+	return &request{ctx: ctx, part: part, raw: raw, fp: key.Fingerprint, sig: sig, res: make(chan result, 1)}, nil
 }
 
 func (l *Ledger) enqueue(ctx context.Context, req *request) error {
