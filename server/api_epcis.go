@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -199,23 +200,66 @@ func (e *epcisArea) lotBatch(ctx context.Context, gtin14, lot string) (models.Ba
 }
 
 // ledgerFacts reads world-state records through the ledger for the
-// mapper, each key once per request.
+// mapper and the capture's dry run, each key once per request.
 type ledgerFacts struct {
-	ctx   context.Context
-	l     ledger.Ledger
-	cache map[string][]byte
+	ctx    context.Context
+	l      ledger.Ledger
+	cache  map[string][]byte
+	absent map[string]bool
+	read   []string // keys read, in order, for bulkState.Preload
+}
+
+// bulkState is what a capture uses of a ledger that reads state in bulk
+// (embedded.Ledger does).
+type bulkState interface {
+	States(ctx context.Context, keys []string) (map[string][]byte, error)
+	Preload(ctx context.Context, keys []string) error
 }
 
 func (f *ledgerFacts) Get(key string) ([]byte, error) {
 	if v, ok := f.cache[key]; ok {
 		return v, nil
 	}
+	if f.absent[key] {
+		return nil, fmt.Errorf("state key %q: %w", key, models.ErrNotFound)
+	}
+	f.read = append(f.read, key)
 	v, err := f.l.State(f.ctx, key)
+	if errors.Is(err, models.ErrNotFound) && f.absent != nil {
+		f.absent[key] = true
+	}
 	if err != nil {
 		return nil, err
 	}
 	f.cache[key] = v
 	return v, nil
+}
+
+// prefetch reads keys in bulk when the ledger can.
+func (f *ledgerFacts) prefetch(keys []string) error {
+	bs, ok := f.l.(bulkState)
+	if !ok || len(keys) == 0 {
+		return nil
+	}
+	vs, err := bs.States(f.ctx, keys)
+	if err != nil {
+		return err
+	}
+	if f.absent == nil {
+		f.absent = map[string]bool{}
+	}
+	for _, k := range keys {
+		if _, seen := f.cache[k]; seen || f.absent[k] {
+			continue
+		}
+		f.read = append(f.read, k)
+		if v, ok := vs[k]; ok {
+			f.cache[k] = v
+		} else {
+			f.absent[k] = true
+		}
+	}
+	return nil
 }
 
 // reader decides, per event, what the logged-in organization may read:

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -90,8 +92,23 @@ func readDocument(body []byte) (captured, error) {
 	out := captured{events: make([]epcis.Event, n), raws: make([][]byte, n), bad: map[int]error{}}
 	for i, raw := range shape.Body.EventList {
 		out.raws[i] = raw
-		if err := json.Unmarshal(raw, &out.events[i]); err != nil {
-			out.bad[i] = models.Invalid("", "the event could not be read: %v", jsonError(err))
+	}
+	bad := make([]error, n)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				if err := json.Unmarshal(out.raws[i], &out.events[i]); err != nil {
+					bad[i] = models.Invalid("", "the event could not be read: %v", jsonError(err))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range bad {
+		if err != nil {
+			out.bad[i] = err
 		}
 	}
 	return out, nil
@@ -174,11 +191,29 @@ func (e *epcisArea) jobFor(c *gin.Context, id string) (captureJob, error) {
 	return j, nil
 }
 
-// apiCaptureJob serves GET /api/v1/epcis/capture/{id}.
+// apiCaptureJob serves GET /api/v1/epcis/capture/{id}; ?events=none
+// leaves the per-event results out (for polling), ?events=problems keeps
+// only the rejected and not applied ones.
 func (e *epcisArea) apiCaptureJob(c *gin.Context) {
 	j, err := e.jobFor(c, c.Param("id"))
 	if err != nil {
 		e.s.fail(c, err)
+		return
+	}
+	switch c.DefaultQuery("events", "all") {
+	case "all":
+	case "none":
+		j.Events = []eventOutcome{}
+	case "problems":
+		kept := []eventOutcome{}
+		for _, o := range j.Events {
+			if o.Status == evRejected || o.Status == evNotApplied {
+				kept = append(kept, o)
+			}
+		}
+		j.Events = kept
+	default:
+		e.s.fail(c, models.Invalid("events", "%q is not all, problems or none", c.Query("events")))
 		return
 	}
 	c.JSON(http.StatusOK, j)

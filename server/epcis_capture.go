@@ -201,10 +201,13 @@ func (cp *capturer) start(u *auth.User, id, behaviour string, doc captured) (cap
 	return out, done, nil
 }
 
-// pending is an event that passed the dry run, waiting for its commit.
+// pending is an event translated into its transaction, waiting for its
+// commit.
 type pending struct {
-	index int
-	tx    ledger.Tx
+	index   int
+	tx      ledger.Tx
+	checked bool // the dry run executed it
+	dropped bool // the dry run rejected it
 }
 
 // run checks every event, then commits.
@@ -224,8 +227,8 @@ func (cp *capturer) run(u auth.User, j *captureJob, doc captured) {
 			return
 		}
 	}
-	var todo []pending
-	rejected := cp.check(ctx, u, j, doc, keys, known, &todo)
+	facts := &ledgerFacts{ctx: ctx, l: s.opts.Ledger, cache: map[string][]byte{}, absent: map[string]bool{}}
+	todo, rejected := cp.check(ctx, facts, batched, u, j, doc, keys, known)
 	cp.mu.Lock()
 	j.State = captureCommitting
 	cp.mu.Unlock()
@@ -235,6 +238,12 @@ func (cp *capturer) run(u auth.User, j *captureJob, doc captured) {
 		cp.settle(j, todo, nil, nil, ledger.ErrNotApplied)
 	case len(todo) == 0:
 	case batched:
+		if pl, ok := s.opts.Ledger.(bulkState); ok {
+			// The sequencer will read what the dry run read: in bulk, now.
+			if err := pl.Preload(ctx, facts.read); err != nil {
+				s.opts.Logger.Warn("capture: preload", "job", j.ID, "err", err)
+			}
+		}
 		atomic := j.Behaviour == behaviourRollback
 		size := len(todo)
 		if !atomic {
@@ -286,13 +295,27 @@ func (cp *capturer) run(u auth.User, j *captureJob, doc captured) {
 	j.State, j.Finished, j.Head = captureDone, &now, last
 }
 
-// check translates and dry-runs every event in order, recording
-// rejections and replays, and collects the transactions to commit. It
-// reports whether any event was rejected.
-func (cp *capturer) check(ctx context.Context, u auth.User, j *captureJob, doc captured, keys []string, known map[string]ledger.Receipt, todo *[]pending) bool {
+// check translates every event in order, recording rejections and
+// replays, and collects the transactions to commit. It reports whether any
+// event was rejected.
+//
+// The dry run executes a transaction on the overlay only when it must: when
+// a later event's translation reads the state (a receipt reads the
+// shipment an earlier event of the document may have dispatched), or, on
+// a ledger without atomic batches, always. On the embedded ledger the
+// atomic batch commit runs the contract anyway and answers every
+// transaction, so executing each twice would only halve the throughput.
+// When an event is rejected and the document is all-or-nothing, the rest is
+// dry-run too, so the answer lists every problem at once.
+func (cp *capturer) check(ctx context.Context, facts *ledgerFacts, lazy bool, u auth.User, j *captureJob, doc captured, keys []string, known map[string]ledger.Receipt) ([]pending, bool) {
 	s := cp.e.s
-	st := &dryState{base: &ledgerFacts{ctx: ctx, l: s.opts.Ledger, cache: map[string][]byte{}}, pending: map[string][]byte{}}
+	if err := facts.prefetch(namedKeys(doc.events)); err != nil {
+		s.opts.Logger.Warn("capture: bulk state read", "job", j.ID, "err", err)
+	}
+	st := &dryState{base: facts, pending: map[string][]byte{}}
 	tr := &epcis.Translator{State: st, Lookup: &storeLookup{ctx: ctx, e: cp.e}}
+	var todo []pending
+	var queued []int // todo entries not executed yet
 	firstOf := map[string]int{}
 	now := s.opts.Now()
 	rejected := false
@@ -300,6 +323,29 @@ func (cp *capturer) check(ctx context.Context, u auth.User, j *captureJob, doc c
 		rejected = true
 		cp.outcome(j, i, rejection(i, pointer, err))
 	}
+	flushing := false
+	flush := func() {
+		if flushing {
+			return
+		}
+		flushing = true
+		for _, k := range queued {
+			p := &todo[k]
+			call := contract.Call{TxID: fmt.Sprintf("dry-run-%d", p.index), Type: p.tx.Type, Args: p.tx.Args, Org: p.tx.Org, User: p.tx.User, Role: p.tx.Role, Time: p.tx.Time}
+			if _, err := contract.Execute(st, call); err != nil {
+				o := rejection(p.index, "/epcisBody/eventList/"+strconv.Itoa(p.index), err)
+				o.Transaction = p.tx.Type
+				rejected = true
+				p.dropped = true
+				cp.outcome(j, p.index, o)
+				continue
+			}
+			p.checked = true
+		}
+		queued = queued[:0]
+		flushing = false
+	}
+	st.before = flush
 	for i, ev := range doc.events {
 		if i%200 == 0 {
 			cp.mu.Lock()
@@ -345,21 +391,26 @@ func (cp *capturer) check(ctx context.Context, u auth.User, j *captureJob, doc c
 			reject(i, base, err)
 			continue
 		}
-		call := contract.Call{TxID: fmt.Sprintf("dry-run-%d", i), Type: t.Type, Args: args, Org: u.OrgID, User: u.ID, Role: u.Role, Time: t.Time}
-		if _, err := contract.Execute(st, call); err != nil {
-			o := rejection(i, base, err)
-			o.Transaction = t.Type
-			rejected = true
-			cp.outcome(j, i, o)
-			continue
-		}
 		cp.outcome(j, i, eventOutcome{Index: i, EventID: ev.EventID, Transaction: t.Type, Status: evPending})
-		*todo = append(*todo, pending{index: i, tx: ledger.Tx{Type: t.Type, Args: args, Org: u.OrgID, User: u.ID, Role: u.Role, IdempotencyKey: keys[i], Time: t.Time}})
+		todo = append(todo, pending{index: i, tx: ledger.Tx{Type: t.Type, Args: args, Org: u.OrgID, User: u.ID, Role: u.Role, IdempotencyKey: keys[i], Time: t.Time}})
+		queued = append(queued, len(todo)-1)
+		if !lazy {
+			flush()
+		}
+	}
+	if rejected && j.Behaviour == behaviourRollback {
+		flush()
 	}
 	cp.mu.Lock()
 	j.Checked = len(doc.events)
 	cp.mu.Unlock()
-	return rejected
+	kept := todo[:0]
+	for _, p := range todo {
+		if !p.dropped {
+			kept = append(kept, p)
+		}
+	}
+	return kept, rejected
 }
 
 // rejection describes why event i was rejected. A models.Error's field
@@ -426,7 +477,9 @@ func (cp *capturer) settle(j *captureJob, ps []pending, recs []ledger.Receipt, e
 			cp.outcome(j, p.index, eventOutcome{Index: p.index, Status: evNotApplied, Message: "not applied: the document is all-or-nothing (GS1-Capture-Error-Behaviour: rollback) and another of its events was rejected"})
 		case e != nil:
 			o := rejection(p.index, "/epcisBody/eventList/"+strconv.Itoa(p.index), e)
-			o.Message = "rejected at commit (the ledger changed since the check): " + o.Message
+			if p.checked {
+				o.Message = "rejected at commit (the ledger changed since the check): " + o.Message
+			}
 			cp.outcome(j, p.index, o)
 		case recs[k].Replayed:
 			cp.outcome(j, p.index, eventOutcome{Index: p.index, Status: evReplayed, Seq: recs[k].Seq, TxID: recs[k].TxID})
@@ -456,9 +509,13 @@ func (cp *capturer) failAll(j *captureJob, err error) {
 type dryState struct {
 	base    epcis.Facts
 	pending map[string][]byte
+	before  func() // runs before every read: executes what is queued
 }
 
 func (d *dryState) Get(key string) ([]byte, error) {
+	if d.before != nil {
+		d.before()
+	}
 	if v, ok := d.pending[key]; ok {
 		return v, nil
 	}
@@ -476,13 +533,30 @@ func (d *dryState) Range(prefix string, fn func(key string, value []byte) error)
 	return fmt.Errorf("range %s: a capture's dry run cannot range over the state", prefix)
 }
 
-// storeLookup resolves identifiers through the read model.
+// storeLookup resolves identifiers through the read model, each once per
+// capture.
 type storeLookup struct {
-	ctx context.Context
-	e   *epcisArea
+	ctx      context.Context
+	e        *epcisArea
+	products map[string]string
+	lots     map[string]string
 }
 
 func (l *storeLookup) ProductByGTIN(gtin14 string) (string, error) {
+	if id, ok := l.products[gtin14]; ok {
+		return id, nil
+	}
+	id, err := l.productByGTIN(gtin14)
+	if err == nil {
+		if l.products == nil {
+			l.products = map[string]string{}
+		}
+		l.products[gtin14] = id
+	}
+	return id, err
+}
+
+func (l *storeLookup) productByGTIN(gtin14 string) (string, error) {
 	for _, n := range []int{14, 13, 12, 8} {
 		if len(gtin14) != 14 || (n < 14 && gtin14[:14-n] != "000000"[:14-n]) {
 			continue
@@ -497,7 +571,16 @@ func (l *storeLookup) ProductByGTIN(gtin14 string) (string, error) {
 }
 
 func (l *storeLookup) BatchByLot(gtin14, lot string) (string, error) {
+	if code, ok := l.lots[gtin14+"/"+lot]; ok {
+		return code, nil
+	}
 	b, ok, err := l.e.lotBatch(l.ctx, gtin14, lot)
+	if ok {
+		if l.lots == nil {
+			l.lots = map[string]string{}
+		}
+		l.lots[gtin14+"/"+lot] = b.Code
+	}
 	if err != nil {
 		return "", err
 	}
@@ -505,4 +588,34 @@ func (l *storeLookup) BatchByLot(gtin14, lot string) (string, error) {
 		return "", models.NotFound("lot", "no batch is lot %s of GTIN %s", lot, gtin14)
 	}
 	return b.Code, nil
+}
+
+// namedKeys are the world-state keys of the batches a document names by
+// code (/b/{code}, or the codes it gives new batches), which its dry run
+// will read.
+func namedKeys(evs []epcis.Event) []string {
+	seen := map[string]bool{}
+	var keys []string
+	add := func(uri string) {
+		if id, err := epcis.Parse(uri); err == nil && id.Kind == epcis.IDBatch && !seen[id.Code] {
+			seen[id.Code] = true
+			keys = append(keys, models.Key(models.PrefixBatch, id.Code))
+		}
+	}
+	for _, ev := range evs {
+		for _, q := range ev.QuantityList {
+			add(q.EPCClass)
+		}
+		for _, q := range ev.InputQuantityList {
+			add(q.EPCClass)
+		}
+		for _, q := range ev.OutputQuantityList {
+			add(q.EPCClass)
+		}
+		if c, ok := ev.ILMD["plb:batchCode"].(string); ok && !seen[c] {
+			seen[c] = true
+			keys = append(keys, models.Key(models.PrefixBatch, c))
+		}
+	}
+	return keys
 }

@@ -61,16 +61,17 @@ func waitCapture(t testing.TB, f *fixture, token, id string) captureJob {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var j captureJob
-		if code := f.call(t, token, http.MethodGet, "/api/v1/epcis/capture/"+id, nil, &j); code != http.StatusOK {
+		if code := f.call(t, token, http.MethodGet, "/api/v1/epcis/capture/"+id+"?events=none", nil, &j); code != http.StatusOK {
 			t.Fatalf("capture job %s: %d", id, code)
 		}
 		if j.State == captureDone {
+			f.call(t, token, http.MethodGet, "/api/v1/epcis/capture/"+id, nil, &j)
 			return j
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("capture %s not done: %+v", id, j)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -340,7 +341,18 @@ func (zeros) Read(p []byte) (int, error) {
 // it, and exports again: every event is the same, eventID included.
 func TestEPCISRoundTrip(t *testing.T) {
 	a := newFixture(t, true)
-	out := allEvents(t, a, a.token(t, "hz-construction-bureau.admin"), "/api/v1/epcis/events?perPage=1000")
+	all := allEvents(t, a, a.token(t, "hz-construction-bureau.admin"), "/api/v1/epcis/events?perPage=1000")
+	// Quality case events are exported but not captured (they name this
+	// instance's usage and case IDs); the rest must come back identical.
+	var out []epcis.Event
+	for _, ev := range all {
+		if ev.Case == "" {
+			out = append(out, ev)
+		}
+	}
+	if len(out) == len(all) {
+		t.Error("the demo export has no case events")
+	}
 
 	b := newFixture(t, false)
 	plan, _ := demo.Plan(demo.Options{Seed: 7})
@@ -376,6 +388,17 @@ func TestEPCISRoundTrip(t *testing.T) {
 		start = end
 	}
 	back := allEvents(t, b, b.token(t, "hz-construction-bureau.admin"), "/api/v1/epcis/events?perPage=1000")
+	// A case event itself is refused with the reason.
+	for _, ev := range all {
+		if ev.Case != "" {
+			org := strings.TrimPrefix(ev.RecordedBy, a.URL+"/epcis/parties/")
+			_, j, _, _ := postCapture(t, b, b.token(t, org+".admin"), "", captureDoc(ev))
+			if j.Events[0].Status != evRejected || j.Events[0].Pointer != "/epcisBody/eventList/0/plb:case" {
+				t.Errorf("a case event: %+v", j.Events[0])
+			}
+			break
+		}
+	}
 	if len(back) != len(out) {
 		t.Fatalf("%d events exported, %d came back", len(out), len(back))
 	}
@@ -387,4 +410,63 @@ func TestEPCISRoundTrip(t *testing.T) {
 		}
 	}
 	t.Logf("%d events round-trip through capture", captured)
+}
+
+// TestEPCISCaptureDependentEvents: events of one document build on each
+// other — a batch is commissioned, split and part of it shipped — and the
+// translation of each sees what the earlier ones did; a later event that
+// only the contract finds wrong (a second usage beyond what remains) fails
+// the whole all-or-nothing document.
+func TestEPCISCaptureDependentEvents(t *testing.T) {
+	f := newFixture(t, true)
+	cf := findCaptureFacts(t, f)
+	// A product without a hold point, so a new batch may be split at once.
+	for _, org := range []string{"tonglu-quarry", "fuchun-cement", "jiangnan-steel", "qiantang-glass", "xihu-readymix"} {
+		ps, _ := f.store.Products(context.Background(), org)
+		for _, p := range ps {
+			if !p.InspectionRequired && cf.product.InspectionRequired {
+				cf.product = p
+			}
+		}
+	}
+	if cf.product.InspectionRequired {
+		t.Fatal("no product without a hold point")
+	}
+	cement := f.token(t, cf.product.Manufacturer+".operator")
+	q := func(s string) *models.Decimal { d := models.MustDecimal(s); return &d }
+	split := epcis.Event{Type: epcis.TransformationEvent, EventTime: "2026-06-01T09:00:00Z", EventTimeZoneOffset: "+08:00", EventID: "urn:uuid:dep-split",
+		InputQuantityList:  []epcis.Quantity{{EPCClass: cf.names.Base + "/b/DEP-1", Quantity: q("12.5"), UOM: "TNE"}},
+		OutputQuantityList: []epcis.Quantity{{EPCClass: cf.names.Base + "/b/DEP-1A", Quantity: q("5"), UOM: "TNE"}, {EPCClass: cf.names.Base + "/b/DEP-1B", Quantity: q("7.5"), UOM: "TNE"}},
+	}
+	ship := epcis.Event{Type: epcis.ObjectEvent, Action: "OBSERVE", BizStep: "shipping", Disposition: "in_transit", EventTime: "2026-06-01T10:00:00Z", EventTimeZoneOffset: "+08:00", EventID: "urn:uuid:dep-ship",
+		QuantityList:    []epcis.Quantity{{EPCClass: cf.names.Base + "/b/DEP-1A", Quantity: q("5"), UOM: "TNE"}},
+		DestinationList: []epcis.Destination{{Type: "owning_party", Destination: cf.names.Party("zhongjian-no8")}, {Type: "location", Destination: cf.names.Site("zhongjian-no8", "tower-a")}},
+		Carrier:         cf.names.Party("zhehang-logistics"),
+	}
+	code, j, e, _ := postCapture(t, f, cement, "", captureDoc(cf.commission("DEP-1"), split, ship))
+	if code != http.StatusAccepted || !j.Success() {
+		t.Fatalf("dependent document: %d %+v %+v", code, e, j.Events)
+	}
+	want := []string{"CommissionBatch", "TransformBatches", "DispatchShipment"}
+	for i, o := range j.Events {
+		if o.Transaction != want[i] || o.Status != evCommitted {
+			t.Errorf("event %d: %+v", i, o)
+		}
+	}
+	b, err := f.store.Batch(context.Background(), "DEP-1A")
+	if err != nil || b.Status != models.StatusInTransit || b.Custodian != "zhehang-logistics" || b.ProductID != cf.product.ID {
+		t.Errorf("the shipped part: %+v, %v", b, err)
+	}
+
+	site := f.token(t, "zhongjian-no8.operator")
+	bt, _ := f.store.Batch(context.Background(), cf.held)
+	most := models.Decimal(bt.Remaining - models.DecimalFromInt(1)).String()
+	before := f.head(t)
+	code, j, _, _ = postCapture(t, f, site, "", captureDoc(cf.usage(cf.held, most, "x1"), cf.usage(cf.held, most, "x2")))
+	if code != http.StatusAccepted || j.Events[0].Status != evNotApplied || j.Events[1].Status != evRejected || j.Events[1].Code != "conflict" || f.head(t) != before {
+		t.Errorf("over-use: %+v, head %d → %d", j.Events, before, f.head(t))
+	}
+	if !strings.Contains(j.Events[1].Message, "remaining") || j.Events[1].Field != "quantity" {
+		t.Errorf("the rejection does not say what to fix: %+v", j.Events[1])
+	}
 }

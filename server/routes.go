@@ -221,7 +221,8 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "POST", Path: "/epcis/capture", Tag: "epcis", Status: http.StatusAccepted, Request: captureRequest{}, Response: captureJob{},
 		Summary: "Capture an EPCISDocument: schema-checked, each event dry-run as its transaction, then committed as your organization; all-or-nothing unless GS1-Capture-Error-Behaviour: proceed. Location names the job; documents of up to 500 events are answered when done"}, ep.apiCapture)
 	s.api(a, apiOp{Method: "GET", Path: "/epcis/capture/:id", Tag: "epcis", Response: captureJob{},
-		Summary: "A capture's progress and every event's result: committed (ledger seq, tx id), replayed, rejected (why, where) or not applied"}, ep.apiCaptureJob)
+		Summary: "A capture's progress and every event's result: committed (ledger seq, tx id), replayed, rejected (why, where) or not applied",
+		Query:   []string{"events: all (default), problems (rejected and not applied only) or none (progress only)"}}, ep.apiCaptureJob)
 
 	// Dashboard API: the figures behind the charts on /manager.
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/deliveries", Tag: "dashboard", Response: dashDeliveries{}, Query: dashQueryDoc,

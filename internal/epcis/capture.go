@@ -75,6 +75,8 @@ func Classify(ev Event) (string, error) {
 		return "", invalid("/type", "%s events are not captured; send ObjectEvent, TransformationEvent or TransactionEvent", ev.Type)
 	}
 	switch {
+	case ev.Case != "":
+		return "", invalid("/plb:case", "quality case events are exported, not captured: they name cases and usages by the IDs of the instance that recorded them; open and answer cases through /api/v1/cases here")
 	case ev.Correction != nil:
 		return "CorrectEntry", nil
 	case ev.Document != nil:
@@ -323,7 +325,7 @@ func (t *Translator) remember(gtin14, lot, code string) {
 }
 
 func (t *Translator) order(ev Event) (any, error) {
-	var a contract.CreatePurchaseOrderArgs
+	a := contract.CreatePurchaseOrderArgs{DeliverBy: ev.DeliverBy}
 	for i, b := range ev.BizTransactionList {
 		if b.Type != "po" {
 			continue

@@ -69,7 +69,7 @@ func TestRoundTripDemo(t *testing.T) {
 	fresh := contract.NewMemState()
 	tr := &Translator{State: fresh, Lookup: memLookup{fresh}}
 	m2 := &Mapper{Names: Names{Base: "https://other.example.org"}, Facts: fresh}
-	n := 0
+	n, skipped := 0, 0
 	for i, tx := range h.txs {
 		role := plan[i].Role
 		if Mappings[tx.Type].EventType == "" {
@@ -81,6 +81,15 @@ func TestRoundTripDemo(t *testing.T) {
 		mp, err := m.Map(tx)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if mp.Event.Case != "" {
+			// Case events name this instance's usage and case IDs: exported,
+			// never captured (TestTranslateRejects). Run them as they were.
+			if _, err := contract.Execute(fresh, contract.Call{TxID: tx.TxID, Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time}); err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			skipped++
+			continue
 		}
 		// Through JSON, as a document travels.
 		raw, _ := json.Marshal(mp.Event)
@@ -104,7 +113,11 @@ func TestRoundTripDemo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("event %d (%s): %v", i, tx.Type, err)
 		}
-		newID := testTxID(i + 2e6)
+		// The same transaction ID as the original, so that the case events
+		// run as they were can name what they named (the event IDs do not
+		// depend on it: TestEventIDsAreStable; the server's round trip
+		// captures under new IDs).
+		newID := tx.TxID
 		if _, err := contract.Execute(fresh, contract.Call{TxID: newID, Type: got.Type, Args: canon, Org: org, User: plan[i].User, Role: role, Time: got.Time}); err != nil {
 			t.Fatalf("event %d (%s) rejected on capture: %v\n%s\n%s", i, tx.Type, err, raw, canon)
 		}
@@ -122,7 +135,10 @@ func TestRoundTripDemo(t *testing.T) {
 		}
 		n++
 	}
-	t.Logf("%d events round-trip", n)
+	if skipped == 0 {
+		t.Error("the demo has no case events: they go untested")
+	}
+	t.Logf("%d events round-trip; %d case events are not captured", n, skipped)
 }
 
 // TestTranslateRejects: events that cannot become a transaction are

@@ -49,6 +49,7 @@ func (e *Event) Redact() {
 		e.Document = &DocumentInfo{Kind: d.Kind, Visibility: d.Visibility}
 		e.CertificationInfo = nil
 	}
+	e.Usages, e.Dispositions = nil, nil
 	if c := e.Correction; c != nil && c.TargetKind != "batch" {
 		e.Correction = &Correction{TargetKind: c.TargetKind, TargetID: c.TargetID, Field: c.Field}
 	}

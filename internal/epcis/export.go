@@ -100,11 +100,11 @@ var Mappings = map[string]Mapping{
 	"RecallBatch":          {ObjectEvent, "OBSERVE", "", "recalled"},
 	"AttachDocument":       {ObjectEvent, "OBSERVE", "", ""},
 	"CorrectEntry":         {ObjectEvent, "OBSERVE", "", ""},
-	// Quality cases (a Trace-X style alert workflow) are not EPCIS events
-	// yet; a recall case's recalled batches are visible in their state.
-	"OpenCase":          {},
-	"AcknowledgeCase":   {},
-	"RecordDisposition": {},
+	// Quality cases (a Trace-X style alert workflow): exported, not
+	// captured (they name usages and cases by this instance's IDs).
+	"OpenCase":          {ObjectEvent, "OBSERVE", "", "recalled or non_conformant"},
+	"AcknowledgeCase":   {ObjectEvent, "OBSERVE", "", ""},
+	"RecordDisposition": {ObjectEvent, "OBSERVE", "", "needs_replacement or none"},
 }
 
 type exporter func(m *Mapper, tx Tx, ev *Event) (subjects []string, err error)
@@ -121,6 +121,9 @@ var exporters = map[string]exporter{
 	"RecallBatch":         exportRecall,
 	"AttachDocument":      exportDocument,
 	"CorrectEntry":        exportCorrection,
+	"OpenCase":            exportOpenCase,
+	"AcknowledgeCase":     exportAckCase,
+	"RecordDisposition":   exportDisposition,
 }
 
 // get loads the record at prefix+id into v.
@@ -216,6 +219,7 @@ func exportOrder(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 		}
 		ev.QuantityList = append(ev.QuantityList, Quantity{EPCClass: m.Names.Product(p), Quantity: ptr(l.Quantity), UOM: UOM(p.Unit)})
 	}
+	ev.DeliverBy = a.DeliverBy
 	ev.SourceList = []Source{{"owning_party", m.Names.Party(a.Supplier)}}
 	ev.DestinationList = []Destination{{"owning_party", m.Names.Party(tx.Org)}}
 	if a.Site != "" {
@@ -520,4 +524,75 @@ func BizSteps() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// caseEvent fills what the events of a quality case share: the case's
+// batch and the case itself.
+func (m *Mapper) caseEvent(id string, ev *Event) (models.Case, error) {
+	var c models.Case
+	if err := m.get(models.PrefixCase, id, &c); err != nil {
+		return c, err
+	}
+	q, err := m.quantity(c.BatchCode, nil)
+	if err != nil {
+		return c, err
+	}
+	ev.Action = "OBSERVE"
+	ev.QuantityList = []Quantity{q}
+	ev.Case = m.Names.Case(c.ID)
+	return c, nil
+}
+
+func exportOpenCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+	c, err := m.caseEvent(tx.TxID, ev)
+	if err != nil {
+		return nil, err
+	}
+	ev.Disposition = "non_conformant"
+	if c.Kind == models.CaseRecall {
+		ev.Disposition = "recalled"
+	}
+	ev.CaseKind, ev.Severity, ev.Reason, ev.TargetDate = string(c.Kind), c.Severity, c.Reason, c.TargetDate
+	for _, code := range c.Batches {
+		_, _, uri, err := m.batch(code)
+		if err != nil {
+			return nil, err
+		}
+		ev.Affected = append(ev.Affected, uri)
+	}
+	for _, u := range c.Usages {
+		ev.Usages = append(ev.Usages, u.Usage)
+	}
+	return []string{c.BatchCode}, nil
+}
+
+func exportAckCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+	var a contract.AcknowledgeCaseArgs
+	if err := decode(tx, &a); err != nil {
+		return nil, err
+	}
+	c, err := m.caseEvent(a.Case, ev)
+	if err != nil {
+		return nil, err
+	}
+	ev.Notes = a.Note
+	return []string{c.BatchCode}, nil
+}
+
+func exportDisposition(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+	var a contract.RecordDispositionArgs
+	if err := decode(tx, &a); err != nil {
+		return nil, err
+	}
+	c, err := m.caseEvent(a.Case, ev)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range a.Items {
+		if it.Disposition == models.DispositionReplace {
+			ev.Disposition = "needs_replacement"
+		}
+		ev.Dispositions = append(ev.Dispositions, UsageDisposition{Usage: it.Usage, Disposition: string(it.Disposition), Justification: it.Justification})
+	}
+	return []string{c.BatchCode}, nil
 }

@@ -1,12 +1,15 @@
 package epcis
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -75,9 +78,9 @@ func TestExportEveryKindValidates(t *testing.T) {
 		}
 	}
 	for k, ev := range byKind {
-		validate(t, k, ev)
+		validateDoc(t, k, ev)
 	}
-	validate(t, "all events", all...)
+	validateDoc(t, "all events", all...)
 	t.Logf("%d events of %d kinds validate", len(all), len(byKind)/2)
 }
 
@@ -210,6 +213,26 @@ func TestMappingPerKind(t *testing.T) {
 		{"certificate", func(tx Tx, ev Event) bool { return tx.Type == "AttachDocument" && len(ev.CertificationInfo) > 0 }, func(t *testing.T, tx Tx, ev Event) {
 			want(t, ev.CertificationInfo[0], testBase+"/files/"+ev.Document.SHA256)
 		}},
+		{"quality case", func(tx Tx, ev Event) bool { return tx.Type == "OpenCase" }, func(t *testing.T, tx Tx, ev Event) {
+			want(t, ev.Case, testBase+"/cases/"+tx.TxID)
+			if (ev.CaseKind == "recall") != (ev.Disposition == "recalled") || (ev.CaseKind == "non_conformance") != (ev.Disposition == "non_conformant") {
+				t.Errorf("case %s has disposition %s", ev.CaseKind, ev.Disposition)
+			}
+			if len(ev.Affected) == 0 || ev.TargetDate == "" || ev.Severity == "" {
+				t.Errorf("case %+v", ev)
+			}
+		}},
+		{"acknowledgement", func(tx Tx, ev Event) bool { return tx.Type == "AcknowledgeCase" }, func(t *testing.T, tx Tx, ev Event) {
+			if ev.Case == "" || len(ev.QuantityList) != 1 {
+				t.Errorf("ack %+v", ev)
+			}
+		}},
+		{"disposition", func(tx Tx, ev Event) bool { return tx.Type == "RecordDisposition" }, func(t *testing.T, tx Tx, ev Event) {
+			replace := slices.ContainsFunc(ev.Dispositions, func(d UsageDisposition) bool { return d.Disposition == "replace" })
+			if len(ev.Dispositions) == 0 || replace != (ev.Disposition == "needs_replacement") {
+				t.Errorf("dispositions %+v, disposition %q", ev.Dispositions, ev.Disposition)
+			}
+		}},
 		{"correction", func(tx Tx, ev Event) bool { return tx.Type == "CorrectEntry" }, func(t *testing.T, tx Tx, ev Event) {
 			if ev.Correction == nil || ev.Correction.Value == "" || ev.Reason == "" {
 				t.Errorf("correction %+v", ev)
@@ -219,7 +242,7 @@ func TestMappingPerKind(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tx, ev := first(t, c.match)
 			c.check(t, tx, ev)
-			validate(t, c.name, ev)
+			validateDoc(t, c.name, ev)
 		})
 	}
 }
@@ -282,7 +305,7 @@ func TestRedact(t *testing.T) {
 		full, _ := json.Marshal(ev)
 		ev.Redact()
 		raw, _ := json.Marshal(ev)
-		for _, key := range []string{"sensorElementList", "plb:notes", "plb:condition", "plb:location", "bizLocation", "plb:vehicle", "plb:documents", `"po"`, "desadv", "plb:shipment"} {
+		for _, key := range []string{"sensorElementList", "plb:notes", "plb:usages", "plb:dispositions", "plb:condition", "plb:location", "bizLocation", "plb:vehicle", "plb:documents", `"po"`, "desadv", "plb:shipment"} {
 			if strings.Contains(string(raw), key) {
 				t.Errorf("%s: %s survives redaction: %s", tx.Type, key, raw)
 			}
@@ -348,4 +371,38 @@ func (e Event) eventTime(t *testing.T) time.Time {
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// TestValidateLargeDocument: a document large enough to be checked event
+// by event finds the same errors, at the same pointers, as the schema does
+// on the whole document.
+func TestValidateLargeDocument(t *testing.T) {
+	h := loadDemo(t)
+	m := h.mapper()
+	var evs []Event
+	for _, tx := range h.txs {
+		if mp, err := m.Map(tx); err == nil {
+			evs = append(evs, mp.Event)
+		}
+		if len(evs) == 300 {
+			break
+		}
+	}
+	raw, _ := json.Marshal(NewDocument(time.Now(), "", evs))
+	var doc map[string]any
+	_ = json.Unmarshal(raw, &doc)
+	list := doc["epcisBody"].(map[string]any)["eventList"].([]any)
+	list[7].(map[string]any)["eventTimeZoneOffset"] = "+99:00"
+	list[250].(map[string]any)["colour"] = "red"
+	raw, _ = json.Marshal(doc)
+	errs, err := ValidateBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := compiled()
+	whole, _ := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	want, _ := validate(s.doc, whole, nil)
+	if len(errs) != 2 || !slices.Equal(errs, want) || errs[0].Pointer != "/epcisBody/eventList/7/eventTimeZoneOffset" || errs[1].Pointer != "/epcisBody/eventList/250/colour" {
+		t.Errorf("per event: %v\nwhole document: %v", errs, want)
+	}
 }

@@ -60,7 +60,7 @@ func (h *history) mapper() *Mapper {
 
 // validate checks a document with events against the schema, failing the
 // test with every error.
-func validate(t testing.TB, what string, events ...Event) {
+func validateDoc(t testing.TB, what string, events ...Event) {
 	t.Helper()
 	doc := NewDocument(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), "", events)
 	raw, err := json.Marshal(doc)

@@ -72,6 +72,9 @@ func (n Names) DeliveryNote(shipper, note string) string {
 	return n.under("delivery-notes", shipper, note)
 }
 
+// Case is a quality case (non-conformance or recall).
+func (n Names) Case(id string) string { return n.base() + "/cases/" + url.PathEscape(id) }
+
 // File is a document's download address.
 func (n Names) File(sha string) string { return n.base() + "/files/" + sha }
 

@@ -192,6 +192,16 @@ type Event struct {
 	Document  *DocumentInfo `json:"plb:document,omitempty"`
 	// Correction of an earlier record.
 	Correction *Correction `json:"plb:correction,omitempty"`
+	// DeliverBy is the date a purchase order's goods are due.
+	DeliverBy string `json:"plb:deliverBy,omitempty"`
+	// Case is the quality case (non-conformance or recall) an event
+	// opens or answers, with its kind, target date, the usages it affects
+	// (this instance's usage IDs) and their dispositions.
+	Case         string             `json:"plb:case,omitempty"`
+	CaseKind     string             `json:"plb:caseKind,omitempty"`
+	TargetDate   string             `json:"plb:targetDate,omitempty"`
+	Usages       []string           `json:"plb:usages,omitempty"`
+	Dispositions []UsageDisposition `json:"plb:dispositions,omitempty"`
 }
 
 // Line is one line of a shipment or receipt.
@@ -241,4 +251,11 @@ type Correction struct {
 	TargetID   string `json:"plb:targetID"`
 	Field      string `json:"plb:field"`
 	Value      string `json:"plb:value,omitempty"`
+}
+
+// UsageDisposition is what is done about one usage of a case.
+type UsageDisposition struct {
+	Usage         string `json:"plb:usage"`
+	Disposition   string `json:"plb:disposition"`
+	Justification string `json:"plb:justification,omitempty"`
 }

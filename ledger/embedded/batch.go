@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/plumbline/plumbline/ledger"
@@ -89,4 +90,93 @@ func (l *Ledger) Committed(ctx context.Context, org string, keys []string) (map[
 		out[k.key] = r
 	}
 	return out, nil
+}
+
+// States returns the committed world-state values of keys, with one query
+// per 500 keys; absent keys are left out.
+func (l *Ledger) States(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if l.isClosed() {
+		return nil, ledger.ErrClosed
+	}
+	out := make(map[string][]byte, len(keys))
+	err := l.readStates(ctx, keys, func(k string, v []byte) { out[k] = v })
+	return out, err
+}
+
+// readStates calls fn for every key of keys that has a committed value.
+func (l *Ledger) readStates(ctx context.Context, keys []string, fn func(k string, v []byte)) error {
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(len(keys), start+500)]
+		var b strings.Builder
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(l.d.ph(i + 1))
+			args[i] = k
+		}
+		rows, err := l.db.QueryContext(ctx, `SELECT state_key, value FROM ledger_state WHERE state_key IN (`+b.String()+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("read state: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			var v []byte
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return fmt.Errorf("read state: %w", err)
+			}
+			fn(k, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read state: %w", err)
+		}
+	}
+	return nil
+}
+
+// Preload has the sequencer read keys into its state cache (as present or
+// absent) in bulk, before a batch that will read them one by one: an EPCIS
+// capture knows from its dry run which keys its transactions read.
+func (l *Ledger) Preload(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	done := make(chan result, 1)
+	if err := l.enqueue(ctx, &request{ctx: ctx, preload: keys, res: done}); err != nil {
+		return err
+	}
+	select {
+	case r := <-done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// preloadCache runs on the sequencer: it fills the cache with keys not
+// in it yet.
+func (l *Ledger) preloadCache(ctx context.Context, keys []string) error {
+	var missing []string
+	for _, k := range keys {
+		if _, ok := l.cache.get(k); !ok {
+			missing = append(missing, k)
+		}
+	}
+	found := map[string]bool{}
+	err := l.readStates(ctx, missing, func(k string, v []byte) {
+		found[k] = true
+		l.cache.put(k, cached{v: v, present: true})
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range missing {
+		if !found[k] {
+			l.cache.put(k, cached{})
+		}
+	}
+	return nil
 }

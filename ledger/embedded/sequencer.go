@@ -23,9 +23,13 @@ func (l *Ledger) run() {
 		var carried *batch // a batch taken while filling the group, run after it
 		select {
 		case r := <-l.queue:
-			if r.batch != nil {
+			switch {
+			case r.preload != nil:
+				l.runPreload(r, stale)
+				continue
+			case r.batch != nil:
 				carried = r.batch
-			} else {
+			default:
 				group = append(group, r)
 			}
 		case <-l.stop:
@@ -39,6 +43,10 @@ func (l *Ledger) run() {
 		for carried == nil && len(group) < l.maxBatch {
 			select {
 			case r := <-l.queue:
+				if r.preload != nil {
+					l.runPreload(r, stale)
+					continue
+				}
 				if r.batch != nil {
 					carried = r.batch
 					break fill
@@ -55,6 +63,16 @@ func (l *Ledger) run() {
 			l.runGroup(carried.reqs, carried.atomic, &stale)
 		}
 	}
+}
+
+// runPreload answers a Preload; after a failed commit the cache is about
+// to be cleared anyway, so it does nothing.
+func (l *Ledger) runPreload(r *request, stale bool) {
+	var err error
+	if !stale {
+		err = l.preloadCache(r.ctx, r.preload)
+	}
+	r.res <- result{err: err}
 }
 
 // runGroup executes and commits one group, reloading the ledger first

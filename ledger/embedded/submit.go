@@ -26,6 +26,9 @@ type request struct {
 	// batch, set on a carrier request, is a whole batch (SubmitBatch) that
 	// the sequencer commits as one group of its own.
 	batch *batch
+	// preload, set on a carrier request, are keys to read into the state
+	// cache (Preload).
+	preload []string
 }
 
 // batch is a SubmitBatch's requests, in order.
@@ -167,41 +170,60 @@ func (l *Ledger) orgKey(ctx context.Context, org string) (*keys.OrgKey, error) {
 type idemKey struct{ org, key string }
 
 // lookupIdem returns the receipts (Replayed set) of the committed
-// transactions among ks.
+// transactions among ks: one indexed IN query per organization and 500
+// keys (a long OR chain costs SQLite more to prepare than to run).
 func (l *Ledger) lookupIdem(ctx context.Context, ks []idemKey) (map[idemKey]ledger.Receipt, error) {
 	out := map[idemKey]ledger.Receipt{}
-	for start := 0; start < len(ks); start += 200 {
-		chunk := ks[start:min(len(ks), start+200)]
-		var b strings.Builder
-		args := make([]any, 0, 2*len(chunk))
-		for i, k := range chunk {
-			if i > 0 {
-				b.WriteString(" OR ")
-			}
-			fmt.Fprintf(&b, "(i.org = %s AND i.idem_key = %s)", l.d.ph(2*i+1), l.d.ph(2*i+2))
-			args = append(args, k.org, k.key)
+	byOrg := map[string][]string{}
+	var orgs []string
+	for _, k := range ks {
+		if _, ok := byOrg[k.org]; !ok {
+			orgs = append(orgs, k.org)
 		}
-		rows, err := l.db.QueryContext(ctx, `SELECT e.data FROM ledger_idempotency i JOIN ledger_entries e ON e.seq = i.seq WHERE `+b.String(), args...)
-		if err != nil {
-			return nil, fmt.Errorf("read idempotency keys: %w", err)
-		}
-		for rows.Next() {
-			var data []byte
-			if err := rows.Scan(&data); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read idempotency keys: %w", err)
+		byOrg[k.org] = append(byOrg[k.org], k.key)
+	}
+	for _, org := range orgs {
+		keys := byOrg[org]
+		for start := 0; start < len(keys); start += 500 {
+			chunk := keys[start:min(len(keys), start+500)]
+			var b strings.Builder
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, org)
+			for i, k := range chunk {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(l.d.ph(i + 2))
+				args = append(args, k)
 			}
-			e, err := DecodeEntry(data)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("entry of an idempotency key: %v: %w", err, models.ErrTampered)
+			if err := l.receipts(ctx, out, `SELECT e.data FROM ledger_idempotency i JOIN ledger_entries e ON e.seq = i.seq WHERE i.org = `+l.d.ph(1)+` AND i.idem_key IN (`+b.String()+`)`, args); err != nil {
+				return nil, err
 			}
-			out[idemKey{e.Tx.Org, e.Tx.IdempotencyKey}] = ledger.Receipt{Seq: e.Seq, TxID: e.Tx.TxID, Time: e.Tx.Time, Replayed: true}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read idempotency keys: %w", err)
 		}
 	}
 	return out, nil
+}
+
+// receipts adds the receipts of the entries q selects to out.
+func (l *Ledger) receipts(ctx context.Context, out map[idemKey]ledger.Receipt, q string, args []any) error {
+	rows, err := l.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read idempotency keys: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return fmt.Errorf("read idempotency keys: %w", err)
+		}
+		e, err := DecodeEntry(data)
+		if err != nil {
+			return fmt.Errorf("entry of an idempotency key: %v: %w", err, models.ErrTampered)
+		}
+		out[idemKey{e.Tx.Org, e.Tx.IdempotencyKey}] = ledger.Receipt{Seq: e.Seq, TxID: e.Tx.TxID, Time: e.Tx.Time, Replayed: true}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read idempotency keys: %w", err)
+	}
+	return nil
 }

@@ -12,7 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const tick = async () => {
     let j;
     try {
-      const r = await fetch(job.dataset.jobUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const r = await fetch(job.dataset.jobUrl + "?events=none", { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (!r.ok) return;
       j = await r.json();
     } catch (e) {

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plumbline/plumbline/internal/epcis"
+)
+
+// BenchmarkEPCISCapture measures capture end to end through the HTTP API:
+// documents of 5,000 commissioning events posted by a supplier's system
+// over `clients` connections at once, each document done once its events
+// are committed durably and projected into the read model (a job waits for
+// the projector); events/s is all events over the time until the last
+// document is done:
+//
+//	go test -run '^$' -bench EPCISCapture -benchtime 40000x ./server
+func BenchmarkEPCISCapture(b *testing.B) {
+	for _, clients := range []int{1, 4} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchCapture(b, clients) })
+	}
+}
+
+func benchCapture(b *testing.B, clients int) {
+	const perDoc = 5_000
+	f := newFixture(b, true)
+	cf := findCaptureFacts(b, f)
+	tok := f.token(b, "fuchun-cement.operator")
+	var docs []epcis.Document
+	for start := 0; start < b.N; start += perDoc {
+		var evs []epcis.Event
+		for i := start; i < min(b.N, start+perDoc); i++ {
+			evs = append(evs, cf.commission(fmt.Sprintf("BENCH-%d-%07d", clients, i)))
+		}
+		docs = append(docs, captureDoc(evs...))
+	}
+	before := f.head(b)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	start := time.Now()
+	next := make(chan epcis.Document)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for d := range next {
+				code, j, e, _ := postCapture(b, f, tok, "", d)
+				if code != http.StatusAccepted {
+					b.Errorf("capture: %d %+v", code, e)
+					return
+				}
+				if j = waitCapture(b, f, tok, j.ID); !j.Success() {
+					b.Errorf("capture failed: %d committed, %d rejected", j.Committed, j.Rejected)
+					return
+				}
+			}
+		})
+	}
+	for _, d := range docs {
+		next <- d
+	}
+	close(next)
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	if got := f.head(b) - before; got != uint64(b.N) {
+		b.Fatalf("%d events committed, want %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
+	// CPU time of the whole process (server, ledger, projector and the
+	// in-process client) per event: what the figure would be on idle cores,
+	// whatever else the machine runs.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/event")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
