@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/internal/store"
@@ -129,12 +130,15 @@ func (cf captureFacts) usage(code, qty, id string) epcis.Event {
 	}
 }
 
-// TestEPCISCapture covers valid and invalid documents: a schema error at
+// TestEPCISCapture covers, on SQLite and PostgreSQL, valid and invalid documents: a schema error at
 // its pointer, an unknown batch, a custody violation, an event recorded by
 // another organization, rollback against proceed, an idempotent re-post,
 // the body limit and who may capture.
 func TestEPCISCapture(t *testing.T) {
-	f := newFixture(t, true)
+	dbtest.Each(t, func(t *testing.T, dialect string) { testCapture(t, newFixtureOn(t, dialect, true)) })
+}
+
+func testCapture(t *testing.T, f *fixture) {
 	cf := findCaptureFacts(t, f)
 	cement := f.token(t, "fuchun-cement.operator")
 	site := f.token(t, "zhongjian-no8.operator")
