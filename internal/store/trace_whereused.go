@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -147,23 +149,25 @@ func (s *Store) WhereUsed(ctx context.Context, f WhereUsedFilter, limit int) (Wh
 	if len(usedConds) > 0 {
 		usedWhere = " AND " + strings.Join(usedConds, " AND ")
 	}
-	// reach walks down from every root; a batch reached by two paths (a
-	// diamond, or from two roots) gives two rows, of which best keeps the
-	// longest per batch. CROSS JOIN makes SQLite drive the usage join from
-	// the walk's few rows (it knows nothing of a CTE's size and would scan
-	// every usage); PostgreSQL plans it as the inner join it is.
+	// reach walks down from every root, one row per batch, root and depth
+	// (UNION: not per path, of which a batch split and merged back n times
+	// has 2^n); best keeps the deepest per batch, from the first root. The
+	// paths of the rows returned are rebuilt afterwards (pathsOf). CROSS
+	// JOIN makes SQLite drive the usage join from the walk's few rows (it
+	// knows nothing of a CTE's size and would scan every usage); PostgreSQL
+	// plans it as the inner join it is.
 	q := `WITH RECURSIVE roots(code) AS (` + roots + `),
-reach(root, code, path, depth) AS (
-  SELECT code, code, code, 0 FROM roots
-  UNION ALL
-  SELECT r.root, e.child, r.path || '|' || e.child, r.depth + 1
+reach(root, code, depth) AS (
+  SELECT code, code, 0 FROM roots
+  UNION
+  SELECT r.root, e.child, r.depth + 1
   FROM reach r JOIN rm_lineage_edges e ON e.parent = r.code WHERE r.depth < ?
 ),
 best AS (
-  SELECT root, code, path, ROW_NUMBER() OVER (PARTITION BY code ORDER BY depth DESC, path) AS rn FROM reach
+  SELECT root, code, depth, ROW_NUMBER() OVER (PARTITION BY code ORDER BY depth DESC, ` + s.orderKey("root") + `) AS rn FROM reach
 )
 SELECT u.id, u.batch_code, u.quantity, u.unit, u.project, u.building, u.floor, u.element, u.contractor, u.user_id, u.used_at, u.tx_id,
-  r.root, r.path, COALESCE(b.product_id, ''), COUNT(*) OVER () AS total
+  r.root, r.depth, COALESCE(b.product_id, ''), COUNT(*) OVER () AS total
 FROM best r CROSS JOIN rm_usages u LEFT JOIN rm_batches b ON b.code = r.code
 WHERE r.rn = 1 AND u.batch_code = r.code` + usedWhere + ` ORDER BY u.used_at, ` + s.orderKey("u.id") + ` LIMIT ?`
 	qargs := append(append(append([]any{}, rootArgs...), MaxTraceDepth), usedArgs...)
@@ -172,18 +176,97 @@ WHERE r.rn = 1 AND u.batch_code = r.code` + usedWhere + ` ORDER BY u.used_at, ` 
 		return out, fmt.Errorf("where used: %w", dbErr(err))
 	}
 	defer rows.Close()
+	var depths []int
 	for rows.Next() {
 		var r WhereUsedRow
 		var qty int64
-		var path string
+		var depth int
 		u, l := &r.Usage, &r.Usage.Location
 		if err := rows.Scan(&u.ID, &u.BatchCode, &qty, &u.Unit, &l.Project, &l.Building, &l.Floor, &l.Element, &u.Contractor, &u.User,
-			&u.UsedAt, &u.TxID, &r.Root, &path, &r.ProductID, &out.Total); err != nil {
+			&u.UsedAt, &u.TxID, &r.Root, &depth, &r.ProductID, &out.Total); err != nil {
 			return out, fmt.Errorf("where used: %w", dbErr(err))
 		}
 		u.Quantity = models.Decimal(qty)
-		r.Path = strings.Split(path, "|")
 		out.Rows = append(out.Rows, r)
+		depths = append(depths, depth)
 	}
-	return out, dbErr(rows.Err())
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("where used: %w", dbErr(err))
+	}
+	rows.Close()
+	if err := pathsOf(db, out.Rows, depths); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// reachKey is a batch reached from a root at a depth.
+type reachKey struct {
+	root, code string
+	depth      int
+}
+
+// pathsOf fills the Path of each row: depths[i] steps from its Root down
+// to the batch used, through the first parent (by code) at each step. It
+// walks down from the rows' roots once more, again one row per batch,
+// root and depth, and then back up from each batch used.
+func pathsOf(db *gorm.DB, rows []WhereUsedRow, depths []int) error {
+	var roots []string
+	seen := map[string]bool{}
+	deepest := 0
+	for i, r := range rows {
+		deepest = max(deepest, depths[i])
+		if depths[i] > 0 && !seen[r.Root] {
+			seen[r.Root] = true
+			roots = append(roots, r.Root)
+		}
+	}
+	parent := map[reachKey]string{}
+	const q = `WITH RECURSIVE reach(root, code, parent, depth) AS (
+  SELECT parent, child, parent, 1 FROM rm_lineage_edges WHERE parent IN ?
+  UNION
+  SELECT r.root, e.child, e.parent, r.depth + 1
+  FROM reach r JOIN rm_lineage_edges e ON e.parent = r.code WHERE r.depth < ?
+)
+SELECT root, code, parent, depth FROM reach`
+	for start := 0; start < len(roots); start += inChunk {
+		end := min(start+inChunk, len(roots))
+		rs, err := db.Raw(q, roots[start:end], deepest).Rows()
+		if err != nil {
+			return fmt.Errorf("where used: paths: %w", dbErr(err))
+		}
+		for rs.Next() {
+			var k reachKey
+			var p string
+			if err := rs.Scan(&k.root, &k.code, &p, &k.depth); err != nil {
+				rs.Close()
+				return fmt.Errorf("where used: paths: %w", dbErr(err))
+			}
+			if old, ok := parent[k]; !ok || p < old {
+				parent[k] = p
+			}
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
+			return fmt.Errorf("where used: paths: %w", dbErr(err))
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		path := make([]string, depths[i]+1)
+		k := reachKey{r.Root, r.Usage.BatchCode, depths[i]}
+		for ; k.depth > 0; k.depth-- {
+			path[k.depth] = k.code
+			p, ok := parent[k]
+			if !ok { // the lineage changed under the search: show the ends
+				path = []string{r.Root, r.Usage.BatchCode}
+				break
+			}
+			k.code = p
+		}
+		path[0] = r.Root
+		r.Path = path
+	}
+	return nil
 }

@@ -128,3 +128,44 @@ func TestWhereUsedBound(t *testing.T) {
 		t.Errorf("a search from %d batches: %v", MaxWhereUsedRoots+1, err)
 	}
 }
+
+// TestWhereUsedDiamonds: a batch split in two and merged back, forty
+// times over, has 2^40 paths from its first batch to its last; the search
+// walks batches, not paths, so it answers at once with the one usage, by
+// a longest path (every step of the chain), on SQLite and PostgreSQL.
+func TestWhereUsedDiamonds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		ctx, st := openStore(t, dialect)
+		const n = 40
+		specs := []string{"D00"}
+		for i := range n {
+			d := fmt.Sprintf("D%02d", i)
+			specs = append(specs, d+"a<"+d, d+"b<"+d, fmt.Sprintf("D%02d<%sa,%sb", i+1, d, d))
+		}
+		graph(t, ctx, st, specs...)
+		cs := NewChangeset()
+		seq, _ := st.Checkpoint(ctx)
+		if err := cs.AddEvent(Event{Seq: seq + 1, TxID: "tx-use", Type: "Test", Time: time.Unix(0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		cs.PutUsage(seq+1, models.Usage{ID: "u-last", BatchCode: fmt.Sprintf("D%02d", n), Quantity: 1000, Unit: "t",
+			UsedAt: "2026-05-01T08:00:00Z", Location: models.Location{Project: "P", Building: "T", Floor: "1", Element: "slab"}})
+		if _, err := st.Apply(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		start := time.Now()
+		got, err := st.WhereUsed(qctx, WhereUsedFilter{ProductID: "p"}, 0)
+		if err != nil {
+			t.Fatalf("after %v: %v", time.Since(start), err)
+		}
+		if len(got.Rows) != 1 || got.Total != 1 || got.Roots != 1+3*n {
+			t.Fatalf("got %d rows of %d from %d roots, want 1 of 1 from %d", len(got.Rows), got.Total, got.Roots, 1+3*n)
+		}
+		r := got.Rows[0]
+		if r.Root != "D00" || len(r.Path) != 1+2*n || r.Path[0] != "D00" || r.Path[len(r.Path)-1] != fmt.Sprintf("D%02d", n) || r.Path[1] != "D00a" {
+			t.Errorf("path %v from %s, want D00 > D00a > D01 > … > D%02d", r.Path, r.Root, n)
+		}
+	})
+}
