@@ -159,7 +159,7 @@ type dashOnTime struct {
 }
 
 func (t *traceArea) onTimeData(ctx context.Context, q dashQuery) (dashOnTime, error) {
-	rs, err := t.s.opts.Store.OnTimeBySupplier(ctx, q.Scope, q.From, q.To)
+	rs, err := t.s.opts.Store.OnTimeBySupplier(ctx, q.Scope, q.From, q.To, q.Now)
 	r := dashOnTime{dashWindow: q.span(), Items: []onTimeRate{}}
 	for _, o := range rs {
 		r.Items = append(r.Items, onTimeRate{OnTime: o, Rate: percent(o.OnTime, o.Lines)})

@@ -211,7 +211,7 @@ func TestDashCSV(t *testing.T) {
 	c := f.login(t, "hz-construction-bureau.viewer")
 	heads := map[string]string{
 		"deliveries":  "week,supplier,shipments,quantity,unit",
-		"on-time":     "supplier,lines,on_time,late,on_time_percent,late_days_total",
+		"on-time":     "supplier,lines,on_time,late,on_time_percent,late_days_total,overdue_open_lines",
 		"inspections": "product,inspections,failed,failed_percent",
 		"holds":       "batch,product,custodian,since,age_days,reason",
 		"recalls":     "case,kind,batch,severity,opened_by,age_days,target_date,overdue,acknowledged_orgs,affected_orgs,dispositioned_usages,affected_usages",

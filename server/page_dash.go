@@ -230,16 +230,20 @@ func (t *traceArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Locali
 		return nil, err
 	}
 	ch := &dashChart{Title: "fig.ontime.title", Note: "fig.ontime.note",
-		Head:    []string{"fig.col.supplier", "fig.col.lines", "fig.col.on_time", "fig.col.late", "fig.col.on_time_rate", "fig.col.late_days"},
-		csvHead: []string{"supplier", "lines", "on_time", "late", "on_time_percent", "late_days_total"}}
+		Head:    []string{"fig.col.supplier", "fig.col.lines", "fig.col.on_time", "fig.col.late", "fig.col.on_time_rate", "fig.col.late_days", "fig.col.overdue"},
+		csvHead: []string{"supplier", "lines", "on_time", "late", "on_time_percent", "late_days_total", "overdue_open_lines"}}
 	s := chart.Series{Name: L.T("fig.col.on_time_rate")}
 	var cats []string
 	for _, it := range d.Items {
 		name := n.Org(it.Supplier)
 		cats = append(cats, name)
-		s.Values = append(s.Values, it.Rate)
 		o := it.OnTime
-		ch.Rows = append(ch.Rows, []string{name, itoa(o.Lines), itoa(o.OnTime), itoa(o.Lines - o.OnTime), ftoa(it.Rate), itoa(o.LateDays)})
+		if o.Lines == 0 { // only overdue lines: no rate to draw
+			s.Values = append(s.Values, nan)
+		} else {
+			s.Values = append(s.Values, it.Rate)
+		}
+		ch.Rows = append(ch.Rows, []string{name, itoa(o.Lines), itoa(o.OnTime), itoa(o.Lines - o.OnTime), ftoa(it.Rate), itoa(o.LateDays), itoa(o.Overdue)})
 	}
 	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.ontime.label", "Weeks", q.Weeks), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{s}})
 	return ch, nil

@@ -75,7 +75,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 	q := newDashQuery(org, s.opts.Now())
 	st := s.opts.Store
 	card := dashCard{ID: "dash-figures", Title: "fig.card.title", Href: "/manager"}
-	ot, err := st.OnTimeBySupplier(ctx, q.Scope, q.From, q.To)
+	ot, err := st.OnTimeBySupplier(ctx, q.Scope, q.From, q.To, q.Now)
 	if err != nil {
 		return card, err
 	}

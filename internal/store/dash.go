@@ -126,13 +126,18 @@ type OnTime struct {
 	OnTime int `json:"on_time"`
 	// LateDays sums how many days late the late lines were.
 	LateDays int `json:"late_days"`
+	// Overdue counts the lines of open orders past their due date whose
+	// ordered quantity is not all accepted yet: late deliveries that have
+	// not (all) arrived.
+	Overdue int `json:"overdue_open_lines"`
 }
 
 // OnTimeBySupplier returns, per supplier (ordered by ID), how many shipment
 // lines received in [from, to) against an order with a due date arrived on
-// or before it (comparing UTC dates). org, when set, keeps the orders it
-// placed or received.
-func (s *Store) OnTimeBySupplier(ctx context.Context, org string, from, to time.Time) ([]OnTime, error) {
+// or before it (comparing UTC dates), and how many lines of open orders
+// were past due on asOf's date and not yet fully accepted. org, when set, keeps the
+// orders it placed or received.
+func (s *Store) OnTimeBySupplier(ctx context.Context, org string, from, to, asOf time.Time) ([]OnTime, error) {
 	var rs []struct {
 		Supplier, Day, DeliverBy string
 		N                        int
@@ -165,6 +170,28 @@ func (s *Store) OnTimeBySupplier(ctx context.Context, org string, from, to time.
 		if err1 == nil && err2 == nil {
 			o.LateDays += r.N * int(got.Sub(due).Hours()/24)
 		}
+	}
+	var od []struct {
+		Supplier string
+		N        int
+	}
+	q = s.db.WithContext(ctx).Table("rm_po_lines l").
+		Select("p.supplier AS supplier, COUNT(*) AS n").
+		Joins("JOIN rm_purchase_orders p ON p.id = l.po_id").
+		Where("p.status = ? AND p.deliver_by <> '' AND p.deliver_by < ? AND l.accepted < l.quantity", "open", asOf.UTC().Format(models.DateLayout))
+	if org != "" {
+		q = q.Where("(p.buyer = ? OR p.supplier = ?)", org, org)
+	}
+	if err := q.Group("p.supplier").Scan(&od).Error; err != nil {
+		return nil, fmt.Errorf("overdue order lines: %w", dbErr(err))
+	}
+	for _, r := range od {
+		o := by[r.Supplier]
+		if o == nil {
+			o = &OnTime{Supplier: r.Supplier}
+			by[r.Supplier] = o
+		}
+		o.Overdue = r.N
 	}
 	out := make([]OnTime, 0, len(by))
 	for _, o := range by {

@@ -109,7 +109,7 @@ func BenchmarkDashAggregates(b *testing.B) {
 			}{
 				{"Deliveries12wAll", func() (int, error) { r, err := st.Deliveries(ctx, "", w12, end, BySupplier); return len(r), err }},
 				{"Deliveries52wOrg", func() (int, error) { r, err := st.Deliveries(ctx, "buyer-1", w52, end, ByProduct); return len(r), err }},
-				{"OnTime52wAll", func() (int, error) { r, err := st.OnTimeBySupplier(ctx, "", w52, end); return len(r), err }},
+				{"OnTime52wAll", func() (int, error) { r, err := st.OnTimeBySupplier(ctx, "", w52, end, end); return len(r), err }},
 				{"Inspections52wAll", func() (int, error) {
 					r, err := st.InspectionRates(ctx, "", w52, end, ByProduct)
 					return len(r), err

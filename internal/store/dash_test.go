@@ -120,13 +120,17 @@ func TestDashboardAggregates(t *testing.T) {
 
 		for _, tc := range []struct {
 			org  string
+			asOf time.Time
 			want []OnTime
 		}{
-			{"", []OnTime{{Supplier: "cem", Lines: 3, OnTime: 2, LateDays: 2}, {Supplier: "steel", Lines: 1, OnTime: 0, LateDays: 5}}},
-			{"steel", []OnTime{{Supplier: "steel", Lines: 1, OnTime: 0, LateDays: 5}}},
-			{"other", []OnTime{}},
+			// Both dated orders are open with nothing accepted: overdue
+			// once their due date has passed, not on the day itself.
+			{"", to, []OnTime{{Supplier: "cem", Lines: 3, OnTime: 2, LateDays: 2, Overdue: 1}, {Supplier: "steel", Lines: 1, OnTime: 0, LateDays: 5, Overdue: 1}}},
+			{"", time.Date(2026, 3, 5, 23, 0, 0, 0, time.UTC), []OnTime{{Supplier: "cem", Lines: 3, OnTime: 2, LateDays: 2, Overdue: 1}, {Supplier: "steel", Lines: 1, OnTime: 0, LateDays: 5}}},
+			{"steel", to, []OnTime{{Supplier: "steel", Lines: 1, OnTime: 0, LateDays: 5, Overdue: 1}}},
+			{"other", to, []OnTime{}},
 		} {
-			got, err := st.OnTimeBySupplier(ctx, tc.org, from, to)
+			got, err := st.OnTimeBySupplier(ctx, tc.org, from, to, tc.asOf)
 			if err != nil {
 				t.Fatal(err)
 			}
