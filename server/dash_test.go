@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/xml"
 	"io"
@@ -381,6 +382,39 @@ func TestDashLedgerHealth(t *testing.T) {
 	if !strings.Contains(body, `id="verify-now"`) {
 		t.Error("no verify button for an admin")
 	}
+	for lang, want := range map[string]string{"en": `badge ok">passed`, "zh-CN": `badge ok">通过`} {
+		if _, body := c.get(t, "/dashboard?lang="+lang); !strings.Contains(body, want) {
+			t.Errorf("%s: the dashboard's figures card does not show the passing verification", lang)
+		}
+	}
+	if logs := f.logs.take(); len(logs) > 0 {
+		t.Errorf("warnings: %v", logs)
+	}
+
+	// Damage entry 7 behind the ledger's back: the next run fails, names
+	// it, and the dashboard says so.
+	db, err := sql.Open("sqlite3", filepath.Join(f.dir, "plumbline.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE ledger_entries SET data = substr(data, 1, 40) || x'00' || substr(data, 42) WHERE seq = 7`); err != nil {
+		t.Fatal(err)
+	}
+	var started verifyStarted
+	if code := f.call(t, tok, "POST", "/api/v1/ledger/verify", nil, &started); code != http.StatusAccepted || !started.Started {
+		t.Fatalf("verify via the API: %d %+v", code, started)
+	}
+	f.srv.verify.wg.Wait()
+	f.call(t, tok, "GET", "/api/v1/dashboard/ledger", nil, &l)
+	if v := l.LastVerify; v == nil || v.OK || !strings.Contains(v.Message, "entry 7") || v.ToSeq != head {
+		t.Fatalf("last verify after damage %+v, want a failed run naming entry 7 over 1..%d", v, head)
+	}
+	if code, body := c.get(t, "/manager?lang=en"); !strings.Contains(body, `badge bad">FAILED`) {
+		i := strings.Index(body, `id="ledger-verify"`)
+		t.Errorf("the page does not show the failed verification: %d %s", code, body[max(i, 0):min(len(body), max(i, 0)+600)])
+	}
+	f.logs.take() // the failure is logged as an error, as it should be
 }
 
 // TestOrderDueDate checks the purchase order's due date on the form, the

@@ -324,3 +324,25 @@ func TestCountsHaveWholeTicks(t *testing.T) {
 	}
 	t.Error("no value axis")
 }
+
+// BenchmarkSVG draws a stacked chart of 52 weeks × 8 series, the largest
+// the dashboards draw.
+func BenchmarkSVG(b *testing.B) {
+	c := Chart{Kind: Stacked, Label: "deliveries"}
+	for i := 0; i < 52; i++ {
+		c.Categories = append(c.Categories, "03-"+strconv.Itoa(i))
+	}
+	for s := 0; s < 8; s++ {
+		v := make([]float64, 52)
+		for i := range v {
+			v[i] = float64((i*7+s*3)%11 + 1)
+		}
+		c.Series = append(c.Series, Series{Name: "Supplier " + strconv.Itoa(s), Values: v})
+	}
+	b.ReportAllocs()
+	for range b.N {
+		if len(c.SVG()) == 0 {
+			b.Fatal("empty")
+		}
+	}
+}

@@ -18,7 +18,8 @@ import (
 )
 
 // dashSynth fills the tables the dashboard aggregates read with n received
-// shipments of two lines over two years: 8 suppliers of 40 products, 5
+// shipments of two lines over two years, in time order as the projector
+// writes them: 8 suppliers of 40 products, 5
 // buyers, 3 carriers, an order with a due date per 20 shipments, an
 // inspection per shipment (5% failing) and 1% of batches on hold.
 func dashSynth(tb testing.TB, db *gorm.DB, n int) time.Time {
@@ -37,7 +38,8 @@ func dashSynth(tb testing.TB, db *gorm.DB, n int) time.Time {
 	seq := uint64(0)
 	for i := 0; i < n; i++ {
 		sup := fmt.Sprintf("sup-%d", i%8)
-		at := start.Add(time.Duration(r.Int64N(int64(span))))
+		// in time order, as a ledger writes them, with an hour of jitter
+		at := start.Add(span*time.Duration(i)/time.Duration(n) + time.Duration(r.Int64N(int64(time.Hour))))
 		po := fmt.Sprintf("PO-%d-%d", i%8, i/160) // an order per supplier per 20 of its shipments
 		if i%160 < 8 {
 			pos = append(pos, poRow{ID: po, Buyer: fmt.Sprintf("buyer-%d", i%5), Supplier: sup, Status: "open",
