@@ -137,7 +137,7 @@ type dashDeliveries struct {
 }
 
 func (t *traceArea) deliveriesData(ctx context.Context, q dashQuery) (dashDeliveries, error) {
-	items, err := t.s.opts.Store.Deliveries(ctx, q.Scope, q.From, q.To, q.By)
+	items, err := t.s.dashDeliveries(ctx, q)
 	r := dashDeliveries{dashWindow: q.span(), By: q.By, Items: items}
 	for w := q.From; w.Before(q.To); w = w.AddDate(0, 0, 7) {
 		r.Weeks = append(r.Weeks, w.Format(models.DateLayout))
@@ -159,7 +159,7 @@ type dashOnTime struct {
 }
 
 func (t *traceArea) onTimeData(ctx context.Context, q dashQuery) (dashOnTime, error) {
-	rs, err := t.s.opts.Store.OnTimeBySupplier(ctx, q.Scope, q.From, q.To, q.Now)
+	rs, err := t.s.dashOnTime(ctx, q)
 	r := dashOnTime{dashWindow: q.span(), Items: []onTimeRate{}}
 	for _, o := range rs {
 		r.Items = append(r.Items, onTimeRate{OnTime: o, Rate: percent(o.OnTime, o.Lines)})
@@ -181,7 +181,7 @@ type dashInspections struct {
 }
 
 func (t *traceArea) inspectionsData(ctx context.Context, q dashQuery) (dashInspections, error) {
-	rs, err := t.s.opts.Store.InspectionRates(ctx, q.Scope, q.From, q.To, q.By)
+	rs, err := t.s.dashRates(ctx, q, q.By)
 	r := dashInspections{dashWindow: q.span(), By: q.By, Items: []failureRate{}}
 	for _, x := range rs {
 		r.Items = append(r.Items, failureRate{InspectionRate: x, Rate: percent(x.Failed, x.Inspections)})
@@ -226,7 +226,7 @@ type dashHolds struct {
 }
 
 func (t *traceArea) holdsData(ctx context.Context, q dashQuery) (dashHolds, error) {
-	rs, err := t.s.opts.Store.HoldAges(ctx, q.Scope)
+	rs, err := t.s.dashHoldAges(ctx, q)
 	r := dashHolds{Scope: q.scopeName(), At: q.Now, Items: []holdAge{}}
 	for _, b := range holdBuckets {
 		r.Buckets = append(r.Buckets, holdBucket{Bucket: b.ID, MinDays: b.From, MaxDays: b.To})
@@ -295,7 +295,7 @@ const dashCasesMax = 200
 // is party to (affected by or opened by; every case for the whole
 // project), oldest first, with their progress.
 func (t *traceArea) recallsData(ctx context.Context, q dashQuery) (dashRecalls, error) {
-	cs, err := t.s.opts.Store.OpenCases(ctx, q.Scope, dashCasesMax)
+	cs, err := t.s.dashCases(ctx, q)
 	r := dashRecalls{Scope: q.scopeName(), At: q.Now, Items: []caseProgress{}}
 	done := func(n, of int) float64 {
 		if of == 0 {

@@ -369,7 +369,7 @@ func TestDashLedgerHealth(t *testing.T) {
 	if code, _ := c.post(t, "/manager/verify", url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("verify now: %d", code)
 	}
-	f.srv.verify.wg.Wait()
+	f.srv.dash.verify.wg.Wait()
 	f.call(t, tok, "GET", "/api/v1/dashboard/ledger", nil, &l)
 	if v := l.LastVerify; v == nil || !v.OK || v.Source != store.VerifyServer || v.User != "fuchun-cement.admin" || v.ToSeq != head || v.FromSeq != 1 {
 		t.Fatalf("last verify %+v, want a passing server run over 1..%d", v, head)
@@ -405,7 +405,7 @@ func TestDashLedgerHealth(t *testing.T) {
 	if code := f.call(t, tok, "POST", "/api/v1/ledger/verify", nil, &started); code != http.StatusAccepted || !started.Started {
 		t.Fatalf("verify via the API: %d %+v", code, started)
 	}
-	f.srv.verify.wg.Wait()
+	f.srv.dash.verify.wg.Wait()
 	f.call(t, tok, "GET", "/api/v1/dashboard/ledger", nil, &l)
 	if v := l.LastVerify; v == nil || v.OK || !strings.Contains(v.Message, "entry 7") || v.ToSeq != head {
 		t.Fatalf("last verify after damage %+v, want a failed run naming entry 7 over 1..%d", v, head)
@@ -603,5 +603,32 @@ func TestDashCases(t *testing.T) {
 	f.call(t, f.token(t, "zhongjian-no8.viewer"), "GET", "/api/v1/dashboard/recalls", nil, &contractor)
 	if len(contractor.Items) == 0 || contractor.Scope != demo.OrgContractor {
 		t.Errorf("the contractor, whose pours the cases are about, sees %d cases (scope %s)", len(contractor.Items), contractor.Scope)
+	}
+}
+
+// TestDashCacheFollowsWrites checks that cached figures never outlive a
+// write: releasing a hold takes it off the holds chart at once.
+func TestDashCacheFollowsWrites(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	tok := f.token(t, "zj-quality-inspection.inspector")
+	var before, again, after dashHolds
+	f.call(t, tok, "GET", "/api/v1/dashboard/holds", nil, &before)
+	f.call(t, tok, "GET", "/api/v1/dashboard/holds", nil, &again) // from the cache
+	if len(before.Items) == 0 || len(again.Items) != len(before.Items) {
+		t.Fatalf("holds %d then %d", len(before.Items), len(again.Items))
+	}
+	code := before.Items[0].Code
+	if st := f.call(t, tok, "POST", "/api/v1/holds/"+code+"/release", map[string]any{"reason": "re-test passed"}, nil); st != http.StatusOK {
+		t.Fatalf("release %s: %d", code, st)
+	}
+	f.call(t, tok, "GET", "/api/v1/dashboard/holds", nil, &after)
+	if len(after.Items) != len(before.Items)-1 {
+		t.Errorf("after releasing %s the chart has %d holds, before %d", code, len(after.Items), len(before.Items))
+	}
+	for _, h := range after.Items {
+		if h.Code == code {
+			t.Errorf("released %s is still on the chart", code)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func (t *traceArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, er
 	if len(runs) > 0 {
 		r.LastVerify = &runs[0]
 	}
-	r.Running = t.s.verify.progress()
+	r.Running = t.s.dash.verify.progress()
 	now := s.opts.Now()
 	r.Last5, _ = s.metrics.commits.stats(now, 5, false)
 	r.Last60, r.Minutes = s.metrics.commits.stats(now, 60, true)
@@ -112,7 +112,7 @@ func (t *traceArea) startVerify(user string) (bool, error) {
 	if s.opts.Verify == nil {
 		return false, models.Invalid("", "this server's ledger (%s) is verified by its peers, not by Plumbline", s.opts.LedgerKind)
 	}
-	j := &s.verify
+	j := &s.dash.verify
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.running != nil {
@@ -192,7 +192,7 @@ func (t *traceArea) apiVerify(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: t.s.verify.progress()})
+	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: t.s.dash.verify.progress()})
 }
 
 // verifyStarted answers POST /api/v1/ledger/verify.

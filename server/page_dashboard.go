@@ -75,7 +75,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 	q := newDashQuery(org, s.opts.Now())
 	st := s.opts.Store
 	card := dashCard{ID: "dash-figures", Title: "fig.card.title", Href: "/manager"}
-	ot, err := st.OnTimeBySupplier(ctx, q.Scope, q.From, q.To, q.Now)
+	ot, err := s.dashOnTime(ctx, q)
 	if err != nil {
 		return card, err
 	}
@@ -87,7 +87,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 		card.Items = append(card.Items, dashItem{Text: ftoa(percent(onTime, lines)) + "%", Href: "/manager#chart-on-time",
 			Sub: L.T("fig.card.on_time", "Count", lines, "Weeks", q.Weeks)})
 	}
-	ir, err := st.InspectionRates(ctx, q.Scope, q.From, q.To, store.BySupplier)
+	ir, err := s.dashRates(ctx, q, store.BySupplier)
 	if err != nil {
 		return card, err
 	}
@@ -99,7 +99,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 		card.Items = append(card.Items, dashItem{Text: ftoa(percent(failed, n)) + "%", Href: "/manager#chart-inspections",
 			Sub: L.T("fig.card.failed", "Count", n, "Weeks", q.Weeks)})
 	}
-	holds, err := st.HoldAges(ctx, q.Scope)
+	holds, err := s.dashHoldAges(ctx, q)
 	if err != nil {
 		return card, err
 	}

@@ -78,7 +78,7 @@ type Server struct {
 	metrics *metrics
 	ops     []apiOp   // the documented API, in registration order
 	secure  bool      // cookies get the Secure flag
-	verify  verifyJob // the dashboard's "verify now" (page_dash_ledger.go)
+	dash    dashState // the dashboards' "verify now" and cached aggregates (dash_cache.go)
 	late    *lateResults
 
 	openAPIOnce sync.Once // the OpenAPI document, built on first request

@@ -39,7 +39,7 @@ func dashSynth(tb testing.TB, db *gorm.DB, n int) time.Time {
 	for i := 0; i < n; i++ {
 		sup := fmt.Sprintf("sup-%d", i%8)
 		// in time order, as a ledger writes them, with an hour of jitter
-		at := start.Add(span*time.Duration(i)/time.Duration(n) + time.Duration(r.Int64N(int64(time.Hour))))
+		at := start.Add(time.Duration(float64(span)*float64(i)/float64(n)) + time.Duration(r.Int64N(int64(time.Hour))))
 		po := fmt.Sprintf("PO-%d-%d", i%8, i/160) // an order per supplier per 20 of its shipments
 		if i%160 < 8 {
 			pos = append(pos, poRow{ID: po, Buyer: fmt.Sprintf("buyer-%d", i%5), Supplier: sup, Status: "open",
