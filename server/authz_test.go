@@ -268,6 +268,25 @@ func matrixActions() []matrixAction {
 			},
 		},
 		{
+			name: "open a non-conformance",
+			build: func(t *testing.T, m *matrix, c matrixCase) (string, string, any, bool) {
+				b := m.freshBatch(t) // produced and held by Fuchun Cement
+				if c.own != (c.org == "fuchun-cement") && c.kind != models.KindAuthority && c.kind != models.KindInspection {
+					return "", "", nil, false
+				}
+				return "POST", "/api/v1/cases", map[string]any{"kind": "non_conformance", "batch": b, "reason": "matrix test",
+					"severity": "low", "target_date": "2099-01-01"}, true
+			},
+			// Authorities and inspection agencies, and the producer, owner
+			// or custodian of the batch; never a viewer.
+			allow: func(c matrixCase) bool {
+				if c.role == models.RoleViewer {
+					return false
+				}
+				return c.kind == models.KindAuthority || c.kind == models.KindInspection || c.org == "fuchun-cement" && c.own
+			},
+		},
+		{
 			name: "create a user",
 			build: func(t *testing.T, m *matrix, c matrixCase) (string, string, any, bool) {
 				if !c.own {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -202,6 +203,20 @@ func TestCaseAPIWorkflow(t *testing.T) {
 	}
 	if got := f.call(t, gov, "POST", "/api/v1/cases/"+id+"/dispositions", items(models.DispositionReplace), &e); got != 409 || !strings.Contains(e.Error.Message, "closed") {
 		t.Errorf("a step on a closed case: %d %s", got, e)
+	}
+
+	// The ledger with the case verifies (signatures, replay of every case
+	// step under the contract) and the read model matches its state.
+	ctx := context.Background()
+	rep, err := f.ledger.Verify(ctx, embedded.VerifyOptions{})
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if err := f.proj.WaitFor(ctx, rep.Checkpoint.Size); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Check(ctx, rep.Checkpoint.Size, rep.State.All()); err != nil {
+		t.Fatalf("read model check: %v", err)
 	}
 }
 
