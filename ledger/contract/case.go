@@ -215,7 +215,11 @@ func openCase(tc *txc, a *OpenCaseArgs) error {
 	}
 	for i, id := range a.Usages {
 		f := idx("usages", i)
-		var u models.Usage
+		var u struct { // what a case needs of models.Usage
+			ID         string `json:"id"`
+			BatchCode  string `json:"batch_code"`
+			Contractor string `json:"contractor"`
+		}
 		if err := tc.getJSON(f, "usage", models.PrefixUsage, id, &u); err != nil {
 			return err
 		}

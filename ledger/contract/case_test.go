@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbline/plumbline/models"
 )
@@ -402,4 +403,50 @@ func TestCaseSteps(t *testing.T) {
 			runRule(t, f, rule{org: s.org, role: s.role, typ: s.typ, args: s.args(f, id), kind: s.kind, field: s.field, msg: s.msg, check: check})
 		})
 	}
+}
+
+// BenchmarkOpenCase opens a case on a batch split into 10 parts with 100
+// usages each: 1,000 usages, each checked by a point read.
+func BenchmarkOpenCase(b *testing.B) {
+	t := &testing.T{}
+	f := newFx(t)
+	f.t = t
+	f.commission("CEM-1", cement, "100000")
+	var usages []string
+	for i := range 10 {
+		f.ship(fmt.Sprintf("SH-%d", i), cemco, "CEM-1", "1000")
+		f.receiveAll(fmt.Sprintf("SH-%d", i))
+		code := fmt.Sprintf("CEM-1.%d", i+1)
+		f.inspect(code, models.VerdictPass)
+		for range 100 {
+			usages = append(usages, f.use(code, "1", "column"))
+		}
+	}
+	args := OpenCaseArgs{Kind: models.CaseNonConformance, Batch: "CEM-1", Severity: SeverityHigh, Reason: "r", TargetDate: "2030-01-01", Usages: usages}
+	raw, _ := jsonMarshal(args)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		st := &overlay{base: f.st, buf: map[string][]byte{}}
+		if _, err := Execute(st, Call{TxID: fmt.Sprintf("bench%06d", i), Type: "OpenCase", Args: raw, Org: qalab, User: "u", Role: inspector, Time: t0.Add(time.Hour)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// overlay is a state that reads base and keeps its own writes, so that
+// each benchmark iteration starts from the same state.
+type overlay struct {
+	base *MemState
+	buf  map[string][]byte
+}
+
+func (o *overlay) Get(k string) ([]byte, error) {
+	if v, ok := o.buf[k]; ok {
+		return v, nil
+	}
+	return o.base.Get(k)
+}
+func (o *overlay) Put(k string, v []byte) error { o.buf[k] = v; return nil }
+func (o *overlay) Range(p string, fn func(string, []byte) error) error {
+	return o.base.Range(p, fn)
 }
