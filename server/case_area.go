@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"github.com/plumbline/plumbline/internal/store"
@@ -250,4 +251,32 @@ func (a *caseArea) list(ctx context.Context, o *models.Organization, f store.Cas
 		p.Items = []store.CaseSummary{}
 	}
 	return p, err
+}
+
+// canReadStep reports whether organization o may read the ledger entry of
+// case step e (isCase is false for other entries): those who may see the
+// case may read its steps, which hold usage IDs, notes and justifications
+// but no locations.
+func (a *caseArea) canReadStep(ctx context.Context, o *models.Organization, e store.Event) (ok, isCase bool) {
+	id := ""
+	switch e.Type {
+	case "OpenCase":
+		id = e.TxID
+	case "AcknowledgeCase", "RecordDisposition":
+		var args struct {
+			Case string `json:"case"`
+		}
+		if json.Unmarshal(e.Args, &args) != nil {
+			return false, true
+		}
+		id = args.Case
+	default:
+		return false, false
+	}
+	c, err := a.s.opts.Store.Case(ctx, id)
+	if err != nil {
+		return false, true
+	}
+	ok, err = a.canSee(ctx, o, &c)
+	return ok && err == nil, true
 }

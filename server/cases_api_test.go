@@ -240,6 +240,31 @@ func TestCaseImpactPrivacy(t *testing.T) {
 			t.Errorf("the cement plant sees where concrete %s went: %+v", l.BatchCode, l.Location)
 		}
 	}
+	// Acknowledging the case does not make the contractor involved with the
+	// cement lot (it only ever got concrete): the lot's private tier stays
+	// closed to it. The step's ledger entry is readable by those who may
+	// see the case, redacted for others.
+	site := f.token(t, user(demo.OrgContractor, models.RoleOperator))
+	before := f.call(t, site, "GET", "/api/v1/batches/"+code+"/inspections", nil, nil)
+	if before == http.StatusOK {
+		t.Fatalf("the contractor reads the cement lot's inspections before acknowledging")
+	}
+	if got := f.call(t, site, "POST", "/api/v1/cases/"+v.Case.ID+"/ack", ackRequest{Note: "seen"}, &v); got != 200 {
+		t.Fatalf("ack: %d", got)
+	}
+	if after := f.call(t, site, "GET", "/api/v1/batches/"+code+"/inspections", nil, nil); after != before {
+		t.Errorf("acknowledging changed the contractor's access to the cement lot's inspections: %d, then %d", before, after)
+	}
+	ack := v.Steps[len(v.Steps)-1]
+	for _, c := range []struct {
+		token    string
+		redacted bool
+	}{{cement, false}, {site, false}, {f.token(t, user(demo.OrgGlass, models.RoleAdmin)), true}, {"", true}} {
+		var pr proofResponse
+		if got := f.call(t, c.token, "GET", "/api/v1/ledger/entries/"+itoa(int(ack.Seq))+"/proof", nil, &pr); got != 200 || pr.Redacted != c.redacted {
+			t.Errorf("proof of the acknowledgement: %d redacted=%v, want redacted=%v", got, pr.Redacted, c.redacted)
+		}
+	}
 	for _, who := range []string{user(demo.OrgContractor, models.RoleViewer), user(demo.OrgBureau, models.RoleViewer)} {
 		var w caseView
 		if got := f.call(t, f.token(t, who), "GET", "/api/v1/cases/"+v.Case.ID, nil, &w); got != 200 {

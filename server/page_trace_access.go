@@ -259,6 +259,9 @@ func (t *traceArea) canReadEntry(ctx context.Context, u *auth.User, o *models.Or
 	if seesAll(o) || e.Org == o.ID {
 		return true
 	}
+	if ok, isCase := newCaseArea(t.s, t).canReadStep(ctx, o, e); isCase {
+		return ok
+	}
 	codes, err := t.s.opts.Store.EventBatches(ctx, e.Seq)
 	if err != nil {
 		return false

@@ -99,9 +99,12 @@ var decoders = map[string]decoder{
 			}
 			return nil
 		}),
+	// A case step goes on no batch's timeline: whoever submits an entry on
+	// a batch's timeline becomes involved with the batch (server/involved.go),
+	// and acknowledging a case must not open the batch's private tier. A
+	// recall case's entry reaches the timelines through the batches it marks.
 	models.PrefixCase: record((*store.Changeset).PutCase,
-		func(c *models.Case) string { return c.ID },
-		func(c *models.Case) []string { return []string{c.BatchCode} }),
+		func(c *models.Case) string { return c.ID }, nil),
 	models.PrefixRecall: record((*store.Changeset).PutRecall,
 		func(r *models.Recall) string { return r.ID },
 		func(r *models.Recall) []string { return append([]string{r.BatchCode}, r.Affected...) }),
