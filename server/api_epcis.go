@@ -23,12 +23,13 @@ import (
 // epcisArea serves EPCIS 2.0: export of events as EPCISDocuments (this
 // file), capture (api_epcis_capture.go) and the capture page.
 type epcisArea struct {
-	s   *Server
-	cap *capturer
+	s     *Server
+	cap   *capturer
+	cases *caseArea // who may read a quality case's events
 }
 
-func newEPCISArea(s *Server) *epcisArea {
-	e := &epcisArea{s: s}
+func newEPCISArea(s *Server, t *traceArea) *epcisArea {
+	e := &epcisArea{s: s, cases: newCaseArea(s, t)}
 	e.cap = &capturer{e: e, jobs: map[string]*captureJob{}}
 	return e
 }
@@ -391,6 +392,12 @@ func (e *epcisArea) one(m *epcis.Mapper, rd *reader, q epcisQuery, se store.Even
 	}
 	if q.locations != nil && (ev.BizLocation == nil || !q.locations[ev.BizLocation.ID]) {
 		return ev, false, false, nil
+	}
+	if ok, isCase := e.cases.canReadStep(rd.ctx, rd.org, se); isCase {
+		// A quality case's events go whole to those who may see the case
+		// (they hold usage IDs, notes and justifications, no locations),
+		// and to nobody else.
+		return ev, false, ok, nil
 	}
 	if len(mp.Subjects) == 0 {
 		return ev, false, seesAll(rd.org) || rd.names(&ev), nil

@@ -291,6 +291,23 @@ func TestEPCISExportPrivacy(t *testing.T) {
 			}
 		})
 	}
+	t.Run("quality cases only to those who may see them", func(t *testing.T) {
+		all := allEvents(t, f, f.token(t, "hz-construction-bureau.viewer"), "/api/v1/epcis/events?perPage=1000")
+		cases := 0
+		for _, ev := range all {
+			if ev.Case != "" {
+				cases++
+			}
+		}
+		if cases == 0 {
+			t.Fatal("an authority sees no case events")
+		}
+		for _, ev := range allEvents(t, f, f.token(t, "qiantang-glass.viewer"), "/api/v1/epcis/events?perPage=1000") {
+			if ev.Case != "" {
+				t.Errorf("an organization that may not see the case gets its event: %+v", ev)
+			}
+		}
+	})
 	t.Run("purchase orders only to their parties", func(t *testing.T) {
 		for user, want := range map[string]bool{"qiantang-glass.viewer": true, "zhehang-logistics.viewer": false} {
 			evs := allEvents(t, f, f.token(t, user), "/api/v1/epcis/events?eventType=TransactionEvent&perPage=1000")
