@@ -3,10 +3,13 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/embedded"
@@ -52,7 +55,10 @@ func user(org string, role models.Role) string { return demo.UserID(org, role) }
 func target(days int) string { return time.Now().UTC().AddDate(0, 0, days).Format(models.DateLayout) }
 
 func TestCaseAPIWorkflow(t *testing.T) {
-	f := newFixture(t, true)
+	dbtest.Each(t, func(t *testing.T, dialect string) { caseAPIWorkflow(t, newFixtureOn(t, dialect, true)) })
+}
+
+func caseAPIWorkflow(t *testing.T, f *fixture) {
 	code, tr := usedBatch(t, f, demo.OrgReadyMix, demo.ProdConcreteC30)
 	insp := f.token(t, user(demo.OrgInspection, models.RoleInspector))
 	site := f.token(t, user(demo.OrgContractor, models.RoleOperator))
@@ -275,5 +281,54 @@ func TestCaseImpactPrivacy(t *testing.T) {
 				t.Errorf("%s cannot see usage %s it is involved with", who, l.Usage)
 			}
 		}
+	}
+}
+
+func TestNotificationsPage(t *testing.T) {
+	f := newFixture(t, true)
+	code, _ := usedBatch(t, f, demo.OrgReadyMix, demo.ProdConcreteC30)
+	insp := f.token(t, user(demo.OrgInspection, models.RoleInspector))
+	var v caseView
+	if got := f.call(t, insp, "POST", "/api/v1/cases", openCaseRequest{Kind: models.CaseNonConformance, Batch: code, Severity: "low",
+		Reason: "surface honeycombing", TargetDate: target(3)}, &v); got != http.StatusCreated {
+		t.Fatalf("open: %d", got)
+	}
+	site := f.login(t, user(demo.OrgContractor, models.RoleViewer))
+	status, body := site.get(t, "/notifications")
+	if status != 200 || !strings.Contains(body, code) || !strings.Contains(body, `id="nav-unread"`) {
+		t.Fatalf("notifications page: %d, mentions %s: %v, unread badge: %v", status, code, strings.Contains(body, code), strings.Contains(body, "nav-unread"))
+	}
+	var p store.Page[store.Notification]
+	tok := f.token(t, user(demo.OrgContractor, models.RoleViewer))
+	f.call(t, tok, "GET", "/api/v1/notifications", nil, &p)
+	if len(p.Items) == 0 || p.Items[0].Case != v.Case.ID || p.Items[0].Read || p.Items[0].Kind != store.NoteCaseOpened {
+		t.Fatalf("newest notification %+v", p.Items)
+	}
+	// Another organization cannot mark it read.
+	other := f.token(t, user(demo.OrgGlass, models.RoleViewer))
+	var e apiErr
+	if got := f.call(t, other, "POST", "/api/v1/notifications/read", readRequest{ID: p.Items[0].ID}, &e); got != 404 {
+		t.Errorf("another organization marks it read: %d", got)
+	}
+	// Opening it from the page marks it read and leads to the case.
+	if status, _ = site.post(t, "/notifications/read", url.Values{"id": {strconv.FormatInt(p.Items[0].ID, 10)}}); status != http.StatusSeeOther {
+		t.Fatalf("open from the notification: %d", status)
+	}
+	if status, body = site.get(t, "/cases/"+v.Case.ID); status != 200 || !strings.Contains(body, `id="case-status"`) {
+		t.Fatalf("the case page for the contractor's viewer: %d", status)
+	}
+	f.call(t, tok, "GET", "/api/v1/notifications", nil, &p)
+	if !p.Items[0].Read {
+		t.Errorf("the opened notification is still unread")
+	}
+	// Read state is per user: the contractor's operator still has it unread.
+	op := f.token(t, user(demo.OrgContractor, models.RoleOperator))
+	f.call(t, op, "GET", "/api/v1/notifications", nil, &p)
+	if p.Items[0].Read {
+		t.Errorf("another user of the organization sees it read")
+	}
+	var unread map[string]int64
+	if got := f.call(t, op, "POST", "/api/v1/notifications/read", readRequest{}, &unread); got != 200 || unread["unread"] != 0 {
+		t.Errorf("mark all read: %d %v", got, unread)
 	}
 }
