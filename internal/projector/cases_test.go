@@ -87,6 +87,9 @@ func TestCasesReadModel(t *testing.T) {
 			{store.CaseFilter{Kind: models.CaseRecall}, ""},                 // no recall cases
 			{store.CaseFilter{Limit: 1}, "BAR-1:open:0/1:0/0"},              // first page
 			{store.CaseFilter{Batch: "CEM-1", Status: models.CaseOpen}, ""}, // upstream batch
+			{store.CaseFilter{Affecting: buildco, Status: models.CaseClosed}, "CON-1:closed:2/2:1/1"},
+			{store.CaseFilter{Affecting: qalab, Status: models.CaseOpen}, ""},
+			{store.CaseFilter{Batch: "CON-1", Status: models.CaseOpen}, ""},
 		} {
 			if got := list(c.f); got != c.want {
 				t.Errorf("Cases(%+v) = %q, want %q", c.f, got, c.want)
