@@ -15,6 +15,7 @@ import (
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -412,6 +413,19 @@ func TestEPCISRoundTrip(t *testing.T) {
 		if strings.ReplaceAll(string(y), b.URL, a.URL) != string(x) {
 			t.Fatalf("event %d differs after the round trip:\n got %s\nwant %s", i, y, x)
 		}
+	}
+	// The captured ledger (groups of past-dated transactions) verifies,
+	// replay included, and its read model matches its state.
+	ctx := context.Background()
+	rep, err := b.ledger.Verify(ctx, embedded.VerifyOptions{})
+	if err != nil {
+		t.Fatalf("verify the captured ledger: %v", err)
+	}
+	if err := b.proj.WaitFor(ctx, rep.Checkpoint.Size); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.Check(ctx, rep.Checkpoint.Size, rep.State.All()); err != nil {
+		t.Fatalf("read model of the captured ledger: %v", err)
 	}
 	t.Logf("%d events round-trip through capture", captured)
 }
