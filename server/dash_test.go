@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -630,5 +631,48 @@ func TestDashCacheFollowsWrites(t *testing.T) {
 		if h.Code == code {
 			t.Errorf("released %s is still on the chart", code)
 		}
+	}
+}
+
+// TestDashVerifyRunning holds a real verification at its first progress
+// report: meanwhile the page shows its progress and refreshes itself, and
+// a second start is refused as already running.
+func TestDashVerifyRunning(t *testing.T) {
+	f := newFixture(t, true)
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	real := fixtureVerify(f)
+	f.srv.opts.Verify = func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
+		return real(ctx, func(done, total uint64) {
+			progress(done, total)
+			once.Do(func() { close(reached); <-release })
+		})
+	}
+	tok := f.token(t, "hz-construction-bureau.admin")
+	var first, second verifyStarted
+	if code := f.call(t, tok, "POST", "/api/v1/ledger/verify", nil, &first); code != http.StatusAccepted || !first.Started {
+		t.Fatalf("start: %d %+v", code, first)
+	}
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the verification reported no progress within 30 s")
+	}
+	if code := f.call(t, tok, "POST", "/api/v1/ledger/verify", nil, &second); code != http.StatusAccepted || second.Started || second.Running == nil {
+		t.Errorf("second start while running: %d %+v", code, second)
+	}
+	_, body := f.login(t, "hz-construction-bureau.admin").get(t, "/manager")
+	if !strings.Contains(body, `<meta http-equiv="refresh" content="5">`) || !strings.Contains(body, "<progress") {
+		t.Error("the page shows no progress of the running verification")
+	}
+	close(release)
+	f.srv.dash.verify.wg.Wait()
+	var l dashLedger
+	f.call(t, tok, "GET", "/api/v1/dashboard/ledger", nil, &l)
+	if l.Running != nil || l.LastVerify == nil || !l.LastVerify.OK {
+		t.Errorf("after the run: running %+v, last %+v", l.Running, l.LastVerify)
+	}
+	if _, body := f.login(t, "hz-construction-bureau.admin").get(t, "/manager"); strings.Contains(body, `http-equiv="refresh"`) {
+		t.Error("the page keeps refreshing after the run")
 	}
 }
