@@ -676,3 +676,45 @@ func TestDashVerifyRunning(t *testing.T) {
 		t.Error("the page keeps refreshing after the run")
 	}
 }
+
+// TestDashCSVFormulaEscaped puts a product whose name a spreadsheet would
+// run as a formula on hold: the holds CSV quotes it, the page shows it as
+// typed.
+func TestDashCSVFormulaEscaped(t *testing.T) {
+	f := newFixture(t, true)
+	maker := f.token(t, "fuchun-cement.operator")
+	evil := `=HYPERLINK("http://example.com","x")`
+	if code := f.call(t, maker, "POST", "/api/v1/products", map[string]any{"product": map[string]any{
+		"id": "evil-cement", "name": evil, "category": "cement", "standard": "GB 175-2023", "unit": "t", "manufacturer": demo.OrgCement}}, nil); code != http.StatusCreated {
+		t.Fatalf("register: %d", code)
+	}
+	if code := f.call(t, maker, "POST", "/api/v1/batches", map[string]any{"code": "EVIL-1", "product_id": "evil-cement", "quantity": "5", "produced_on": "2026-03-02"}, nil); code != http.StatusCreated {
+		t.Fatalf("commission: %d", code)
+	}
+	insp := f.token(t, "zj-quality-inspection.inspector")
+	if code := f.call(t, insp, "POST", "/api/v1/inspections", map[string]any{"batch": "EVIL-1", "type": "sampling", "verdict": "fail", "notes": "+1 bad"}, nil); code != http.StatusCreated {
+		t.Fatalf("inspect: %d", code)
+	}
+	c := f.login(t, "hz-construction-bureau.viewer")
+	req, _ := http.NewRequest("GET", f.URL+"/dashboard/holds.csv", nil)
+	_, body, _ := c.do(t, req)
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[0] == "EVIL-1" {
+			found = true
+			if r[1] != "'"+evil {
+				t.Errorf("product cell %q, want it quoted", r[1])
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("EVIL-1 not in the holds CSV:\n%s", body)
+	}
+	if _, page := c.get(t, "/manager"); !strings.Contains(page, `=HYPERLINK(&#34;http://example.com&#34;,&#34;x&#34;)`) {
+		t.Error("the page does not show the name as typed (escaped HTML)")
+	}
+}
