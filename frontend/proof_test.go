@@ -597,7 +597,7 @@ func TestProofPage(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 				t.Fatalf("navigate: %v", err)
 			}
-			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](settled, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			if err := pollSettled(ctx, settled); err != nil {
 				got, _ := chromedp.Run(ctx, chromedp.Evaluate[pageResult](readResult))
 				t.Fatalf("proof.js did not finish (state %q; console %q): %v", got.State, cons.Lines(), err)
 			}
@@ -666,4 +666,20 @@ func TestProofPage(t *testing.T) {
 			t.Errorf("no CSP violation recorded for an inline script; console: %q", cons.Lines())
 		}
 	})
+}
+
+// pollSettled waits until the page's expression settled is true. A poll
+// that starts while the navigation is still replacing the document can be
+// bound to the old document's JavaScript context, which Chromium then
+// destroys ("Cannot find context with specified id"); such a poll is
+// started again on the new document.
+func pollSettled(ctx context.Context, settled string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](settled, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -211,11 +211,16 @@ func (w *webhookWorker) sweep(ctx context.Context) {
 			return
 		}
 		for _, d := range due {
-			a := w.attempt(ctx, d)
 			if ctx.Err() != nil {
 				return
 			}
-			if err := w.s.opts.Store.RecordAttempt(ctx, d.ID, a); err != nil {
+			// An attempt once started is finished and recorded even when
+			// the server is stopping (it waits at most Timeout): the
+			// receiver may already have it, and the log must say so.
+			// Only a kill between the POST and the record repeats one.
+			finish := context.WithoutCancel(ctx)
+			a := w.attempt(finish, d)
+			if err := w.s.opts.Store.RecordAttempt(finish, d.ID, a); err != nil {
 				w.s.opts.Logger.Error("webhooks: record attempt", "delivery", d.ID, "err", err)
 				return
 			}
