@@ -12,6 +12,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/report"
+	"github.com/plumbline/plumbline/models"
 )
 
 // graphDoc is what the tests read back from a trace graph SVG.
@@ -220,8 +221,16 @@ func TestTraceReportsTranslated(t *testing.T) {
 	c := f.login(t, "hz-construction-bureau.viewer")
 	f.logs.take()
 	q := "batch=" + url.QueryEscape(d.recall.BatchCode) + "&direction=both"
+	// A recall case marks its batches, so its opening is on their
+	// timelines, which the PDF lists.
+	code, _ := usedBatch(t, f, demo.OrgReadyMix, demo.ProdConcreteC30)
+	recall := openCaseRequest{Kind: models.CaseRecall, Batch: code, Severity: "high", Reason: "cubes below C30", TargetDate: target(14)}
+	if st := f.call(t, f.token(t, user(demo.OrgInspection, models.RoleInspector)), "POST", "/api/v1/cases", recall, nil); st != http.StatusCreated {
+		t.Fatalf("open a recall case on %s: %d", code, st)
+	}
+	withCase := "/trace.pdf?batch=" + url.QueryEscape(code) + "&direction=backward"
 	for _, lang := range []string{"en", "zh-CN"} {
-		for _, path := range []string{"/trace?" + q, "/trace.svg?" + q, "/trace.pdf?" + q, "/where-used?product=" + demo.ProdCement, "/where-used.csv?product=" + demo.ProdCement} {
+		for _, path := range []string{"/trace?" + q, "/trace.svg?" + q, "/trace.pdf?" + q, withCase, "/where-used?product=" + demo.ProdCement, "/where-used.csv?product=" + demo.ProdCement} {
 			if code, _ := c.get(t, path+"&lang="+lang); code != http.StatusOK {
 				t.Errorf("%s %s: %d", lang, path, code)
 			}
