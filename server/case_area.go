@@ -174,9 +174,18 @@ func (a *caseArea) view(ctx context.Context, o *models.Organization, id string) 
 		}
 		il := impactLine{ImpactLine: l}
 		if !ok {
-			il.Location, il.Hidden = models.Location{}, true
+			// Only whether it is decided stays: the place, amount, time
+			// and the free-text justification are the usage's private tier.
+			il.Location, il.Quantity, il.Unit, il.UsedAt, il.Justification, il.Hidden = models.Location{}, 0, "", "", "", true
 		}
 		v.Impact = append(v.Impact, il)
+	}
+	// The case record lists the same usages: hide the same text there.
+	v.Case.Usages = slices.Clone(c.Usages)
+	for i := range v.Case.Usages {
+		if !may[v.Case.Usages[i].BatchCode] {
+			v.Case.Usages[i].Justification = ""
+		}
 	}
 	v.Steps, err = a.steps(ctx, &c)
 	return v, err

@@ -91,14 +91,14 @@ func (l *lateResults) open(ctx context.Context, in models.Inspection, seq uint64
 }
 
 // lateReason says why the automatic case was opened; it is stored on the
-// ledger as data, in English like every other record.
+// ledger as data, in English like every other record. It names the failing
+// properties but never copies the inspection's notes: those are private to
+// organizations involved with the batch, while a case's reason goes to
+// every affected organization, its notifications and webhooks.
 func lateReason(in models.Inspection) string {
 	s := "failing " + in.Type + " result after the material was placed"
 	if len(in.OutOfSpec) > 0 {
 		s += ": out of spec " + strings.Join(in.OutOfSpec, ", ")
-	}
-	if in.Notes != "" {
-		s += ": " + in.Notes
 	}
 	if len(s) > models.MaxLine {
 		s = s[:models.MaxLine]

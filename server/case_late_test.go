@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/plumbline/plumbline/internal/demo"
@@ -44,6 +45,11 @@ func TestLateResultOpensCase(t *testing.T) {
 	c, err := f.store.Case(ctx, l.Items[0].ID)
 	if err != nil || c.SourceInspection != in.ID || c.Org != demo.OrgInspection {
 		t.Fatalf("case %+v %v", c, err)
+	}
+	// The reason goes to every affected organization: it names the
+	// failing property but not the inspection's notes, which are private.
+	if !strings.Contains(c.Reason, "compressive_strength_28d") || strings.Contains(c.Reason, failing28d(code).Notes) {
+		t.Errorf("automatic case reason %q: want the failing property and no inspection notes", c.Reason)
 	}
 
 	// Behind the server's back (another server, or a crash between the

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -281,6 +282,24 @@ func TestCaseImpactPrivacy(t *testing.T) {
 				t.Errorf("%s cannot see usage %s it is involved with", who, l.Usage)
 			}
 		}
+	}
+	// A justification is the contractor's own words about its element:
+	// the cement plant sees that the place is decided, not what was said.
+	const why = "cores from column C7 tested 33.1 MPa; the designer accepts"
+	if got := f.call(t, site, "POST", "/api/v1/cases/"+v.Case.ID+"/dispositions", dispositionRequest{Items: []caseDisposition{
+		{Usage: v.Impact[0].Usage, Disposition: models.DispositionAcceptAsIs, Justification: why}}}, &v); got != 200 {
+		t.Fatalf("disposition: %d", got)
+	}
+	var seen caseView
+	var raw json.RawMessage
+	if got := f.callRaw(t, cement, "GET", "/api/v1/cases/"+v.Case.ID, "", nil, &raw); got != 200 {
+		t.Fatalf("the cement plant reads the case: %d", got)
+	}
+	if err := json.Unmarshal(raw, &seen); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "C7") || seen.Progress.Dispositioned != 1 {
+		t.Errorf("the cement plant's view of the case shows the justification or misses the decision: %s", raw)
 	}
 }
 

@@ -181,7 +181,11 @@ type DueWebhook struct {
 func (s *Store) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]DueWebhook, error) {
 	db := s.db.WithContext(ctx)
 	var rs []deliveryRow
+	// Deliveries to deactivated endpoints wait (they go on if it is
+	// reactivated) and are left out in SQL, before the limit: otherwise
+	// a page of them would hide every other organization's due delivery.
 	err := db.Where("status = ? AND next_at <= ?", DeliveryPending, now.UTC()).
+		Where("endpoint_id IN (?)", db.Model(&endpointRow{}).Select("id").Where("active = ?", true)).
 		Order("next_at").Order("id").Limit(clampLimit(limit, 50, 500)).Find(&rs).Error
 	if err != nil {
 		return nil, fmt.Errorf("due webhook deliveries: %w", dbErr(err))
