@@ -49,20 +49,8 @@ func graphSVG(g *report.Graph, loc *i18n.Localizer, base string) ([]byte, error)
 // traceSVG serves GET /trace.svg?batch=&direction=&depth=: the trace graph
 // alone, as an SVG document (no script inside, every text escaped).
 func (t *traceArea) traceSVG(c *gin.Context) {
-	q, err := parseTraceQuery(c, c.Query("batch"))
-	if err != nil {
-		t.s.failPage(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	r, err := t.runTrace(ctx, q, t.viewerOrg(c))
-	if err != nil {
-		t.s.failPage(c, err)
-		return
-	}
-	n, err := t.names(ctx)
-	if err != nil {
-		t.s.failPage(c, err)
+	q, r, n, ok := t.requestedTrace(c)
+	if !ok {
 		return
 	}
 	svg, err := graphSVG(traceGraph(r, n), t.s.loc(c), "/trace?"+q.values().Encode())

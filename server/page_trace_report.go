@@ -161,23 +161,30 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Orga
 	return nil
 }
 
+// requestedTrace reads the trace a request asks for
+// (?batch=&direction=&depth=) as the viewer's organization may see it,
+// with the names to show; when it cannot, it has answered the request and
+// ok is false.
+func (t *traceArea) requestedTrace(c *gin.Context) (q traceQuery, r traceResponse, n names, ok bool) {
+	q, err := parseTraceQuery(c, c.Query("batch"))
+	if err == nil {
+		r, err = t.runTrace(c.Request.Context(), q, t.viewerOrg(c))
+	}
+	if err == nil {
+		n, err = t.names(c.Request.Context())
+	}
+	if err != nil {
+		t.s.failPage(c, err)
+		return q, r, n, false
+	}
+	return q, r, n, true
+}
+
 // traceCSV serves GET /trace.csv?batch=&direction=&depth=: the report as
 // CSV, one row per batch reached and per usage location.
 func (t *traceArea) traceCSV(c *gin.Context) {
-	q, err := parseTraceQuery(c, c.Query("batch"))
-	if err != nil {
-		t.s.failPage(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	r, err := t.runTrace(ctx, q, t.viewerOrg(c))
-	if err != nil {
-		t.s.failPage(c, err)
-		return
-	}
-	names, err := t.names(ctx)
-	if err != nil {
-		t.s.failPage(c, err)
+	q, r, names, ok := t.requestedTrace(c)
+	if !ok {
 		return
 	}
 	var rows [][]string
