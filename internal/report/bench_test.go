@@ -109,11 +109,7 @@ func benchStore(b *testing.B, dialect string) *store.Store {
 //
 //	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench TraceReport -benchtime 200x ./internal/report
 func BenchmarkTraceReport(b *testing.B) {
-	dialects := []string{dbx.SQLite}
-	if os.Getenv("PLUMBLINE_BENCH_PG") == "1" {
-		dialects = append(dialects, dbx.Postgres)
-	}
-	for _, d := range dialects {
+	for _, d := range storetest.BenchDialects() {
 		b.Run(d, func(b *testing.B) {
 			st := benchStore(b, d)
 			ctx := context.Background()

@@ -36,11 +36,7 @@ func benchEvents(b *testing.B) uint64 {
 //
 //	PLUMBLINE_BENCH_EVENTS=1000000 go test -run '^$' -bench Trace -benchtime 2000x ./internal/store
 func BenchmarkTrace(b *testing.B) {
-	dialects := []string{dbx.SQLite}
-	if os.Getenv("PLUMBLINE_BENCH_PG") == "1" {
-		dialects = append(dialects, dbx.Postgres)
-	}
-	for _, d := range dialects {
+	for _, d := range storetest.BenchDialects() {
 		b.Run(d, func(b *testing.B) {
 			ctx := context.Background()
 			db := dbtest.Open(b, d)

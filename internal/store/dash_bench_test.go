@@ -14,6 +14,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/dbx"
 	"github.com/plumbline/plumbline/internal/dbx/dbtest"
+	"github.com/plumbline/plumbline/internal/store/storetest"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -89,11 +90,7 @@ func BenchmarkDashAggregates(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	dialects := []string{dbx.SQLite}
-	if os.Getenv("PLUMBLINE_BENCH_PG") == "1" {
-		dialects = append(dialects, dbx.Postgres)
-	}
-	for _, d := range dialects {
+	for _, d := range storetest.BenchDialects() {
 		b.Run(d, func(b *testing.B) {
 			ctx := context.Background()
 			db := dbtest.Open(b, d)

@@ -8,10 +8,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/plumbline/plumbline/internal/dbx"
 	"gorm.io/gorm"
 )
 
@@ -321,4 +323,13 @@ func (s *Synth) Wide(ctx context.Context, levels, usages int) ([]string, error) 
 		return nil, err
 	}
 	return leaves, tx.Commit()
+}
+
+// BenchDialects is the databases a benchmark runs on: SQLite, and
+// PostgreSQL too when PLUMBLINE_BENCH_PG=1.
+func BenchDialects() []string {
+	if os.Getenv("PLUMBLINE_BENCH_PG") == "1" {
+		return []string{dbx.SQLite, dbx.Postgres}
+	}
+	return []string{dbx.SQLite}
 }
