@@ -84,7 +84,7 @@ func (l *lateResults) open(ctx context.Context, in models.Inspection, seq uint64
 		args.Usages = append(args.Usages, u.ID)
 	}
 	u := &auth.User{ID: in.Inspector, OrgID: in.Agency, Role: ev.Role}
-	if _, err := l.s.submitFor(ctx, u, "OpenCase", args, lateKey(in.ID)); err != nil {
+	if _, err := l.s.app.SubmitAs(ctx, u, "OpenCase", args, lateKey(in.ID)); err != nil {
 		return false, fmt.Errorf("open the case of late result %s on %s: %w", in.ID, in.BatchCode, err)
 	}
 	return true, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
@@ -24,7 +25,7 @@ type apiError struct {
 }
 
 // errUnauthorized marks a request that did not say who is asking.
-var errUnauthorized = errors.New("unauthorized")
+var errUnauthorized = app.ErrUnauthenticated
 
 func unauthorized(msg string) error { return fmt.Errorf("%w: %s", errUnauthorized, msg) }
 

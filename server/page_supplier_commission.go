@@ -75,11 +75,11 @@ func (s *Server) commission(ctx context.Context, u *auth.User, a contract.Commis
 	if key == "" {
 		key = newKey()
 	}
-	if _, err := s.submitFor(ctx, u, "CommissionBatch", a, key); err != nil {
+	if _, err := s.app.SubmitAs(ctx, u, "CommissionBatch", a, key); err != nil {
 		return models.Batch{}, err
 	}
 	for i, d := range docs {
-		if _, err := s.submitFor(ctx, u, "AttachDocument", attach[i], key+"/doc/"+d.Stored.SHA256[:16]); err != nil {
+		if _, err := s.app.SubmitAs(ctx, u, "AttachDocument", attach[i], key+"/doc/"+d.Stored.SHA256[:16]); err != nil {
 			return models.Batch{}, models.Conflict(d.Field, "batch %s is commissioned, but %s could not be attached (%v); send the same form again to finish, or attach it with POST /api/v1/batches/%s/documents", a.Code, d.Name, err, a.Code)
 		}
 	}

@@ -127,7 +127,7 @@ func (im *importer) run(u auth.User, j *importJob, items []importItem) {
 			defer wg.Done()
 			for it := range queue {
 				key := "import/" + j.ID + "/" + strconv.Itoa(it.Rows[0])
-				rec, err := im.s.submitFor(context.Background(), &u, it.Type, it.Args, key)
+				rec, err := im.s.app.SubmitAs(context.Background(), &u, it.Type, it.Args, key)
 				im.record(j, it, rec.Replayed, err)
 			}
 		}()

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/i18n"
@@ -63,6 +64,9 @@ type Options struct {
 	LabelFont []byte
 	// Webhooks configures webhook delivery (Background runs it).
 	Webhooks WebhookOptions
+	// App runs the use cases; nil builds one over Ledger, Store,
+	// Projector and Files with the same clock and write timeout.
+	App *app.App
 	// SweepEvery is how often Background looks for failing test results
 	// that should have opened a case; 0 means 5 minutes.
 	SweepEvery time.Duration
@@ -80,6 +84,7 @@ type Server struct {
 	secure  bool      // cookies get the Secure flag
 	dash    dashState // the dashboards' "verify now" and cached aggregates (dash_cache.go)
 	late    *lateResults
+	app     *app.App // the use cases every write goes through
 
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte
@@ -110,6 +115,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
 	s.late = &lateResults{s: s}
+	s.app = opts.App
+	if s.app == nil {
+		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
+			Files: opts.Files, Logger: opts.Logger, Now: opts.Now, WriteTimeout: opts.WriteTimeout})
+	}
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {
 		return nil, err
 	}
