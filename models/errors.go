@@ -3,6 +3,8 @@ package models
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 )
 
 // Error kinds shared by every layer. Test with errors.Is; the server maps
@@ -75,4 +77,42 @@ func Prefix(parent string, err error) error {
 		c.Field = parent + "." + c.Field
 	}
 	return &c
+}
+
+// AtField gives a field-less classified error the field name, leaving
+// other errors untouched.
+func AtField(err error, field string) error {
+	var me *Error
+	if errors.As(err, &me) && me.Field == "" {
+		return &Error{Kind: me.Kind, Field: field, Message: me.Message}
+	}
+	return err
+}
+
+// RenameField returns err with its field rewritten by fn (a contract field
+// such as "results[2].property" becomes a form's "results.slump"), so a
+// page shows the contract's message next to the right input.
+func RenameField(err error, fn func(string) string) error {
+	var me *Error
+	if !errors.As(err, &me) {
+		return err
+	}
+	f := fn(me.Field)
+	if f == me.Field {
+		return err
+	}
+	return &Error{Kind: me.Kind, Field: f, Message: me.Message}
+}
+
+var listIndex = regexp.MustCompile(`^([a-z_]+)\[(\d+)\](.*)$`)
+
+// SplitIndex splits a list field such as "lines[3].reason" into "lines",
+// 3 and ".reason"; ok is false for a field that is not a list element.
+func SplitIndex(field string) (list string, i int, rest string, ok bool) {
+	m := listIndex.FindStringSubmatch(field)
+	if m == nil {
+		return "", 0, "", false
+	}
+	i, err := strconv.Atoi(m[2])
+	return m[1], i, m[3], err == nil
 }

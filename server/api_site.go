@@ -74,12 +74,7 @@ func (s *Server) apiIncoming(c *gin.Context) {
 }
 
 func (s *Server) apiReceive(c *gin.Context) {
-	_, org, err := s.userOrg(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	sh, err := s.incomingShipment(c, org, c.Param("code"))
+	act, sh, err := s.incomingOf(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -89,7 +84,7 @@ func (s *Server) apiReceive(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if sh, err = s.receive(c, sh, req); err != nil {
+	if sh, err = s.app.Receive(c.Request.Context(), act, sh, req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -127,7 +122,11 @@ func (s *Server) apiCreateUsage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.recordUsage(c, req)
+	act, err := s.actor(c)
+	var u models.Usage
+	if err == nil {
+		u, err = s.app.RecordUsage(c.Request.Context(), act, req)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -283,7 +282,11 @@ func (s *Server) apiReleaseHold(c *gin.Context) {
 	if _, ok := s.apiSiteBatch(c); !ok {
 		return
 	}
-	b, err := s.releaseHold(c, c.Param("code"), req.Reason)
+	act, err := s.actor(c)
+	var b models.Batch
+	if err == nil {
+		b, err = s.app.ReleaseHold(c.Request.Context(), act, c.Param("code"), req.Reason)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

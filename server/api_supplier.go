@@ -299,7 +299,7 @@ func (s *Server) mayAttach(c *gin.Context, code string) error {
 	}
 	b, err := s.opts.Store.Batch(c.Request.Context(), code)
 	if err != nil {
-		return asField(err, "batch")
+		return models.AtField(err, "batch")
 	}
 	ok, err := s.involved(c, &b)
 	if err != nil {

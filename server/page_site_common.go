@@ -2,10 +2,7 @@ package server
 
 import (
 	"context"
-	"errors"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -63,7 +60,7 @@ func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field,
 	}
 	b, err := s.opts.Store.Batch(ctx, strings.TrimSpace(code))
 	if err != nil {
-		return b, asField(err, field)
+		return b, models.AtField(err, field)
 	}
 	ok, err := s.involvedWith(ctx, org, &b)
 	if err != nil {
@@ -73,42 +70,6 @@ func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field,
 		return b, nil
 	}
 	return b, &models.Error{Kind: models.ErrForbidden, Field: field, Message: "batch " + b.Code + " is not one your organization is involved with"}
-}
-
-// asField gives a field-less classified error the field name.
-func asField(err error, field string) error {
-	var me *models.Error
-	if errors.As(err, &me) && me.Field == "" {
-		return &models.Error{Kind: me.Kind, Field: field, Message: me.Message}
-	}
-	return err
-}
-
-// renameField returns err with its field rewritten by fn (a contract field
-// such as "results[2].property" becomes the form's "results.slump"), so
-// the page shows the contract's message next to the right input.
-func renameField(err error, fn func(string) string) error {
-	var me *models.Error
-	if !errors.As(err, &me) {
-		return err
-	}
-	f := fn(me.Field)
-	if f == me.Field {
-		return err
-	}
-	return &models.Error{Kind: me.Kind, Field: f, Message: me.Message}
-}
-
-var listIndex = regexp.MustCompile(`^([a-z_]+)\[(\d+)\](.*)$`)
-
-// splitIndex splits "lines[3].reason" into "lines", 3, ".reason".
-func splitIndex(field string) (string, int, string, bool) {
-	m := listIndex.FindStringSubmatch(field)
-	if m == nil {
-		return "", 0, "", false
-	}
-	i, err := strconv.Atoi(m[2])
-	return m[1], i, m[3], err == nil
 }
 
 // orgNames maps organization IDs to their names, for lists.

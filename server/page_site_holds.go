@@ -2,13 +2,11 @@ package server
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -109,18 +107,14 @@ func (s *Server) releaseForm(c *gin.Context) {
 		s.failPage(c, err)
 		return
 	}
-	if _, err := s.releaseHold(c, d.Batch.Code, c.PostForm("reason")); err != nil {
+	act, err := s.actor(c)
+	if err == nil {
+		_, err = s.app.ReleaseHold(c.Request.Context(), act, d.Batch.Code, c.PostForm("reason"))
+	}
+	if err != nil {
 		s.formFail(c, "site_hold_release", v, err)
 		return
 	}
 	s.flash(c, v.L.T("site.hold_released", "Batch", d.Batch.Code))
 	c.Redirect(http.StatusSeeOther, "/holds")
-}
-
-// releaseHold submits a hold release and returns the batch afterwards.
-func (s *Server) releaseHold(c *gin.Context, code, reason string) (models.Batch, error) {
-	if _, err := s.submit(c, "ReleaseHold", contract.ReleaseHoldArgs{Batch: code, Reason: strings.TrimSpace(reason)}); err != nil {
-		return models.Batch{}, err
-	}
-	return s.opts.Store.Batch(c.Request.Context(), code)
 }

@@ -147,7 +147,7 @@ func (s *Server) createInspection(c *gin.Context) {
 	}
 	field := func(f string) string { return inspectionField(args, f) }
 	if err := args.Validate(); err != nil {
-		s.formFail(c, "site_inspection_new", v, renameField(err, field))
+		s.formFail(c, "site_inspection_new", v, models.RenameField(err, field))
 		return
 	}
 	stored, err := s.storePhotos(photos)
@@ -157,7 +157,7 @@ func (s *Server) createInspection(c *gin.Context) {
 	}
 	in, failed, err := s.recordInspection(c, args, stored)
 	if err != nil {
-		s.formFail(c, "site_inspection_new", v, renameField(err, field))
+		s.formFail(c, "site_inspection_new", v, models.RenameField(err, field))
 		return
 	}
 	msg := v.L.T("site.inspection_recorded", "Batch", in.BatchCode, "Verdict", v.L.T("site.verdict."+string(in.Verdict)))
@@ -171,7 +171,7 @@ func (s *Server) createInspection(c *gin.Context) {
 // inspectionField maps the contract's field names onto the form's:
 // results[i].… → results.<property>, documents → photos.
 func inspectionField(a contract.RecordInspectionArgs, f string) string {
-	if list, i, _, ok := splitIndex(f); ok {
+	if list, i, _, ok := models.SplitIndex(f); ok {
 		switch {
 		case list == "results" && i < len(a.Results):
 			return "results." + a.Results[i].Property

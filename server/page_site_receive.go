@@ -8,108 +8,23 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
+)
+
+// The receive request's wire types are the use case's.
+type (
+	receiveLine    = app.ReceiveLine
+	receiveRequest = app.ReceiveRequest
 )
 
 // Receipt outcomes of one shipment line.
 const (
-	outcomeAccept      = "accept"      // everything dispatched arrived and is accepted
-	outcomeReject      = "reject"      // the whole line is refused and goes back
-	outcomeDiscrepancy = "discrepancy" // a different quantity arrived: accept that, return the rest
+	outcomeAccept      = app.OutcomeAccept
+	outcomeReject      = app.OutcomeReject
+	outcomeDiscrepancy = app.OutcomeDiscrepancy
 )
-
-// receiveLine is the answer to one shipment line, as the receive form and
-// the API give it.
-type receiveLine struct {
-	Line     int             `json:"line"`               // the shipment line number, 1-based
-	Outcome  string          `json:"outcome"`            // accept, reject or discrepancy
-	Received *models.Decimal `json:"received,omitempty"` // discrepancy: the quantity that arrived and is accepted
-	Reason   string          `json:"reason,omitempty"`   // required for reject and discrepancy
-}
-
-// receiveRequest answers every line of an incoming shipment.
-type receiveRequest struct {
-	Lines []receiveLine `json:"lines"`
-}
-
-// receiptArgs turns per-line outcomes into the contract's accepted and
-// rejected quantities. Errors name "lines[i].outcome", "lines[i].received"
-// or "lines[i].reason", i being the position in req.Lines.
-func receiptArgs(sh models.Shipment, req receiveRequest) (contract.ReceiveShipmentArgs, error) {
-	a := contract.ReceiveShipmentArgs{Shipment: sh.Code}
-	for i, l := range req.Lines {
-		f := fmt.Sprintf("lines[%d]", i)
-		if l.Line < 1 || l.Line > len(sh.Lines) {
-			return a, models.Invalid(f+".line", "shipment %s has lines 1 to %d, not %d", sh.Code, len(sh.Lines), l.Line)
-		}
-		qty := sh.Lines[l.Line-1].Quantity
-		r := contract.ReceiptLine{Line: l.Line, Reason: strings.TrimSpace(l.Reason)}
-		switch l.Outcome {
-		case outcomeAccept:
-			r.Accepted = qty
-		case outcomeReject:
-			r.Rejected = qty
-		case outcomeDiscrepancy:
-			switch {
-			case l.Received == nil:
-				return a, models.Invalid(f+".received", "is required for a discrepancy: how much arrived (%s was dispatched)", qty)
-			case *l.Received < 0:
-				return a, models.Invalid(f+".received", "must not be negative")
-			case *l.Received == qty:
-				return a, models.Invalid(f+".received", "equals the %s dispatched; choose accept", qty)
-			case *l.Received > qty:
-				return a, models.Invalid(f+".received", "is more than the %s dispatched; accept the line and report the surplus to the supplier", qty)
-			}
-			r.Accepted, r.Rejected = *l.Received, qty-*l.Received
-		default:
-			return a, models.Invalid(f+".outcome", "%q is not one of accept, reject, discrepancy", l.Outcome)
-		}
-		a.Lines = append(a.Lines, r)
-	}
-	return a, nil
-}
-
-// receiptField moves the contract's quantity errors of a line onto the
-// field where the quantity is entered.
-func receiptField(f string) string {
-	list, i, rest, ok := splitIndex(f)
-	if !ok || list != "lines" {
-		return f
-	}
-	switch rest {
-	case "", ".accepted", ".rejected":
-		return fmt.Sprintf("lines[%d].received", i)
-	}
-	return f
-}
-
-// incomingShipment loads a shipment addressed to the organization; any
-// other organization's shipment is forbidden.
-func (s *Server) incomingShipment(c *gin.Context, org *models.Organization, code string) (models.Shipment, error) {
-	sh, err := s.opts.Store.Shipment(c.Request.Context(), code)
-	if err != nil {
-		return sh, asField(err, "shipment")
-	}
-	if sh.To != org.ID {
-		return sh, &models.Error{Kind: models.ErrForbidden, Field: "shipment", Message: fmt.Sprintf("shipment %s goes to %s; only the destination may receive it", sh.Code, sh.To)}
-	}
-	return sh, nil
-}
-
-// receive checks and submits a receipt; it returns the shipment as the
-// read model shows it afterwards.
-func (s *Server) receive(c *gin.Context, sh models.Shipment, req receiveRequest) (models.Shipment, error) {
-	args, err := receiptArgs(sh, req)
-	if err != nil {
-		return sh, err
-	}
-	if _, err := s.submit(c, "ReceiveShipment", args); err != nil {
-		return sh, renameField(err, receiptField)
-	}
-	return s.opts.Store.Shipment(c.Request.Context(), sh.Code)
-}
 
 // incomingData is the incoming shipments page's data.
 type incomingData struct {
@@ -152,56 +67,74 @@ type receiveLineView struct {
 	OutcomeField, ReceivedField, ReasonField, LineField string
 }
 
-func (s *Server) receiveView(c *gin.Context) (*view, *receiveData, error) {
+// receiveView builds the receive page for shipment sh, reading the
+// batches of all its lines in one query.
+func (s *Server) receiveView(c *gin.Context, act app.Actor, sh models.Shipment) (*view, *receiveData) {
 	v := s.view(c, "incoming", nil)
-	u, org, err := s.userOrg(c)
-	if err != nil {
-		return v, nil, err
+	ctx := c.Request.Context()
+	d := &receiveData{Shipment: sh, Orgs: s.orgNames(ctx),
+		CanReceive: sh.Status == models.ShipmentInTransit && may(act.User, act.Org, receiverKinds, models.RoleOperator)}
+	codes := make([]string, len(sh.Lines))
+	for i, l := range sh.Lines {
+		codes[i] = l.Batch
 	}
-	sh, err := s.incomingShipment(c, org, c.Param("code"))
-	if err != nil {
-		return v, nil, err
-	}
-	d := &receiveData{Shipment: sh, Orgs: s.orgNames(c.Request.Context()),
-		CanReceive: sh.Status == models.ShipmentInTransit && may(u, org, receiverKinds, models.RoleOperator)}
+	batches, _ := s.opts.Store.BatchesByCode(ctx, codes) // names only: a failed read leaves them blank
 	for i, l := range sh.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		lv := receiveLineView{ShipmentLine: l, OutcomeField: f + ".outcome", ReceivedField: f + ".received", ReasonField: f + ".reason", LineField: f}
-		if b, err := s.opts.Store.Batch(c.Request.Context(), l.Batch); err == nil {
+		if b, ok := batches[l.Batch]; ok {
 			lv.Product, lv.Unit = b.ProductID, b.Unit
 		}
 		d.Lines = append(d.Lines, lv)
 	}
 	v.Data = d
-	return v, d, nil
+	return v, d
+}
+
+// incoming loads the shipment of the path for the actor, who must be its
+// destination.
+func (s *Server) incomingOf(c *gin.Context) (app.Actor, models.Shipment, error) {
+	act, err := s.actor(c)
+	if err != nil {
+		return act, models.Shipment{}, err
+	}
+	sh, err := s.app.IncomingShipment(c.Request.Context(), act, c.Param("code"))
+	return act, sh, err
 }
 
 // receivePage shows an incoming shipment with a form answering each line.
 func (s *Server) receivePage(c *gin.Context) {
-	v, _, err := s.receiveView(c)
+	act, sh, err := s.incomingOf(c)
 	if err != nil {
 		s.failPage(c, err)
 		return
 	}
+	v, _ := s.receiveView(c, act, sh)
 	s.page(c, http.StatusOK, "site_receive", v)
 }
 
 // receiveForm records the receipt the form describes, as one transaction.
+// It reads the shipment once, and its lines' batches only to show the form
+// again after an error.
 func (s *Server) receiveForm(c *gin.Context) {
-	v, d, err := s.receiveView(c)
+	act, sh, err := s.incomingOf(c)
 	if err != nil {
 		s.failPage(c, err)
 		return
 	}
+	fail := func(err error) {
+		v, _ := s.receiveView(c, act, sh)
+		s.formFail(c, "site_receive", v, err)
+	}
 	var req receiveRequest
-	for i, l := range d.Shipment.Lines {
+	for i, l := range sh.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		rl := receiveLine{Line: l.Line, Outcome: c.PostForm(f + ".outcome"), Reason: c.PostForm(f + ".reason")}
 		if rl.Outcome == outcomeDiscrepancy {
 			if text := c.PostForm(f + ".received"); strings.TrimSpace(text) != "" {
 				q, err := parseQuantity(f+".received", text)
 				if err != nil {
-					s.formFail(c, "site_receive", v, err)
+					fail(err)
 					return
 				}
 				rl.Received = &q
@@ -209,14 +142,15 @@ func (s *Server) receiveForm(c *gin.Context) {
 		}
 		req.Lines = append(req.Lines, rl)
 	}
-	sh, err := s.receive(c, d.Shipment, req)
+	got, err := s.app.Receive(c.Request.Context(), act, sh, req)
 	if err != nil {
-		s.formFail(c, "site_receive", v, err)
+		fail(err)
 		return
 	}
-	msg := v.L.T("site.received", "Code", sh.Code)
-	if sh.Discrepancy {
-		msg = v.L.T("site.received_discrepancy", "Code", sh.Code)
+	L := s.loc(c)
+	msg := L.T("site.received", "Code", got.Code)
+	if got.Discrepancy {
+		msg = L.T("site.received_discrepancy", "Code", got.Code)
 	}
 	s.flash(c, msg)
 	c.Redirect(http.StatusSeeOther, "/shipments/incoming?status="+url.QueryEscape(models.ShipmentReceived))

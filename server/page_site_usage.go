@@ -152,20 +152,15 @@ func (s *Server) createUsage(c *gin.Context) {
 		Project: strings.TrimSpace(c.PostForm("location.project")), Building: strings.TrimSpace(c.PostForm("location.building")),
 		Floor: strings.TrimSpace(c.PostForm("location.floor")), Element: strings.TrimSpace(c.PostForm("location.element")),
 	}}
-	u, err := s.recordUsage(c, args)
+	act, err := s.actor(c)
+	var u models.Usage
+	if err == nil {
+		u, err = s.app.RecordUsage(c.Request.Context(), act, args)
+	}
 	if err != nil {
 		s.formFail(c, "site_usage_new", v, err)
 		return
 	}
 	s.flash(c, v.L.T("site.usage_recorded", "Quantity", u.Quantity.String()+" "+u.Unit, "Batch", u.BatchCode, "Location", u.Location.Path()))
 	c.Redirect(http.StatusSeeOther, "/stock")
-}
-
-// recordUsage submits a usage and returns it as the read model shows it.
-func (s *Server) recordUsage(c *gin.Context, args contract.RecordUsageArgs) (models.Usage, error) {
-	rec, err := s.submit(c, "RecordUsage", args)
-	if err != nil {
-		return models.Usage{}, err
-	}
-	return s.opts.Store.Usage(c.Request.Context(), rec.TxID)
 }

@@ -3,12 +3,13 @@ package server
 import (
 	"bytes"
 	"fmt"
-	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 )
 
 // garbageParams are path parameter values a careless or hostile client

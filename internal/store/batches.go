@@ -56,6 +56,30 @@ func (s *Store) Batch(ctx context.Context, code string) (models.Batch, error) {
 	return bs[0], nil
 }
 
+// BatchesByCode returns the batches with the given codes, keyed by code,
+// in a fixed number of queries however many codes there are; unknown
+// codes are left out.
+func (s *Store) BatchesByCode(ctx context.Context, codes []string) (map[string]models.Batch, error) {
+	var rs []batchRow
+	for start := 0; start < len(codes); start += inChunk {
+		var part []batchRow
+		end := min(start+inChunk, len(codes))
+		if err := s.db.WithContext(ctx).Where("code IN ?", codes[start:end]).Find(&part).Error; err != nil {
+			return nil, fmt.Errorf("load batches: %w", dbErr(err))
+		}
+		rs = append(rs, part...)
+	}
+	bs, err := s.withLinks(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]models.Batch, len(bs))
+	for _, b := range bs {
+		out[b.Code] = b
+	}
+	return out, nil
+}
+
 // Batches returns one page of the batches that match f.
 func (s *Store) Batches(ctx context.Context, f BatchFilter) (Page[models.Batch], error) {
 	limit := clampLimit(f.Limit, 50, 500)

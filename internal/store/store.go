@@ -29,6 +29,9 @@ type Store struct {
 // Open returns the read model stored in db, creating or migrating its tables.
 func Open(ctx context.Context, db *gorm.DB) (*Store, error) {
 	s := &Store{db: db, postgres: db.Dialector.Name() == "postgres"}
+	if err := registerQueryCounter(db); err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
