@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -19,17 +21,16 @@ func (a *caseArea) apiOpen(c *gin.Context) {
 		a.s.fail(c, err)
 		return
 	}
-	args, err := a.openArgs(c.Request.Context(), req)
+	act, err := a.s.actor(c)
+	var id string
+	if err == nil {
+		id, _, err = a.s.app.OpenCase(c.Request.Context(), act, req)
+	}
 	if err != nil {
 		a.s.fail(c, err)
 		return
 	}
-	rec, err := a.s.submit(c, "OpenCase", args)
-	if err != nil {
-		a.s.fail(c, err)
-		return
-	}
-	a.respond(c, rec.TxID, http.StatusCreated)
+	a.respond(c, id, http.StatusCreated)
 }
 
 // apiList serves GET /api/v1/cases.
@@ -65,7 +66,9 @@ func (a *caseArea) apiAck(c *gin.Context) {
 		a.s.fail(c, err)
 		return
 	}
-	if _, err := a.s.submit(c, "AcknowledgeCase", contract.AcknowledgeCaseArgs{Case: c.Param("id"), Note: req.Note}); err != nil {
+	if _, err := run(a.s, c, func(ctx context.Context, act app.Actor) (any, error) {
+		return nil, a.s.app.AcknowledgeCase(ctx, act, c.Param("id"), req.Note)
+	}); err != nil {
 		a.s.fail(c, err)
 		return
 	}
@@ -83,7 +86,9 @@ func (a *caseArea) apiDispositions(c *gin.Context) {
 	for _, it := range req.Items {
 		args.Items = append(args.Items, contract.UsageDisposition{Usage: it.Usage, Disposition: it.Disposition, Justification: it.Justification})
 	}
-	if _, err := a.s.submit(c, "RecordDisposition", args); err != nil {
+	if _, err := run(a.s, c, func(ctx context.Context, act app.Actor) (any, error) {
+		return nil, a.s.app.RecordDisposition(ctx, act, args)
+	}); err != nil {
 		a.s.fail(c, err)
 		return
 	}

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
@@ -69,19 +71,17 @@ func (s *Server) apiCreateProduct(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if a.Product.Manufacturer == "" {
-		a.Product.Manufacturer = currentUser(c).OrgID
-	}
-	if _, err := s.submit(c, "RegisterProduct", a); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.created(c, func() (any, error) { return s.opts.Store.Product(c.Request.Context(), a.Product.ID) })
+	s.created(c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.RegisterProduct(ctx, act, a) })
 }
 
-// created answers a write with 201 and the record as the read model has it.
-func (s *Server) created(c *gin.Context, read func() (any, error)) {
-	v, err := read()
+// created runs a write use case for the logged-in user and answers 201
+// with the record as the read model has it afterwards.
+func (s *Server) created(c *gin.Context, write func(context.Context, app.Actor) (any, error)) {
+	act, err := s.actor(c)
+	var v any
+	if err == nil {
+		v, err = write(c.Request.Context(), act)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -146,11 +146,7 @@ func (s *Server) apiCommission(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if _, err := s.submit(c, "CommissionBatch", a); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.created(c, func() (any, error) { return s.opts.Store.Batch(c.Request.Context(), a.Code) })
+	s.created(c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.CommissionBatch(ctx, act, a) })
 }
 
 // documentUpload documents the multipart form of a document upload.
@@ -209,11 +205,10 @@ func (s *Server) apiAttach(c *gin.Context) {
 		return
 	}
 	d.SHA256, d.MediaType, d.Size = st.SHA256, st.Type, st.Size
-	if _, err := s.submit(c, "AttachDocument", contract.AttachDocumentArgs{Batch: c.Param("code"), Document: d}); err != nil {
-		s.fail(c, formError(err, "document.", nil))
-		return
-	}
-	s.created(c, func() (any, error) { return s.opts.Store.Document(c.Request.Context(), st.SHA256) })
+	s.created(c, func(ctx context.Context, act app.Actor) (any, error) {
+		doc, err := s.app.AttachDocument(ctx, act, c.Param("code"), d)
+		return doc, formError(err, "document.", nil)
+	})
 }
 
 // apiOrders lists the purchase orders the caller's organization placed or
@@ -238,11 +233,7 @@ func (s *Server) apiCreateOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if _, err := s.submit(c, "CreatePurchaseOrder", a); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.created(c, func() (any, error) { return s.opts.Store.PurchaseOrder(c.Request.Context(), a.ID) })
+	s.created(c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.CreatePurchaseOrder(ctx, act, a) })
 }
 
 // apiShipments lists the shipments the caller's organization sends,
@@ -283,11 +274,7 @@ func (s *Server) apiDispatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if _, err := s.submit(c, "DispatchShipment", a); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.created(c, func() (any, error) { return s.opts.Store.Shipment(c.Request.Context(), a.Code) })
+	s.created(c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.DispatchShipment(ctx, act, a) })
 }
 
 // mayAttach checks, before an upload is read, that the user could attach a

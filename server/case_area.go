@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -33,14 +33,7 @@ func newCaseArea(s *Server, t *traceArea) *caseArea { return &caseArea{s: s, t: 
 
 // openCaseRequest is POST /api/v1/cases. The server lists the affected
 // usages from the read model's forward trace of the batch.
-type openCaseRequest struct {
-	Kind             models.CaseKind `json:"kind"` // non_conformance or recall
-	Batch            string          `json:"batch"`
-	Severity         string          `json:"severity"` // low, medium, high or critical
-	Reason           string          `json:"reason"`
-	TargetDate       string          `json:"target_date"` // YYYY-MM-DD, today or later
-	SourceInspection string          `json:"source_inspection,omitempty"`
-}
+type openCaseRequest = app.OpenCaseRequest
 
 // ackRequest is POST /api/v1/cases/{id}/ack.
 type ackRequest struct {
@@ -92,40 +85,6 @@ type caseStep struct {
 
 // caseList is GET /api/v1/cases.
 type caseList = store.Page[store.CaseSummary]
-
-// impactOf lists the usages of batch code and every batch made from it,
-// for a new case: the contract checks each but cannot prove the list
-// complete, so it must come from the whole forward trace.
-func (a *caseArea) impactOf(ctx context.Context, code string) (store.Trace, error) {
-	tr, err := a.s.opts.Store.Forward(ctx, code, store.MaxTraceDepth)
-	if err != nil {
-		return store.Trace{}, err
-	}
-	if tr.Truncated {
-		return store.Trace{}, models.Conflict("batch", "the forward trace of batch %s goes deeper than %d steps; its impact list cannot be complete", code, store.MaxTraceDepth)
-	}
-	if len(tr.Usages) > models.MaxCaseUsages {
-		return store.Trace{}, models.Conflict("batch", "batch %s reached %d usages; one case lists at most %d, so open cases on the batches made from it instead", code, len(tr.Usages), models.MaxCaseUsages)
-	}
-	return tr, nil
-}
-
-// openArgs builds OpenCase's arguments from a request and the forward trace.
-func (a *caseArea) openArgs(ctx context.Context, req openCaseRequest) (contract.OpenCaseArgs, error) {
-	args := contract.OpenCaseArgs{Kind: req.Kind, Batch: req.Batch, Severity: req.Severity, Reason: req.Reason,
-		TargetDate: req.TargetDate, SourceInspection: req.SourceInspection}
-	if err := args.Validate(); err != nil {
-		return args, err
-	}
-	tr, err := a.impactOf(ctx, req.Batch)
-	if err != nil {
-		return args, models.Prefix("batch", err)
-	}
-	for _, u := range tr.Usages {
-		args.Usages = append(args.Usages, u.ID)
-	}
-	return args, nil
-}
 
 // canSee reports whether organization o may see case c.
 func (a *caseArea) canSee(ctx context.Context, o *models.Organization, c *models.Case) (bool, error) {

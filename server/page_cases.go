@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -72,7 +74,7 @@ func (a *caseArea) form(c *gin.Context, batch string) *caseForm {
 	if batch == "" || models.ValidateID("batch", batch) != nil {
 		return f
 	}
-	tr, err := a.impactOf(ctx, batch)
+	tr, err := a.s.app.Impact(ctx, batch)
 	if err != nil {
 		_, body := a.s.describe(c, err)
 		f.Problem = body.Message
@@ -102,12 +104,13 @@ func (a *caseArea) newPage(c *gin.Context) {
 func (a *caseArea) create(c *gin.Context) {
 	req := openCaseRequest{Kind: models.CaseKind(c.PostForm("kind")), Batch: strings.TrimSpace(c.PostForm("batch")),
 		Severity: c.PostForm("severity"), Reason: strings.TrimSpace(c.PostForm("reason")), TargetDate: strings.TrimSpace(c.PostForm("target_date"))}
-	args, err := a.openArgs(c.Request.Context(), req)
+	act, err := a.s.actor(c)
 	if err == nil {
-		rec, e := a.s.submit(c, "OpenCase", args)
-		if err = e; err == nil {
-			a.s.flash(c, a.s.loc(c).T("cases.opened", "Batch", req.Batch, "Total", len(args.Usages)))
-			c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(rec.TxID))
+		var id string
+		var usages int
+		if id, usages, err = a.s.app.OpenCase(c.Request.Context(), act, req); err == nil {
+			a.s.flash(c, a.s.loc(c).T("cases.opened", "Batch", req.Batch, "Total", usages))
+			c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(id))
 			return
 		}
 	}
@@ -187,7 +190,9 @@ func (a *caseArea) stepFail(c *gin.Context, id string, err error) {
 // ack serves POST /cases/{id}/ack.
 func (a *caseArea) ack(c *gin.Context) {
 	id := c.Param("id")
-	if _, err := a.s.submit(c, "AcknowledgeCase", contract.AcknowledgeCaseArgs{Case: id, Note: strings.TrimSpace(c.PostForm("note"))}); err != nil {
+	if _, err := run(a.s, c, func(ctx context.Context, act app.Actor) (any, error) {
+		return nil, a.s.app.AcknowledgeCase(ctx, act, id, strings.TrimSpace(c.PostForm("note")))
+	}); err != nil {
 		a.stepFail(c, id, err)
 		return
 	}
@@ -209,7 +214,9 @@ func (a *caseArea) dispose(c *gin.Context) {
 		args.Items = append(args.Items, contract.UsageDisposition{Usage: u, Disposition: models.Disposition(d),
 			Justification: strings.TrimSpace(c.PostForm("j." + u))})
 	}
-	if _, err := a.s.submit(c, "RecordDisposition", args); err != nil {
+	if _, err := run(a.s, c, func(ctx context.Context, act app.Actor) (any, error) {
+		return nil, a.s.app.RecordDisposition(ctx, act, args)
+	}); err != nil {
 		a.stepFail(c, id, err)
 		return
 	}

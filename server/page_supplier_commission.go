@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -10,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -34,77 +32,12 @@ const certRows = 3
 // maxCommissionBody bounds the commission form: its files and fields.
 var maxCommissionBody = certRows*files.Documents.MaxBytes + 1<<20
 
-// upload is one certificate that comes with a batch.
-type upload struct {
-	Field      string // the form field, for errors
-	Name       string
-	Kind       models.DocumentKind
-	Visibility models.Visibility
-	Stored     files.Stored
-}
-
 // commissionFormData is what the commission form needs.
 type commissionFormData struct {
 	Products []models.Product
 	Kinds    []models.DocumentKind
 	CertRows []int
 	Max      int64 // MB per file
-}
-
-// commission commissions the batch and attaches its certificates, all
-// checked first; key ("" for none) derives every transaction's
-// idempotency key.
-func (s *Server) commission(ctx context.Context, u *auth.User, a contract.CommissionBatchArgs, docs []upload, key string) (models.Batch, error) {
-	if err := a.Validate(); err != nil {
-		return models.Batch{}, err
-	}
-	seen := map[string]string{}
-	attach := make([]contract.AttachDocumentArgs, len(docs))
-	for i, d := range docs {
-		if other, dup := seen[d.Stored.SHA256]; dup {
-			return models.Batch{}, models.Invalid(d.Field, "is the same file as %s; attach each file once", other)
-		}
-		seen[d.Stored.SHA256] = d.Field
-		attach[i] = contract.AttachDocumentArgs{Batch: a.Code, Document: contract.DocumentArgs{
-			SHA256: d.Stored.SHA256, Name: d.Name, MediaType: d.Stored.Type, Size: d.Stored.Size, Kind: d.Kind, Visibility: d.Visibility,
-		}}
-		if err := attach[i].Validate(); err != nil {
-			return models.Batch{}, docFieldError(err, d.Field)
-		}
-	}
-	if key == "" {
-		key = newKey()
-	}
-	if _, err := s.app.SubmitAs(ctx, u, "CommissionBatch", a, key); err != nil {
-		return models.Batch{}, err
-	}
-	for i, d := range docs {
-		if _, err := s.app.SubmitAs(ctx, u, "AttachDocument", attach[i], key+"/doc/"+d.Stored.SHA256[:16]); err != nil {
-			return models.Batch{}, models.Conflict(d.Field, "batch %s is commissioned, but %s could not be attached (%v); send the same form again to finish, or attach it with POST /api/v1/batches/%s/documents", a.Code, d.Name, err, a.Code)
-		}
-	}
-	return s.opts.Store.Batch(ctx, a.Code)
-}
-
-// docFieldError puts a document record's error next to its row: the kind
-// and visibility selects (kind_N, visibility_N) or the file input itself.
-func docFieldError(err error, field string) error {
-	var me *models.Error
-	if !errors.As(err, &me) {
-		return err
-	}
-	c := *me
-	row := strings.TrimPrefix(field, "document_")
-	switch c.Field {
-	case "document.kind":
-		c.Field = "kind_" + row
-	case "document.visibility":
-		c.Field = "visibility_" + row
-	default:
-		c.Message = strings.TrimPrefix(c.Field, "document.") + ": " + c.Message
-		c.Field = field
-	}
-	return &c
 }
 
 // docName is the name to record for an uploaded file.
@@ -180,14 +113,14 @@ func (s *Server) commissionFromForm(c *gin.Context) (models.Batch, error) {
 	if err := a.Validate(); err != nil { // before any file is stored
 		return models.Batch{}, err
 	}
-	var docs []upload
+	var docs []app.Upload
 	for i := range certRows {
 		field := fmt.Sprintf("document_%d", i)
 		fh, err := c.FormFile(field)
 		if err != nil {
 			continue // no file in this row
 		}
-		d := upload{Field: field, Name: docName(fh.Filename),
+		d := app.Upload{Field: field, Name: docName(fh.Filename),
 			Kind: models.DocumentKind(c.PostForm(fmt.Sprintf("kind_%d", i))), Visibility: models.Visibility(c.PostForm(fmt.Sprintf("visibility_%d", i)))}
 		f, err := fh.Open()
 		if err != nil {
@@ -200,9 +133,9 @@ func (s *Server) commissionFromForm(c *gin.Context) (models.Batch, error) {
 		}
 		docs = append(docs, d)
 	}
-	key, err := requestKey(c)
+	act, err := s.actor(c)
 	if err != nil {
 		return models.Batch{}, err
 	}
-	return s.commission(c.Request.Context(), currentUser(c), a, docs, key)
+	return s.app.Commission(c.Request.Context(), act, a, docs)
 }

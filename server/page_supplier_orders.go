@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -123,7 +125,7 @@ func (s *Server) createOrder(c *gin.Context) {
 		s.formFail(c, "supplier_order_new", v, models.Invalid("product_0", "order at least one product"))
 		return
 	}
-	if _, err := s.submit(c, "CreatePurchaseOrder", a); err != nil {
+	if _, err := run(s, c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.CreatePurchaseOrder(ctx, act, a) }); err != nil {
 		s.formFail(c, "supplier_order_new", v, formError(err, "", func(_ string, i int, sub string) string {
 			if i >= len(rows) {
 				return ""

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
@@ -71,7 +73,9 @@ func (s *Server) createProduct(c *gin.Context) {
 	v := s.productForm(c)
 	p, err := productFromForm(c)
 	if err == nil {
-		_, err = s.submit(c, "RegisterProduct", contract.RegisterProductArgs{Product: p})
+		_, err = run(s, c, func(ctx context.Context, act app.Actor) (any, error) {
+			return s.app.RegisterProduct(ctx, act, contract.RegisterProductArgs{Product: p})
+		})
 	}
 	if err != nil {
 		s.formFail(c, "supplier_product_new", v, formError(err, "product.", specField))

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -203,7 +205,7 @@ func (s *Server) createShipment(c *gin.Context) {
 		s.formFail(c, "supplier_shipment_new", v, models.Invalid("batch_0", "ship at least one batch"))
 		return
 	}
-	if _, err := s.submit(c, "DispatchShipment", a); err != nil {
+	if _, err := run(s, c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.DispatchShipment(ctx, act, a) }); err != nil {
 		s.formFail(c, "supplier_shipment_new", v, formError(err, "", func(_ string, i int, sub string) string {
 			if i >= len(rows) {
 				return ""

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -165,14 +166,14 @@ func (t *traceArea) createRecall(c *gin.Context) {
 	args := contract.RecallBatchArgs{
 		Batch: strings.TrimSpace(c.PostForm("batch")), Reason: strings.TrimSpace(c.PostForm("reason")), Severity: c.PostForm("severity"),
 	}
-	rec, err := t.s.submit(c, "RecallBatch", args)
+	id, err := run(t.s, c, func(ctx context.Context, act app.Actor) (string, error) { return t.s.app.RecallBatch(ctx, act, args) })
 	if err != nil {
 		v := t.s.view(c, "recalls", &recallForm{Severities: recallSeverities, Viewer: currentUser(c).Role == models.RoleViewer})
 		t.s.formFail(c, "trace_recall_new", v, err)
 		return
 	}
 	t.s.flash(c, t.s.loc(c).T("trace.recall.done", "Batch", args.Batch))
-	c.Redirect(http.StatusSeeOther, "/recalls/"+url.PathEscape(rec.TxID))
+	c.Redirect(http.StatusSeeOther, "/recalls/"+url.PathEscape(id))
 }
 
 // apiCreateRecall serves POST /api/v1/recalls.
@@ -182,12 +183,14 @@ func (t *traceArea) apiCreateRecall(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	rec, err := t.s.submit(c, "RecallBatch", req)
+	id, err := run(t.s, c, func(ctx context.Context, act app.Actor) (string, error) {
+		return t.s.app.RecallBatch(ctx, act, contract.RecallBatchArgs(req))
+	})
 	if err != nil {
 		t.s.fail(c, err)
 		return
 	}
-	t.respondRecall(c, rec.TxID, http.StatusCreated)
+	t.respondRecall(c, id, http.StatusCreated)
 }
 
 // apiRecall serves GET /api/v1/recalls/{id}.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -64,4 +65,14 @@ func (s *Server) submitPart(c *gin.Context, part, typ string, args any) (ledger.
 		return ledger.Receipt{}, err
 	}
 	return s.app.SubmitPart(c.Request.Context(), act, part, typ, args)
+}
+
+// run runs a write use case for the logged-in user.
+func run[T any](s *Server, c *gin.Context, write func(context.Context, app.Actor) (T, error)) (T, error) {
+	act, err := s.actor(c)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return write(c.Request.Context(), act)
 }
