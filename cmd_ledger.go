@@ -109,7 +109,7 @@ func recordVerify(ctx context.Context, e *env, a *app, started time.Time, cp led
 	if err != nil {
 		run.Message = err.Error()
 	}
-	if rerr := a.store.RecordVerifyRun(context.WithoutCancel(ctx), &run); rerr != nil {
+	if rerr := a.store.Ops().RecordVerifyRun(context.WithoutCancel(ctx), &run); rerr != nil {
 		e.log.Warn("could not record the verify run for the dashboard", "err", rerr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
@@ -49,7 +50,7 @@ func (s *Server) registerEndpoint(ctx context.Context, admin *auth.User, raw str
 	_, _ = rand.Read(id[:])
 	e := store.Endpoint{ID: "wh_" + hex.EncodeToString(id[:]), Org: admin.OrgID, URL: u, Secret: newSecret(), Active: true,
 		CreatedBy: admin.ID, CreatedAt: s.opts.Now().UTC()}
-	if err := s.opts.Store.AddEndpoint(ctx, e); err != nil {
+	if err := s.app.AddWebhookEndpoint(ctx, app.Actor{User: admin}, e); err != nil {
 		return endpointCreated{}, err
 	}
 	return endpointCreated{Endpoint: e, Secret: e.Secret}, nil
@@ -58,7 +59,7 @@ func (s *Server) registerEndpoint(ctx context.Context, admin *auth.User, raw str
 func (s *Server) webhooksData(c *gin.Context) (*webhooksPage, error) {
 	ctx := c.Request.Context()
 	org := currentUser(c).OrgID
-	eps, err := s.opts.Store.Endpoints(ctx, org)
+	eps, err := s.opTables.Endpoints(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (s *Server) webhooksData(c *gin.Context) (*webhooksPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := s.opts.Store.WebhookDeliveries(ctx, org, c.Query("endpoint"), before, 50)
+	ds, err := s.opTables.WebhookDeliveries(ctx, org, c.Query("endpoint"), before, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,9 @@ func (s *Server) adminCreateWebhook(c *gin.Context) {
 
 // adminToggleWebhook serves POST /admin/webhooks/{id}/active (active=1 or 0).
 func (s *Server) adminToggleWebhook(c *gin.Context) {
-	if err := s.opts.Store.SetEndpointActive(c.Request.Context(), currentUser(c).OrgID, c.Param("id"), c.PostForm("active") == "1"); err != nil {
+	if _, err := run(s, c, func(ctx context.Context, act app.Actor) (any, error) {
+		return nil, s.app.SetWebhookEndpointActive(ctx, act, c.Param("id"), c.PostForm("active") == "1")
+	}); err != nil {
 		s.failPage(c, err)
 		return
 	}
@@ -122,7 +125,7 @@ func deliveryID(c *gin.Context) (int64, error) {
 func (s *Server) adminRedeliver(c *gin.Context) {
 	id, err := deliveryID(c)
 	if err == nil {
-		err = s.opts.Store.Redeliver(c.Request.Context(), currentUser(c).OrgID, id, s.opts.Now())
+		_, err = run(s, c, func(ctx context.Context, act app.Actor) (any, error) { return nil, s.app.Redeliver(ctx, act, id) })
 	}
 	if err != nil {
 		s.failPage(c, err)
@@ -134,7 +137,7 @@ func (s *Server) adminRedeliver(c *gin.Context) {
 
 // apiWebhooks serves GET /api/v1/webhooks.
 func (s *Server) apiWebhooks(c *gin.Context) {
-	eps, err := s.opts.Store.Endpoints(c.Request.Context(), currentUser(c).OrgID)
+	eps, err := s.opTables.Endpoints(c.Request.Context(), currentUser(c).OrgID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -172,7 +175,7 @@ func (s *Server) apiWebhookDeliveries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p, err := s.opts.Store.WebhookDeliveries(c.Request.Context(), currentUser(c).OrgID, c.Query("endpoint"), before, limit)
+	p, err := s.opTables.WebhookDeliveries(c.Request.Context(), currentUser(c).OrgID, c.Query("endpoint"), before, limit)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -187,13 +190,13 @@ func (s *Server) apiWebhookDeliveries(c *gin.Context) {
 func (s *Server) apiRedeliver(c *gin.Context) {
 	id, err := deliveryID(c)
 	if err == nil {
-		err = s.opts.Store.Redeliver(c.Request.Context(), currentUser(c).OrgID, id, s.opts.Now())
+		_, err = run(s, c, func(ctx context.Context, act app.Actor) (any, error) { return nil, s.app.Redeliver(ctx, act, id) })
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	d, err := s.opts.Store.WebhookDelivery(c.Request.Context(), currentUser(c).OrgID, id)
+	d, err := s.opTables.WebhookDelivery(c.Request.Context(), currentUser(c).OrgID, id)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -62,7 +62,7 @@ func (t *traceArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, er
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return r, err
 	}
-	runs, err := s.opts.Store.VerifyRuns(ctx, 1)
+	runs, err := s.opTables.VerifyRuns(ctx, 1)
 	if err != nil {
 		return r, err
 	}
@@ -146,7 +146,7 @@ func (t *traceArea) startVerify(user string) (bool, error) {
 		if run.ToSeq == 0 {
 			run.FromSeq = 0
 		}
-		if rerr := s.opts.Store.RecordVerifyRun(context.Background(), &run); rerr != nil {
+		if rerr := s.opTables.RecordVerifyRun(context.Background(), &run); rerr != nil {
 			s.opts.Logger.Error("record verify run", "err", rerr)
 		}
 		if err != nil {

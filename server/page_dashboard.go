@@ -73,7 +73,6 @@ func (s *Server) dashboard(c *gin.Context) {
 // hold and the last ledger verification.
 func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i18n.Localizer) (dashCard, error) {
 	q := newDashQuery(org, s.opts.Now())
-	st := s.opts.Store
 	card := dashCard{ID: "dash-figures", Title: "fig.card.title", Href: "/manager"}
 	ot, err := s.dashOnTime(ctx, q)
 	if err != nil {
@@ -108,7 +107,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 		card.Items = append(card.Items, dashItem{Text: holds[0].Code, Href: "/b/" + holds[0].Code,
 			Sub: L.T("fig.card.oldest_hold", "Count", days, "Holds", len(holds))})
 	}
-	runs, err := st.VerifyRuns(ctx, 1)
+	runs, err := s.opTables.VerifyRuns(ctx, 1)
 	if err != nil {
 		return card, err
 	}

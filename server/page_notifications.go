@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -29,7 +31,7 @@ func (a *caseArea) notificationsList(c *gin.Context) {
 		a.s.failPage(c, err)
 		return
 	}
-	p, err := a.s.opts.Store.Notifications(c.Request.Context(), u.OrgID, u.ID, before, 0)
+	p, err := a.s.opTables.Notifications(c.Request.Context(), u.OrgID, u.ID, before, 0)
 	if err != nil {
 		a.s.failPage(c, err)
 		return
@@ -69,12 +71,12 @@ func (a *caseArea) markRead(c *gin.Context) {
 		id = n
 	}
 	ctx := c.Request.Context()
-	if err := a.s.opts.Store.MarkRead(ctx, u.OrgID, u.ID, id, a.s.opts.Now()); err != nil {
+	if _, err := run(a.s, c, func(ctx context.Context, act app.Actor) (any, error) { return nil, a.s.app.MarkRead(ctx, act, id) }); err != nil {
 		a.s.failPage(c, err)
 		return
 	}
 	if id != 0 {
-		if n, err := a.s.opts.Store.Notification(ctx, u.OrgID, id); err == nil && n.Case != "" {
+		if n, err := a.s.opTables.Notification(ctx, u.OrgID, id); err == nil && n.Case != "" {
 			c.Redirect(http.StatusSeeOther, "/cases/"+n.Case)
 			return
 		}
@@ -95,7 +97,7 @@ func (a *caseArea) apiNotifications(c *gin.Context) {
 		a.s.fail(c, err)
 		return
 	}
-	p, err := a.s.opts.Store.Notifications(c.Request.Context(), u.OrgID, u.ID, before, limit)
+	p, err := a.s.opTables.Notifications(c.Request.Context(), u.OrgID, u.ID, before, limit)
 	if err != nil {
 		a.s.fail(c, err)
 		return
@@ -123,11 +125,11 @@ func (a *caseArea) apiMarkRead(c *gin.Context) {
 		a.s.fail(c, models.Invalid("id", "must be a notification's ID, or 0 for all"))
 		return
 	}
-	if err := a.s.opts.Store.MarkRead(c.Request.Context(), u.OrgID, u.ID, req.ID, a.s.opts.Now()); err != nil {
+	if _, err := run(a.s, c, func(ctx context.Context, act app.Actor) (any, error) { return nil, a.s.app.MarkRead(ctx, act, req.ID) }); err != nil {
 		a.s.fail(c, err)
 		return
 	}
-	n, err := a.s.opts.Store.Unread(c.Request.Context(), u.OrgID, u.ID)
+	n, err := a.s.opTables.Unread(c.Request.Context(), u.OrgID, u.ID)
 	if err != nil {
 		a.s.fail(c, err)
 		return

@@ -51,7 +51,7 @@ func (s *Server) view(c *gin.Context, nav string, data any) *view {
 		if _, o, err := s.userOrg(c); err == nil {
 			v.Org = o
 		}
-		v.Unread, _ = s.opts.Store.Unread(c.Request.Context(), v.User.OrgID, v.User.ID) // a count, not worth failing a page for
+		v.Unread, _ = s.opTables.Unread(c.Request.Context(), v.User.OrgID, v.User.ID) // a count, not worth failing a page for
 	}
 	if f, err := c.Cookie("plumbline_flash"); err == nil && f != "" {
 		v.Flash = f

@@ -74,17 +74,18 @@ type Options struct {
 
 // Server holds the HTTP handler and its dependencies.
 type Server struct {
-	opts    Options
-	engine  *gin.Engine
-	pages   map[string]*template.Template
-	cat     *i18n.Catalogue
-	qr      *label.QR
-	metrics *metrics
-	ops     []apiOp   // the documented API, in registration order
-	secure  bool      // cookies get the Secure flag
-	dash    dashState // the dashboards' "verify now" and cached aggregates (dash_cache.go)
-	late    *lateResults
-	app     *app.App // the use cases every write goes through
+	opts     Options
+	engine   *gin.Engine
+	pages    map[string]*template.Template
+	cat      *i18n.Catalogue
+	qr       *label.QR
+	metrics  *metrics
+	ops      []apiOp   // the documented API, in registration order
+	secure   bool      // cookies get the Secure flag
+	dash     dashState // the dashboards' "verify now" and cached aggregates (dash_cache.go)
+	late     *lateResults
+	app      *app.App   // the use cases every write goes through
+	opTables *store.Ops // the operational tables, read here, written through app
 
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte
@@ -115,7 +116,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
 	s.late = &lateResults{s: s}
-	s.app = opts.App
+	s.app, s.opTables = opts.App, opts.Store.Ops()
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
 			Files: opts.Files, Logger: opts.Logger, Now: opts.Now, WriteTimeout: opts.WriteTimeout})

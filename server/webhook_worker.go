@@ -308,7 +308,7 @@ func (w *webhookWorker) run(ctx context.Context) {
 // sweep attempts every due delivery once.
 func (w *webhookWorker) sweep(ctx context.Context) {
 	for ctx.Err() == nil {
-		due, err := w.s.opts.Store.DueWebhooks(ctx, w.s.opts.Now(), 20)
+		due, err := w.s.opTables.DueWebhooks(ctx, w.s.opts.Now(), 20)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.s.opts.Logger.Error("webhooks: read due deliveries", "err", err)
@@ -328,7 +328,7 @@ func (w *webhookWorker) sweep(ctx context.Context) {
 			// Only a kill between the POST and the record repeats one.
 			finish := context.WithoutCancel(ctx)
 			a := w.attempt(finish, d)
-			if err := w.s.opts.Store.RecordAttempt(finish, d.ID, a); err != nil {
+			if err := w.s.opTables.RecordAttempt(finish, d.ID, a); err != nil {
 				w.s.opts.Logger.Error("webhooks: record attempt", "delivery", d.ID, "err", err)
 				return
 			}

@@ -51,6 +51,7 @@ type Options struct {
 // App runs the use cases.
 type App struct {
 	opts Options
+	ops  *store.Ops // the operational tables beside the read model
 }
 
 // New returns the use cases over opts.
@@ -64,7 +65,7 @@ func New(opts Options) *App {
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = 15 * time.Second
 	}
-	return &App{opts: opts}
+	return &App{opts: opts, ops: opts.Store.Ops()}
 }
 
 // Actor says who acts: the user, their organization as the read model

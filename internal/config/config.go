@@ -10,8 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/plumbline/plumbline/internal/dbx"
 )
 
 // Config is everything the binary can be told.
@@ -102,7 +100,7 @@ func Load(getenv func(string) string) (Config, error) {
 // each naming the setting and what would be accepted.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, err := dbx.Dialect(c.DB); err != nil {
+	if _, err := Dialect(c.DB); err != nil {
 		errs = append(errs, fmt.Errorf("PLUMBLINE_DB: %w", err))
 	}
 	if strings.TrimSpace(c.DataDir) == "" {

@@ -5,7 +5,6 @@ package dbx
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,31 +14,19 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/plumbline/plumbline/internal/config"
 )
 
 // Dialects.
 const (
-	SQLite   = "sqlite"
-	Postgres = "postgres"
+	SQLite   = config.SQLite
+	Postgres = config.Postgres
 )
 
 // Dialect returns the dialect a database URL selects, or an error naming
-// the accepted forms.
-func Dialect(dbURL string) (string, error) {
-	switch {
-	case strings.HasPrefix(dbURL, "sqlite://"):
-		if strings.TrimPrefix(dbURL, "sqlite://") == "" {
-			return "", fmt.Errorf("database URL %q has no file path (e.g. sqlite://./data/plumbline.db)", dbURL)
-		}
-		return SQLite, nil
-	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
-		if _, err := url.Parse(dbURL); err != nil {
-			return "", fmt.Errorf("database URL is not a valid postgres:// URL: %w", err)
-		}
-		return Postgres, nil
-	}
-	return "", fmt.Errorf("database URL %q must start with sqlite:// or postgres://", dbURL)
-}
+// the accepted forms (config.Dialect, where the setting is checked).
+func Dialect(dbURL string) (string, error) { return config.Dialect(dbURL) }
 
 // Open opens the database at dbURL. SQLite files are created (with their
 // folder) when missing and run in WAL mode with synchronous=FULL, so that a

@@ -170,7 +170,7 @@ func TestNotificationsOnce(t *testing.T) {
 		e.applyDirect(e.c.events, 3)
 		notes := func(org string) string {
 			t.Helper()
-			p, err := e.st.Notifications(e.ctx, org, org+"-reader", 0, 0)
+			p, err := e.st.Ops().Notifications(e.ctx, org, org+"-reader", 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,29 +196,29 @@ func TestNotificationsOnce(t *testing.T) {
 		}
 		check("after projection")
 		// Read state is per user.
-		if n, _ := e.st.Unread(e.ctx, qalab, "qalab-a"); n != 4 {
+		if n, _ := e.st.Ops().Unread(e.ctx, qalab, "qalab-a"); n != 4 {
 			t.Errorf("unread = %d, want 4", n)
 		}
-		p, _ := e.st.Notifications(e.ctx, qalab, "qalab-a", 0, 0)
-		if err := e.st.MarkRead(e.ctx, qalab, "qalab-a", p.Items[0].ID, t0); err != nil {
+		p, _ := e.st.Ops().Notifications(e.ctx, qalab, "qalab-a", 0, 0)
+		if err := e.st.Ops().MarkRead(e.ctx, qalab, "qalab-a", p.Items[0].ID, t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.st.MarkRead(e.ctx, buildco, "qalab-a", p.Items[1].ID, t0); !errors.Is(err, models.ErrNotFound) {
+		if err := e.st.Ops().MarkRead(e.ctx, buildco, "qalab-a", p.Items[1].ID, t0); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("marking another organization's notification: %v", err)
 		}
-		a, _ := e.st.Unread(e.ctx, qalab, "qalab-a")
-		b, _ := e.st.Unread(e.ctx, qalab, "qalab-b")
+		a, _ := e.st.Ops().Unread(e.ctx, qalab, "qalab-a")
+		b, _ := e.st.Ops().Unread(e.ctx, qalab, "qalab-b")
 		if a != 3 || b != 4 {
 			t.Errorf("unread after marking one: %d and %d, want 3 and 4", a, b)
 		}
-		if err := e.st.MarkRead(e.ctx, qalab, "qalab-a", 0, t0); err != nil {
+		if err := e.st.Ops().MarkRead(e.ctx, qalab, "qalab-a", 0, t0); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := e.st.Unread(e.ctx, qalab, "qalab-a"); n != 0 {
+		if n, _ := e.st.Ops().Unread(e.ctx, qalab, "qalab-a"); n != 0 {
 			t.Errorf("unread after marking all: %d", n)
 		}
 		for _, org := range []string{gov, buildco} {
-			if err := e.st.AddEndpoint(e.ctx, store.Endpoint{ID: "ep-" + org, Org: org, URL: "http://127.0.0.1:1/hook", Secret: "s", CreatedAt: t0}); err != nil {
+			if err := e.st.Ops().AddEndpoint(e.ctx, store.Endpoint{ID: "ep-" + org, Org: org, URL: "http://127.0.0.1:1/hook", Secret: "s", CreatedAt: t0}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -226,11 +226,11 @@ func TestNotificationsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after reindex")
-		if n, _ := e.st.Unread(e.ctx, qalab, "qalab-a"); n != 0 {
+		if n, _ := e.st.Ops().Unread(e.ctx, qalab, "qalab-a"); n != 0 {
 			t.Errorf("reindex lost the read state: %d unread", n)
 		}
 		deliveries := func(org string) int {
-			p, err := e.st.WebhookDeliveries(e.ctx, org, "", 0, 0)
+			p, err := e.st.Ops().WebhookDeliveries(e.ctx, org, "", 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +247,7 @@ func TestNotificationsOnce(t *testing.T) {
 		if n := deliveries(gov); n != 2 {
 			t.Fatalf("%d deliveries to gov, want 2", n)
 		}
-		due, err := e.st.DueWebhooks(e.ctx, time.Now(), 0)
+		due, err := e.st.Ops().DueWebhooks(e.ctx, time.Now(), 0)
 		if err != nil || len(due) != 2 || due[0].Endpoint.ID != "ep-gov" || due[0].Notification.Case != open {
 			t.Fatalf("due deliveries %+v %v", due, err)
 		}

@@ -42,9 +42,9 @@ const (
 )
 
 // RecordVerifyRun stores a finished run and sets its ID.
-func (s *Store) RecordVerifyRun(ctx context.Context, r *VerifyRun) error {
+func (o *Ops) RecordVerifyRun(ctx context.Context, r *VerifyRun) error {
 	r.StartedAt = r.StartedAt.UTC()
-	if err := s.db.WithContext(ctx).Create(r).Error; err != nil {
+	if err := o.db.WithContext(ctx).Create(r).Error; err != nil {
 		return fmt.Errorf("record verify run: %w", dbErr(err))
 	}
 	return nil
@@ -52,9 +52,9 @@ func (s *Store) RecordVerifyRun(ctx context.Context, r *VerifyRun) error {
 
 // VerifyRuns returns the latest runs, newest first, at most limit (10 when
 // 0, at most 100).
-func (s *Store) VerifyRuns(ctx context.Context, limit int) ([]VerifyRun, error) {
+func (o *Ops) VerifyRuns(ctx context.Context, limit int) ([]VerifyRun, error) {
 	var rs []VerifyRun
-	if err := s.db.WithContext(ctx).Order("started_at DESC").Order("id DESC").Limit(clampLimit(limit, 10, 100)).Find(&rs).Error; err != nil {
+	if err := o.db.WithContext(ctx).Order("started_at DESC").Order("id DESC").Limit(clampLimit(limit, 10, 100)).Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("verify runs: %w", dbErr(err))
 	}
 	for i := range rs {

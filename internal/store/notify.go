@@ -170,9 +170,9 @@ func noteFromRow(r *notificationRow) Notification {
 // Notifications returns one page of org's notifications, newest first,
 // marked read or not for user; before is the ID of the last notification
 // of the previous page (0 starts at the top), limit 50 when 0, at most 500.
-func (s *Store) Notifications(ctx context.Context, org, user string, before int64, limit int) (Page[Notification], error) {
+func (o *Ops) Notifications(ctx context.Context, org, user string, before int64, limit int) (Page[Notification], error) {
 	limit = clampLimit(limit, 50, 500)
-	q := s.db.WithContext(ctx).Where("org_id = ?", org)
+	q := o.db.WithContext(ctx).Where("org_id = ?", org)
 	if before > 0 {
 		q = q.Where("id < ?", before)
 	}
@@ -192,7 +192,7 @@ func (s *Store) Notifications(ctx context.Context, org, user string, before int6
 	read := map[int64]bool{}
 	if len(ids) > 0 {
 		var rr []readRow
-		if err := s.db.WithContext(ctx).Where("user_id = ? AND notification_id IN ?", user, ids).Find(&rr).Error; err != nil {
+		if err := o.db.WithContext(ctx).Where("user_id = ? AND notification_id IN ?", user, ids).Find(&rr).Error; err != nil {
 			return Page[Notification]{}, fmt.Errorf("read state of notifications: %w", dbErr(err))
 		}
 		for _, r := range rr {
@@ -208,8 +208,8 @@ func (s *Store) Notifications(ctx context.Context, org, user string, before int6
 }
 
 // Unread counts org's notifications that user has not read.
-func (s *Store) Unread(ctx context.Context, org, user string) (int64, error) {
-	db := s.db.WithContext(ctx)
+func (o *Ops) Unread(ctx context.Context, org, user string) (int64, error) {
+	db := o.db.WithContext(ctx)
 	var n int64
 	err := db.Model(&notificationRow{}).Where("org_id = ?", org).
 		Where("id NOT IN (?)", db.Model(&readRow{}).Select("notification_id").Where("user_id = ?", user)).
@@ -222,8 +222,8 @@ func (s *Store) Unread(ctx context.Context, org, user string) (int64, error) {
 
 // MarkRead marks notifications of org read for user: the one with id, or
 // every one when id is 0. Marking twice changes nothing.
-func (s *Store) MarkRead(ctx context.Context, org, user string, id int64, now time.Time) error {
-	db := s.db.WithContext(ctx)
+func (o *Ops) MarkRead(ctx context.Context, org, user string, id int64, now time.Time) error {
+	db := o.db.WithContext(ctx)
 	q := db.Model(&notificationRow{}).Select("id").Where("org_id = ?", org).
 		Where("id NOT IN (?)", db.Model(&readRow{}).Select("notification_id").Where("user_id = ?", user))
 	if id != 0 {
@@ -244,7 +244,7 @@ func (s *Store) MarkRead(ctx context.Context, org, user string, id int64, now ti
 	for i, n := range ids {
 		rows[i] = readRow{NotificationID: n, UserID: user, At: now.UTC()}
 	}
-	return s.write(ctx, func(db *gorm.DB) error {
+	return o.write(ctx, func(db *gorm.DB) error {
 		if err := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, insertBatch).Error; err != nil {
 			return fmt.Errorf("mark notifications read: %w", dbErr(err))
 		}
@@ -253,9 +253,9 @@ func (s *Store) MarkRead(ctx context.Context, org, user string, id int64, now ti
 }
 
 // Notification returns org's notification id.
-func (s *Store) Notification(ctx context.Context, org string, id int64) (Notification, error) {
+func (o *Ops) Notification(ctx context.Context, org string, id int64) (Notification, error) {
 	var r notificationRow
-	if err := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, org).Take(&r).Error; err != nil {
+	if err := o.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, org).Take(&r).Error; err != nil {
 		return Notification{}, notFound(err, "notification", fmt.Sprint(id))
 	}
 	return noteFromRow(&r), nil

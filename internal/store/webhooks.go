@@ -90,17 +90,17 @@ func deliveryFromRow(r *deliveryRow) HookDelivery {
 }
 
 // write runs fn under the database's writer lock (SQLite has one writer).
-func (s *Store) write(ctx context.Context, fn func(db *gorm.DB) error) error {
-	wl := dbx.WriteLock(s.db)
+func (o *Ops) write(ctx context.Context, fn func(db *gorm.DB) error) error {
+	wl := dbx.WriteLock(o.db)
 	wl.Lock()
 	defer wl.Unlock()
-	return fn(s.db.WithContext(ctx))
+	return fn(o.db.WithContext(ctx))
 }
 
 // AddEndpoint registers a webhook endpoint.
-func (s *Store) AddEndpoint(ctx context.Context, e Endpoint) error {
+func (o *Ops) AddEndpoint(ctx context.Context, e Endpoint) error {
 	r := endpointRow{ID: e.ID, OrgID: e.Org, URL: e.URL, Secret: e.Secret, Active: true, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt.UTC()}
-	return s.write(ctx, func(db *gorm.DB) error {
+	return o.write(ctx, func(db *gorm.DB) error {
 		if err := db.Create(&r).Error; err != nil {
 			return fmt.Errorf("add webhook endpoint: %w", dbErr(err))
 		}
@@ -109,9 +109,9 @@ func (s *Store) AddEndpoint(ctx context.Context, e Endpoint) error {
 }
 
 // Endpoints returns org's webhook endpoints, oldest first.
-func (s *Store) Endpoints(ctx context.Context, org string) ([]Endpoint, error) {
+func (o *Ops) Endpoints(ctx context.Context, org string) ([]Endpoint, error) {
 	var rs []endpointRow
-	if err := s.db.WithContext(ctx).Where("org_id = ?", org).Order("created_at").Order("id").Find(&rs).Error; err != nil {
+	if err := o.db.WithContext(ctx).Where("org_id = ?", org).Order("created_at").Order("id").Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("list webhook endpoints: %w", dbErr(err))
 	}
 	out := make([]Endpoint, len(rs))
@@ -122,9 +122,9 @@ func (s *Store) Endpoints(ctx context.Context, org string) ([]Endpoint, error) {
 }
 
 // Endpoint returns org's endpoint id.
-func (s *Store) Endpoint(ctx context.Context, org, id string) (Endpoint, error) {
+func (o *Ops) Endpoint(ctx context.Context, org, id string) (Endpoint, error) {
 	var r endpointRow
-	if err := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, org).Take(&r).Error; err != nil {
+	if err := o.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, org).Take(&r).Error; err != nil {
 		return Endpoint{}, notFound(err, "webhook endpoint", id)
 	}
 	return endpointFromRow(&r), nil
@@ -132,8 +132,8 @@ func (s *Store) Endpoint(ctx context.Context, org, id string) (Endpoint, error) 
 
 // SetEndpointActive turns org's endpoint id on or off; an inactive endpoint
 // gets no new deliveries.
-func (s *Store) SetEndpointActive(ctx context.Context, org, id string, active bool) error {
-	return s.write(ctx, func(db *gorm.DB) error {
+func (o *Ops) SetEndpointActive(ctx context.Context, org, id string, active bool) error {
+	return o.write(ctx, func(db *gorm.DB) error {
 		res := db.Model(&endpointRow{}).Where("id = ? AND org_id = ?", id, org).Update("active", active)
 		if res.Error != nil {
 			return fmt.Errorf("update webhook endpoint: %w", dbErr(res.Error))
@@ -147,9 +147,9 @@ func (s *Store) SetEndpointActive(ctx context.Context, org, id string, active bo
 
 // WebhookDeliveries returns one page of org's deliveries, newest first (endpoint
 // "" means every endpoint); before is the last ID of the previous page.
-func (s *Store) WebhookDeliveries(ctx context.Context, org, endpoint string, before int64, limit int) (Page[HookDelivery], error) {
+func (o *Ops) WebhookDeliveries(ctx context.Context, org, endpoint string, before int64, limit int) (Page[HookDelivery], error) {
 	limit = clampLimit(limit, 50, 500)
-	q := where(s.db.WithContext(ctx).Where("org_id = ?", org), "endpoint_id", endpoint)
+	q := where(o.db.WithContext(ctx).Where("org_id = ?", org), "endpoint_id", endpoint)
 	if before > 0 {
 		q = q.Where("id < ?", before)
 	}
@@ -178,8 +178,8 @@ type DueWebhook struct {
 
 // DueWebhooks returns up to limit pending deliveries whose next attempt
 // is at or before now, to active endpoints, oldest due first.
-func (s *Store) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]DueWebhook, error) {
-	db := s.db.WithContext(ctx)
+func (o *Ops) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]DueWebhook, error) {
+	db := o.db.WithContext(ctx)
 	var rs []deliveryRow
 	// Deliveries to deactivated endpoints wait (they go on if it is
 	// reactivated) and are left out in SQL, before the limit: otherwise
@@ -219,7 +219,7 @@ type Attempt struct {
 
 // RecordAttempt stores the outcome of an attempt of delivery id: delivered
 // on success, pending until a.NextAt, or failed when a.NextAt is zero.
-func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
+func (o *Ops) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 	status := DeliveryPending
 	switch {
 	case a.OK:
@@ -231,7 +231,7 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 	if next.IsZero() {
 		next = a.At
 	}
-	return s.write(ctx, func(db *gorm.DB) error {
+	return o.write(ctx, func(db *gorm.DB) error {
 		err := db.Model(&deliveryRow{}).Where("id = ?", id).Updates(map[string]any{
 			"status": status, "attempts": gorm.Expr("attempts + 1"), "last_code": a.Code, "last_error": a.Err,
 			"last_at": a.At.UTC(), "next_at": next.UTC(),
@@ -245,8 +245,8 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 
 // Redeliver queues org's delivery id again: pending, due now, with its
 // attempt count reset so it gets the full number of retries.
-func (s *Store) Redeliver(ctx context.Context, org string, id int64, now time.Time) error {
-	return s.write(ctx, func(db *gorm.DB) error {
+func (o *Ops) Redeliver(ctx context.Context, org string, id int64, now time.Time) error {
+	return o.write(ctx, func(db *gorm.DB) error {
 		res := db.Model(&deliveryRow{}).Where("id = ? AND org_id = ?", id, org).
 			Updates(map[string]any{"status": DeliveryPending, "attempts": 0, "next_at": now.UTC()})
 		if res.Error != nil {
@@ -260,9 +260,9 @@ func (s *Store) Redeliver(ctx context.Context, org string, id int64, now time.Ti
 }
 
 // WebhookDelivery returns org's delivery id.
-func (s *Store) WebhookDelivery(ctx context.Context, org string, id int64) (HookDelivery, error) {
+func (o *Ops) WebhookDelivery(ctx context.Context, org string, id int64) (HookDelivery, error) {
 	var r deliveryRow
-	err := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, org).Take(&r).Error
+	err := o.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, org).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return HookDelivery{}, models.NotFound("", "webhook delivery %d does not exist", id)
 	}

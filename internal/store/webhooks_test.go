@@ -19,11 +19,11 @@ func TestDueWebhooksSkipsInactiveBeforeTheLimit(t *testing.T) {
 			{ID: "ep-quiet", Org: "quietco", URL: "https://quiet.example/hook", Secret: "s", CreatedAt: t0},
 			{ID: "ep-live", Org: "liveco", URL: "https://live.example/hook", Secret: "s", CreatedAt: t0},
 		} {
-			if err := st.AddEndpoint(ctx, e); err != nil {
+			if err := st.Ops().AddEndpoint(ctx, e); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := st.SetEndpointActive(ctx, "quietco", "ep-quiet", false); err != nil {
+		if err := st.Ops().SetEndpointActive(ctx, "quietco", "ep-quiet", false); err != nil {
 			t.Fatal(err)
 		}
 		// 25 older deliveries to the deactivated endpoint, then one to
@@ -52,7 +52,7 @@ func TestDueWebhooksSkipsInactiveBeforeTheLimit(t *testing.T) {
 		if err := st.db.Create(&ds).Error; err != nil {
 			t.Fatal(err)
 		}
-		due, err := st.DueWebhooks(ctx, t0.Add(time.Hour), 20)
+		due, err := st.Ops().DueWebhooks(ctx, t0.Add(time.Hour), 20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,10 +60,10 @@ func TestDueWebhooksSkipsInactiveBeforeTheLimit(t *testing.T) {
 			t.Fatalf("due = %d deliveries %+v, want only the live endpoint's", len(due), due)
 		}
 		// Reactivated, its deliveries are due again, oldest first.
-		if err := st.SetEndpointActive(ctx, "quietco", "ep-quiet", true); err != nil {
+		if err := st.Ops().SetEndpointActive(ctx, "quietco", "ep-quiet", true); err != nil {
 			t.Fatal(err)
 		}
-		due, err = st.DueWebhooks(ctx, t0.Add(time.Hour), 20)
+		due, err = st.Ops().DueWebhooks(ctx, t0.Add(time.Hour), 20)
 		if err != nil {
 			t.Fatal(err)
 		}
