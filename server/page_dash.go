@@ -136,7 +136,7 @@ func (t *traceArea) dashCSV(c *gin.Context) {
 			rows = append(rows, cells)
 		}
 		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="`+id+"-"+safeName(q.scopeName())+"-"+q.Now.Format("20060102")+`.csv"`)
+		c.Header("Content-Disposition", `attachment; filename="`+id+"-"+safeName(q.ScopeName())+"-"+q.Now.Format("20060102")+`.csv"`)
 		c.Header("Cache-Control", "private, no-store")
 		w := csv.NewWriter(c.Writer)
 		_ = w.WriteAll(rows)
@@ -172,7 +172,7 @@ func keyName(n names, by, key string) string {
 const dashSeriesMax = 7
 
 func (t *traceArea) deliveriesChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.deliveriesData(ctx, q)
+	d, err := t.s.app.Deliveries(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (t *traceArea) deliveriesChart(ctx context.Context, q dashQuery, L *i18n.Lo
 }
 
 func (t *traceArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.onTimeData(ctx, q)
+	d, err := t.s.app.OnTime(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +250,7 @@ func (t *traceArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Locali
 }
 
 func (t *traceArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.inspectionsData(ctx, q)
+	d, err := t.s.app.Inspections(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func (t *traceArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.L
 }
 
 func (t *traceArea) holdsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.holdsData(ctx, q)
+	d, err := t.s.app.Holds(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +291,7 @@ func (t *traceArea) holdsChart(ctx context.Context, q dashQuery, L *i18n.Localiz
 }
 
 func (t *traceArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.recallsData(ctx, q)
+	d, err := t.s.app.Recalls(ctx, q)
 	if err != nil {
 		return nil, err
 	}

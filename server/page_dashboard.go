@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
@@ -72,36 +73,38 @@ func (s *Server) dashboard(c *gin.Context) {
 // delivery and inspection failures over the default weeks, the oldest open
 // hold and the last ledger verification.
 func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i18n.Localizer) (dashCard, error) {
-	q := newDashQuery(org, s.opts.Now())
+	q := app.NewDashQuery(org, s.opts.Now())
 	card := dashCard{ID: "dash-figures", Title: "fig.card.title", Href: "/manager"}
-	ot, err := s.dashOnTime(ctx, q)
+	ot, err := s.app.OnTime(ctx, q)
 	if err != nil {
 		return card, err
 	}
 	lines, onTime := 0, 0
-	for _, o := range ot {
-		lines, onTime = lines+o.Lines, onTime+o.OnTime
+	for _, o := range ot.Items {
+		lines, onTime = lines+o.Lines, onTime+o.OnTime.OnTime
 	}
 	if lines > 0 {
 		card.Items = append(card.Items, dashItem{Text: ftoa(percent(onTime, lines)) + "%", Href: "/manager#chart-on-time",
 			Sub: L.T("fig.card.on_time", "Count", lines, "Weeks", q.Weeks)})
 	}
-	ir, err := s.dashRates(ctx, q, store.BySupplier)
+	q.By = store.BySupplier
+	ir, err := s.app.Inspections(ctx, q)
 	if err != nil {
 		return card, err
 	}
 	n, failed := 0, 0
-	for _, r := range ir {
+	for _, r := range ir.Items {
 		n, failed = n+r.Inspections, failed+r.Failed
 	}
 	if n > 0 {
 		card.Items = append(card.Items, dashItem{Text: ftoa(percent(failed, n)) + "%", Href: "/manager#chart-inspections",
 			Sub: L.T("fig.card.failed", "Count", n, "Weeks", q.Weeks)})
 	}
-	holds, err := s.dashHoldAges(ctx, q)
+	hs, err := s.app.Holds(ctx, q)
 	if err != nil {
 		return card, err
 	}
+	holds := hs.Items
 	if len(holds) > 0 {
 		days := int(max(q.Now.Sub(holds[0].Since), 0).Hours() / 24)
 		card.Items = append(card.Items, dashItem{Text: holds[0].Code, Href: "/b/" + holds[0].Code,

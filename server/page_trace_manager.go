@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -36,7 +37,7 @@ const dashboardLimit = 200
 
 func (t *traceArea) dashboardData(ctx context.Context, q dashQuery) (dashboardResponse, error) {
 	now := q.Now
-	r := dashboardResponse{Scope: q.scopeName(), Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
+	r := dashboardResponse{Scope: q.ScopeName(), Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
 	scope := q.Scope
 	st := t.s.opts.Store
 	var err error
@@ -131,7 +132,7 @@ func (t *traceArea) manager(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: projectWide(t.viewerOrg(c)),
+	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: app.ProjectWide(t.viewerOrg(c)),
 		WeekOptions: []int{4, 8, 12, 16, 26, 52}}
 	if !slices.Contains(p.WeekOptions, q.Weeks) {
 		p.WeekOptions = append(p.WeekOptions, q.Weeks)

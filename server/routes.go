@@ -226,17 +226,17 @@ func (s *Server) routes() {
 
 	// Dashboard API: the figures behind the charts on /manager.
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/deliveries", Tag: "dashboard", Response: dashDeliveries{}, Query: dashQueryDoc,
-		Summary: "Shipments received per week, by supplier or product (distinct shipments and accepted quantity per unit)"}, apiDash(t, (*traceArea).deliveriesData))
+		Summary: "Shipments received per week, by supplier or product (distinct shipments and accepted quantity per unit)"}, apiDash(t, t.s.app.Deliveries))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/on-time", Tag: "dashboard", Response: dashOnTime{}, Query: dashQueryDoc,
-		Summary: "On-time delivery per supplier: shipment lines against orders with a due date, received on or before it"}, apiDash(t, (*traceArea).onTimeData))
+		Summary: "On-time delivery per supplier: shipment lines against orders with a due date, received on or before it"}, apiDash(t, t.s.app.OnTime))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/inspections", Tag: "dashboard", Response: dashInspections{}, Query: dashQueryDoc,
-		Summary: "Inspections and failures per product or supplier (the batch's producer)"}, apiDash(t, (*traceArea).inspectionsData))
+		Summary: "Inspections and failures per product or supplier (the batch's producer)"}, apiDash(t, t.s.app.Inspections))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/holds", Tag: "dashboard", Response: dashHolds{}, Query: dashQueryDoc,
-		Summary: "Open holds by age (under 1 day, 1-7, 7-30, 30 days and more), oldest first"}, apiDash(t, (*traceArea).holdsData))
+		Summary: "Open holds by age (under 1 day, 1-7, 7-30, 30 days and more), oldest first"}, apiDash(t, t.s.app.Holds))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/recalls", Tag: "dashboard", Response: dashRecalls{}, Query: dashQueryDoc,
-		Summary: "Recalls and their progress"}, apiDash(t, (*traceArea).recallsData))
+		Summary: "Recalls and their progress"}, apiDash(t, t.s.app.Recalls))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/ledger", Tag: "dashboard", Response: dashLedger{},
-		Summary: "Ledger health: entries, last checkpoint, last verification, commit throughput and latency over the last 5 and 60 minutes"}, apiDash(t, (*traceArea).ledgerData))
+		Summary: "Ledger health: entries, last checkpoint, last verification, commit throughput and latency over the last 5 and 60 minutes"}, apiDash(t, t.ledgerData))
 	s.api(a, apiOp{Method: "POST", Path: "/ledger/verify", Tag: "dashboard", Status: http.StatusAccepted, Response: verifyStarted{},
 		Summary: "Start verifying the whole ledger in the background (administrators; one at a time); the result shows as last_verify"}, t.apiVerify)
 

@@ -119,7 +119,8 @@ func New(opts Options) (*Server, error) {
 	s.app, s.opTables = opts.App, opts.Store.Ops()
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
-			Files: opts.Files, Logger: opts.Logger, Now: opts.Now, WriteTimeout: opts.WriteTimeout})
+			Files: opts.Files, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
+			Now: func() time.Time { return s.opts.Now() }}) // the server's clock, which tests may set
 	}
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {
 		return nil, err

@@ -52,6 +52,7 @@ type Options struct {
 type App struct {
 	opts Options
 	ops  *store.Ops // the operational tables beside the read model
+	dash dashCache  // the dashboards' aggregates
 }
 
 // New returns the use cases over opts.
