@@ -163,7 +163,7 @@ func (s *Server) receiveView(c *gin.Context) (*view, *receiveData, error) {
 		return v, nil, err
 	}
 	d := &receiveData{Shipment: sh, Orgs: s.orgNames(c.Request.Context()),
-		CanReceive: sh.Status == models.ShipmentInTransit && may(u, org, receiverKinds, models.RoleOperator)}
+		CanReceive: sh.Status == models.ShipmentInTransit && may(u, org, "ReceiveShipment")}
 	for i, l := range sh.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		lv := receiveLineView{ShipmentLine: l, OutcomeField: f + ".outcome", ReceivedField: f + ".received", ReasonField: f + ".reason", LineField: f}
