@@ -15,7 +15,6 @@ import (
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/ledger"
-	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 	"github.com/plumbline/plumbline/server"
 )
@@ -91,22 +90,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if opts.LabelFont, err = labelFont(e); err != nil {
 		return err
 	}
-	if vk, ok := any(a.ledger).(interface{ VerifierKey() string }); ok {
+	if vk, ok := a.ledger.(ledger.VerifierKeyer); ok {
 		opts.VerifierKey = vk.VerifierKey()
 	}
-	if el, ok := a.ledger.(*embedded.Ledger); ok {
-		opts.Verify = func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
-			rep, err := el.Verify(ctx, embedded.VerifyOptions{Progress: progress})
-			return rep.Checkpoint, rep.Entries, err
-		}
+	if v, ok := a.ledger.(ledger.Verifier); ok {
+		opts.Verify = v.VerifyAll
 	}
 	web, err := server.New(opts)
 	if err != nil {
 		return err
 	}
-	if o, ok := any(a.ledger).(interface {
-		SetCommitObserver(func(int, time.Duration))
-	}); ok {
+	if o, ok := a.ledger.(ledger.CommitObserver); ok {
 		o.SetCommitObserver(web.CommitObserver())
 	}
 	// Webhook deliveries and the late-result sweep run beside the HTTP

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -192,6 +193,19 @@ func TestServeDemoHealthzShutdown(t *testing.T) {
 	}
 	if code, o, e := cli(t, context.Background(), env, "healthcheck"); code != 0 || !strings.Contains(o, "healthy") {
 		t.Errorf("healthcheck: exit %d %q %q", code, o, e)
+	}
+	// serve wires the embedded ledger's optional capabilities (ledger.VerifierKeyer…).
+	if resp, err := http.Get("http://" + env["PLUMBLINE_ADDR"] + "/api/v1/ledger/checkpoint"); err != nil {
+		t.Error(err)
+	} else {
+		var cp struct {
+			VerifierKey string `json:"verifier_key"`
+		}
+		err := json.NewDecoder(resp.Body).Decode(&cp)
+		resp.Body.Close()
+		if err != nil || cp.VerifierKey == "" {
+			t.Errorf("checkpoint without the verifier key: %+v %v", cp, err)
+		}
 	}
 	cancel()
 	select {

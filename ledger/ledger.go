@@ -10,6 +10,7 @@ package ledger
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"time"
@@ -135,6 +136,55 @@ type BatchSubmitter interface {
 	// Committed returns the first receipts (Replayed set) of org's
 	// committed transactions among the idempotency keys.
 	Committed(ctx context.Context, org string, keys []string) (map[string]Receipt, error)
+}
+
+// The optional capabilities below are implemented by some backends only.
+// Callers ask for one with a type assertion on a Ledger, e.g.
+// l.(ledger.VerifierKeyer), and do without it when it is absent.
+
+// CertificateSource is implemented by ledgers that keep the X.509
+// certificates of the organizations that sign entries (ledger/embedded),
+// so that a verifier holding the CA certificate can check an entry's
+// organization signature itself.
+type CertificateSource interface {
+	// Certificate returns the stored certificate whose SHA-256 fingerprint
+	// (of its DER bytes) is fingerprint; a wrapped models.ErrNotFound when
+	// there is none.
+	Certificate(ctx context.Context, fingerprint [32]byte) (*x509.Certificate, error)
+	// EntryCertificate returns the certificate of the organization that
+	// signed the entry of ev (EvidenceMerkle evidence with its Entry), so
+	// callers need not know the backend's entry format. Evidence of another
+	// kind or without an entry is a models.ErrInvalid error.
+	EntryCertificate(ctx context.Context, ev Evidence) (*x509.Certificate, error)
+}
+
+// CommitObserver is implemented by ledgers that can report every committed
+// group of transactions, for metrics (ledger/embedded).
+type CommitObserver interface {
+	// SetCommitObserver registers fn to hear, after each commit, how many
+	// transactions the group held and how long executing and committing it
+	// took. fn must be quick.
+	SetCommitObserver(fn func(size int, d time.Duration))
+}
+
+// VerifierKeyer is implemented by ledgers whose checkpoints are signed
+// notes (ledger/embedded).
+type VerifierKeyer interface {
+	// VerifierKey returns the note verifier key that checks the ledger's
+	// checkpoints (golang.org/x/mod/sumdb/note format).
+	VerifierKey() string
+}
+
+// Verifier is implemented by ledgers that can check their whole history
+// themselves (ledger/embedded: leaf hashes, signatures, the tree against
+// every checkpoint, the contract's replay against world state). On Fabric
+// the peers validate every block instead.
+type Verifier interface {
+	// VerifyAll verifies every entry and returns the checkpoint it verified
+	// against and how many entries it checked; progress, when set, is told
+	// now and then how far it got. An inconsistency is an error wrapping
+	// models.ErrTampered.
+	VerifyAll(ctx context.Context, progress func(done, total uint64)) (Checkpoint, uint64, error)
 }
 
 // ErrNotApplied answers the transactions of an atomic batch that were not

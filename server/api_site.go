@@ -182,7 +182,7 @@ func (s *Server) apiPhotos(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if !may(u, org, inspectorKinds, models.RoleInspector) {
+	if !may(u, org, "RecordInspection") {
 		s.fail(c, models.Forbidden("only inspectors and admins of an inspection agency upload inspection photos"))
 		return
 	}

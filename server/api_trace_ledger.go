@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/ledger"
-	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -46,12 +44,6 @@ type proofResponse struct {
 	OrgCertificate []byte `json:"org_certificate,omitempty"`
 	// Redacted is set when the entry was withheld (see above).
 	Redacted bool `json:"redacted,omitempty"`
-}
-
-// certificateSource is what the proof endpoint needs of a ledger that
-// keeps its organizations' certificates (embedded.Ledger does).
-type certificateSource interface {
-	Certificate(ctx context.Context, fingerprint [32]byte) (*x509.Certificate, error)
 }
 
 // proofCache keeps the evidence of entries, each valid while the ledger's
@@ -97,11 +89,9 @@ func (t *traceArea) evidence(ctx context.Context, seq uint64) (proofResponse, er
 		return proofResponse{}, err
 	}
 	r = proofResponse{Evidence: ev}
-	if cs, ok := t.s.opts.Ledger.(certificateSource); ok && ev.Kind == ledger.EvidenceMerkle {
-		if e, err := embedded.DecodeEntry(ev.Entry); err == nil {
-			if cert, err := cs.Certificate(ctx, e.CertFingerprint); err == nil {
-				r.OrgCertificate = cert.Raw
-			}
+	if cs, ok := t.s.opts.Ledger.(ledger.CertificateSource); ok && ev.Kind == ledger.EvidenceMerkle {
+		if cert, err := cs.EntryCertificate(ctx, ev); err == nil {
+			r.OrgCertificate = cert.Raw
 		}
 	}
 	pc.mu.Lock()

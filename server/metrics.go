@@ -71,7 +71,7 @@ func (s *Server) metricsHandler() gin.HandlerFunc {
 }
 
 // CommitObserver returns the function the embedded ledger calls after each
-// committed group (embedded.Ledger.SetCommitObserver), feeding the
+// committed group (ledger.CommitObserver), feeding the
 // plumbline_ledger_* metrics and the dashboard's window of recent commits.
 func (s *Server) CommitObserver() func(size int, d time.Duration) {
 	return func(size int, d time.Duration) {

@@ -49,7 +49,7 @@ func (a *caseArea) listPage(c *gin.Context) {
 		return
 	}
 	a.s.page(c, http.StatusOK, "cases_list", a.s.view(c, "cases", &casesPage{Cases: p.Items, Next: p.Next, Filter: filter,
-		Now: time.Now(), Writer: currentUser(c).Role != models.RoleViewer}))
+		Now: time.Now(), Writer: may(currentUser(c), o, "OpenCase")}))
 }
 
 // caseForm is what templates/cases_new.html gets: the form and the impact
@@ -149,15 +149,15 @@ func (a *caseArea) casePageFor(c *gin.Context, id string) (*casePage, error) {
 	}
 	p := &casePage{caseView: v, Names: n, Now: time.Now(),
 		Dispositions: []models.Disposition{models.DispositionReplace, models.DispositionRework, models.DispositionAcceptAsIs}}
-	role := currentUser(c).Role
+	u := currentUser(c)
 	open := v.Case.Status == models.CaseOpen
 	for i := range v.Case.Orgs {
 		if v.Case.Orgs[i].Org == o.ID {
 			p.Mine = &v.Case.Orgs[i]
 		}
 	}
-	p.CanAck = open && p.Mine != nil && !p.Mine.Acked() && role != models.RoleViewer
-	mayDispose := open && (role == models.RoleAdmin || role == models.RoleOperator) &&
+	p.CanAck = open && p.Mine != nil && !p.Mine.Acked() && may(u, o, "AcknowledgeCase")
+	mayDispose := open && may(u, o, "RecordDisposition") &&
 		(o.Kind == models.KindAuthority || p.Mine != nil && p.Mine.Acked())
 	for _, l := range v.Impact {
 		if mayDispose && l.Disposition == "" && (o.Kind == models.KindAuthority || l.Contractor == o.ID) {

@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -16,22 +16,19 @@ import (
 // write is one contract transaction through s.submit; the checks here only
 // decide what a page offers and who may read what. The contract decides.
 
-// may reports whether the user's organization kind and role are among
-// those the contract allows for an action (admins always are). Pages use
-// it to hide buttons; the contract is still the guard.
-func may(u *auth.User, org *models.Organization, kinds []models.OrgKind, roles ...models.Role) bool {
-	if u == nil || org == nil || !slices.Contains(kinds, org.Kind) {
-		return false
-	}
-	return u.Role == models.RoleAdmin || slices.Contains(roles, u.Role)
+// may reports whether the contract's permission for the transaction type
+// txType (contract.Rule) allows the user's organization kind and role.
+// Pages use it to show or hide an action; the contract is still the guard,
+// and checks whatever else the transaction needs.
+func may(u *auth.User, org *models.Organization, txType string) bool {
+	return u != nil && org != nil && mayAs(org.Kind, u.Role, txType)
 }
 
-// The contract's permissions, as the pages show them.
-var (
-	receiverKinds  = []models.OrgKind{models.KindManufacturer, models.KindContractor, models.KindAuthority, models.KindInspection}
-	usageKinds     = []models.OrgKind{models.KindContractor}
-	inspectorKinds = []models.OrgKind{models.KindInspection}
-)
+// mayAs is may for a user with role in an organization of kind.
+func mayAs(kind models.OrgKind, role models.Role, txType string) bool {
+	p, ok := contract.Rule(txType)
+	return ok && p.Allows(kind, role)
+}
 
 // userOrg returns the logged-in user's organization.
 func (s *Server) userOrg(c *gin.Context) (*auth.User, *models.Organization, error) {

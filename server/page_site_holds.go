@@ -57,7 +57,7 @@ func (s *Server) holds(c *gin.Context) {
 		s.failPage(c, err)
 		return
 	}
-	d := &holdsData{Next: p.Next, Orgs: s.orgNames(c.Request.Context()), CanRelease: may(u, org, inspectorKinds, models.RoleInspector)}
+	d := &holdsData{Next: p.Next, Orgs: s.orgNames(c.Request.Context()), CanRelease: may(u, org, "ReleaseHold")}
 	for _, h := range p.Items {
 		hv := holdView{Hold: h}
 		hv.Days, hv.Hours = s.holdAge(h.Since)
@@ -85,7 +85,7 @@ func (s *Server) releaseView(c *gin.Context) (*view, *releaseData, error) {
 		return v, nil, err
 	}
 	d := &releaseData{Batch: b, Orgs: s.orgNames(c.Request.Context()),
-		CanRelease: b.Status == models.StatusOnHold && may(u, org, inspectorKinds, models.RoleInspector)}
+		CanRelease: b.Status == models.StatusOnHold && may(u, org, "ReleaseHold")}
 	v.Data = d
 	return v, d, nil
 }

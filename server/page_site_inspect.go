@@ -53,7 +53,7 @@ func (s *Server) inspectView(c *gin.Context, code string) (*view, *inspectData, 
 	}
 	d := &inspectData{Code: strings.TrimSpace(code), Types: inspectionTypes, MaxPhotos: maxPhotos,
 		Verdicts:   []models.Verdict{models.VerdictPass, models.VerdictConditional, models.VerdictFail},
-		CanInspect: may(u, org, inspectorKinds, models.RoleInspector)}
+		CanInspect: may(u, org, "RecordInspection")}
 	v.Data = d
 	if d.Code == "" {
 		return v, d, nil

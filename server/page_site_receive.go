@@ -73,7 +73,7 @@ func (s *Server) receiveView(c *gin.Context, act app.Actor, sh models.Shipment) 
 	v := s.view(c, "incoming", nil)
 	ctx := c.Request.Context()
 	d := &receiveData{Shipment: sh, Orgs: s.orgNames(ctx),
-		CanReceive: sh.Status == models.ShipmentInTransit && may(act.User, act.Org, receiverKinds, models.RoleOperator)}
+		CanReceive: sh.Status == models.ShipmentInTransit && may(act.User, act.Org, "ReceiveShipment")}
 	codes := make([]string, len(sh.Lines))
 	for i, l := range sh.Lines {
 		codes[i] = l.Batch

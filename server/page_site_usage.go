@@ -36,7 +36,7 @@ func (s *Server) stock(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	d := &stockData{Site: c.Query("site"), Product: c.Query("product"), CanUse: may(u, org, usageKinds, models.RoleOperator)}
+	d := &stockData{Site: c.Query("site"), Product: c.Query("product"), CanUse: may(u, org, "RecordUsage")}
 	if d.Summary, err = s.opts.Store.StockSummary(ctx, org.ID); err != nil {
 		s.failPage(c, err)
 		return
@@ -87,7 +87,7 @@ func (s *Server) usageView(c *gin.Context, code string) (*view, *usageData, erro
 		return v, nil, err
 	}
 	ctx := c.Request.Context()
-	d := &usageData{CanUse: may(u, org, usageKinds, models.RoleOperator), Today: s.opts.Now().UTC().Format("2006-01-02")}
+	d := &usageData{CanUse: may(u, org, "RecordUsage"), Today: s.opts.Now().UTC().Format("2006-01-02")}
 	v.Data = d
 	if code = strings.TrimSpace(code); code != "" {
 		if b, err := s.opts.Store.Batch(ctx, code); err == nil && b.Custodian == org.ID {

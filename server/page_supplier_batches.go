@@ -60,7 +60,7 @@ func (s *Server) batches(c *gin.Context) {
 		return
 	}
 	d := batchesData{Statuses: batchStatuses, Status: string(f.Status), ProductID: f.ProductID, Search: f.Search,
-		CanAdd: orgIs(v, models.KindManufacturer) && canWrite(v.User)}
+		CanAdd: may(v.User, v.Org, "CommissionBatch")}
 	if d.Page, err = s.opts.Store.OrgBatches(ctx, f); err != nil {
 		s.failPage(c, err)
 		return

@@ -68,7 +68,7 @@ func (s *Server) commissionForm(c *gin.Context) *view {
 // newBatch shows the commission form.
 func (s *Server) newBatch(c *gin.Context) {
 	v := s.commissionForm(c)
-	if s.refuse(c, v, orgIs(v, models.KindManufacturer) && canWrite(v.User)) {
+	if s.refuse(c, v, may(v.User, v.Org, "CommissionBatch")) {
 		return
 	}
 	v.Form.Set("produced_on", s.opts.Now().Format("2006-01-02"))

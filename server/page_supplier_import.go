@@ -35,17 +35,33 @@ func (d importPageData) Optional(kind string) string {
 	return strings.Join(d.Columns[kind].optional, ", ")
 }
 
+// importTx is the transaction each row of an import kind becomes.
+var importTx = map[string]string{importBatches: "CommissionBatch", importShipments: "DispatchShipment"}
+
+// pageView builds the import page, offering the kinds whose transaction
+// the contract lets the user submit (none: the page is refused).
 func (im *importer) pageView(c *gin.Context) *view {
-	return im.s.view(c, "import", importPageData{Kinds: []string{importBatches, importShipments}, Columns: importColumns, MaxMB: maxImportBytes >> 20, MaxRows: maxImportRows})
+	v := im.s.view(c, "import", nil)
+	d := importPageData{Columns: importColumns, MaxMB: maxImportBytes >> 20, MaxRows: maxImportRows}
+	for _, k := range []string{importBatches, importShipments} {
+		if may(v.User, v.Org, importTx[k]) {
+			d.Kinds = append(d.Kinds, k)
+		}
+	}
+	v.Data = d
+	return v
 }
+
+// mayImport reports whether the page offers any kind of import.
+func mayImport(v *view) bool { return len(v.Data.(importPageData).Kinds) > 0 }
 
 // page shows the upload form.
 func (im *importer) page(c *gin.Context) {
 	v := im.pageView(c)
-	if im.s.refuse(c, v, canWrite(v.User)) {
+	if im.s.refuse(c, v, mayImport(v)) {
 		return
 	}
-	v.Form.Set("kind", c.DefaultQuery("kind", importBatches))
+	v.Form.Set("kind", c.DefaultQuery("kind", v.Data.(importPageData).Kinds[0]))
 	im.s.page(c, http.StatusOK, "supplier_import", v)
 }
 
@@ -60,7 +76,7 @@ func (im *importer) tooBig(c *gin.Context, err error) {
 // upload checks the file and starts the import, or shows every row's errors.
 func (im *importer) upload(c *gin.Context) {
 	v := im.pageView(c)
-	if im.s.refuse(c, v, canWrite(v.User)) {
+	if im.s.refuse(c, v, mayImport(v)) {
 		return
 	}
 	if _, err := c.MultipartForm(); err != nil {

@@ -32,14 +32,10 @@ type orderFormData struct {
 	Rows      []int
 }
 
-// buyerKinds may place purchase orders (the contract's rule, repeated here
-// only to show or hide the form).
-var buyerKinds = []models.OrgKind{models.KindContractor, models.KindAuthority, models.KindManufacturer}
-
 // orders lists the purchase orders the organization placed or received.
 func (s *Server) orders(c *gin.Context) {
 	v := s.view(c, "orders", nil)
-	d := ordersData{Org: v.User.OrgID, CanAdd: orgIs(v, buyerKinds...) && canWrite(v.User)}
+	d := ordersData{Org: v.User.OrgID, CanAdd: may(v.User, v.Org, "CreatePurchaseOrder")}
 	var err error
 	if d.Page, err = s.opts.Store.OrgPurchaseOrders(c.Request.Context(), v.User.OrgID, c.Query("status"), c.Query("after"), 0); err != nil {
 		s.failPage(c, err)
@@ -88,7 +84,7 @@ func (s *Server) newOrder(c *gin.Context) {
 		s.failPage(c, err)
 		return
 	}
-	if s.refuse(c, v, orgIs(v, buyerKinds...) && canWrite(v.User)) {
+	if s.refuse(c, v, may(v.User, v.Org, "CreatePurchaseOrder")) {
 		return
 	}
 	v.Form.Set("id", fmt.Sprintf("PO-%s-%s", s.opts.Now().Format("20060102"), strings.ToUpper(newKey()[5:11])))

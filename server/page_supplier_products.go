@@ -35,7 +35,7 @@ type productFormData struct {
 func (s *Server) products(c *gin.Context) {
 	v := s.view(c, "products", nil)
 	d := productsData{Own: orgIs(v, models.KindManufacturer)}
-	d.CanAdd = d.Own && canWrite(v.User)
+	d.CanAdd = may(v.User, v.Org, "RegisterProduct")
 	maker := ""
 	if d.Own {
 		maker = v.User.OrgID
@@ -60,7 +60,7 @@ func (s *Server) productForm(c *gin.Context) *view {
 // newProduct shows the form to register a product.
 func (s *Server) newProduct(c *gin.Context) {
 	v := s.productForm(c)
-	if s.refuse(c, v, orgIs(v, models.KindManufacturer) && canWrite(v.User)) {
+	if s.refuse(c, v, may(v.User, v.Org, "RegisterProduct")) {
 		return
 	}
 	v.Form.Set("unit", "t")

@@ -42,14 +42,11 @@ type shipmentFormData struct {
 	MaxRows  int
 }
 
-// shipperKinds may dispatch (the contract's rule, used to show the form).
-var shipperKinds = []models.OrgKind{models.KindManufacturer, models.KindContractor, models.KindAuthority}
-
 // shipments lists the shipments the organization sends, receives or carries.
 func (s *Server) shipments(c *gin.Context) {
 	v := s.view(c, "shipments", nil)
 	d := shipmentsData{Org: v.User.OrgID, Direction: c.Query("dir"), Dirs: []string{store.DirOutgoing, store.DirIncoming, store.DirCarried},
-		CanAdd: orgIs(v, shipperKinds...) && canWrite(v.User)}
+		CanAdd: may(v.User, v.Org, "DispatchShipment")}
 	var err error
 	d.Page, err = s.opts.Store.OrgShipments(c.Request.Context(), store.OrgShipmentFilter{Org: v.User.OrgID, Direction: d.Direction, Status: c.Query("status"), After: c.Query("after")})
 	if err != nil {
@@ -149,7 +146,7 @@ func (s *Server) shipmentForm(c *gin.Context, poID string) (*view, error) {
 // the lines, destination site and carrier.
 func (s *Server) newShipment(c *gin.Context) {
 	v, err := s.shipmentForm(c, c.Query("po"))
-	if s.refuse(c, v, orgIs(v, shipperKinds...) && canWrite(v.User)) {
+	if s.refuse(c, v, may(v.User, v.Org, "DispatchShipment")) {
 		return
 	}
 	if err != nil {

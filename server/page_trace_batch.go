@@ -15,6 +15,7 @@ import (
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -235,24 +236,22 @@ func statusBanner(d *traceData, involved bool) banner {
 }
 
 // actionsFor returns which action links a user of org with role sees on
-// batch b. Viewers see none.
+// batch b: those the contract's permissions (contract.Rule, RecallRule)
+// allow the organization's kind and the role, when the batch's state
+// admits them. Viewers see none.
 func actionsFor(org *models.Organization, role models.Role, b *models.Batch) batchActions {
-	if role == models.RoleViewer {
-		return batchActions{}
-	}
-	agency := org.Kind == models.KindInspection && (role == models.RoleInspector || role == models.RoleAdmin)
-	writer := role == models.RoleAdmin || role == models.RoleOperator
 	var a batchActions
-	a.Inspect = agency && b.Status != models.StatusRecalled
-	a.Release = agency && b.Status == models.StatusOnHold
-	a.Use = org.Kind == models.KindContractor && writer && b.Custodian == org.ID && b.Status == models.StatusAvailable
-	a.Recall = b.Status != models.StatusRecalled && (agency ||
-		(org.Kind == models.KindAuthority && role == models.RoleAdmin) || (org.ID == b.Producer && writer))
+	a.Inspect = mayAs(org.Kind, role, "RecordInspection") && b.Status != models.StatusRecalled
+	a.Release = mayAs(org.Kind, role, "ReleaseHold") && b.Status == models.StatusOnHold
+	a.Use = mayAs(org.Kind, role, "RecordUsage") && b.Custodian == org.ID && b.Status == models.StatusAvailable
+	if p, ok := contract.RecallRule(org.Kind, org.ID == b.Producer); ok {
+		a.Recall = p.Allows(org.Kind, role) && b.Status != models.StatusRecalled
+	}
 	// A non-conformance: authorities, inspection agencies and the batch's
 	// producer, owner or custodian (the contract also lets contractors that
 	// used a batch made from it; they find it on the trace report).
-	a.Case = org.Kind == models.KindAuthority || org.Kind == models.KindInspection ||
-		org.ID == b.Producer || org.ID == b.Owner || org.ID == b.Custodian
+	a.Case = mayAs(org.Kind, role, "OpenCase") && (org.Kind == models.KindAuthority || org.Kind == models.KindInspection ||
+		org.ID == b.Producer || org.ID == b.Owner || org.ID == b.Custodian)
 	return a
 }
 

@@ -52,7 +52,7 @@ func init() {
 // commissionBatch: a manufacturer's admin or operator creates a batch of
 // its own product; the manufacturer is producer, owner and custodian.
 func commissionBatch(tc *txc, a *CommissionBatchArgs) error {
-	org, err := tc.allow("commission batches", []models.OrgKind{models.KindManufacturer}, models.RoleOperator)
+	org, err := tc.allow("CommissionBatch")
 	if err != nil {
 		return err
 	}

@@ -154,12 +154,9 @@ func init() {
 // The affected organizations are the contractors of the usages and the
 // owners and custodians of affected batches that still hold stock.
 func openCase(tc *txc, a *OpenCaseArgs) error {
-	org, err := tc.submitter()
+	org, err := tc.allow("OpenCase")
 	if err != nil {
 		return err
-	}
-	if tc.call.Role == models.RoleViewer {
-		return models.Forbidden("the viewer role may not open cases (allowed: admin, operator, inspector)")
 	}
 	root, err := tc.batch("batch", a.Batch)
 	if err != nil {
@@ -261,13 +258,8 @@ func openCase(tc *txc, a *OpenCaseArgs) error {
 // mayOpen applies openCase's permission rules.
 func (tc *txc) mayOpen(org *models.Organization, kind models.CaseKind, root *models.Batch, involved map[string]bool) error {
 	if kind == models.CaseRecall {
-		switch {
-		case org.Kind == models.KindAuthority:
-			return tc.role("open recall cases")
-		case org.Kind == models.KindInspection:
-			return tc.role("open recall cases", models.RoleInspector)
-		case org.ID == root.Producer:
-			return tc.role("open recall cases", models.RoleOperator)
+		if p, ok := RecallRule(org.Kind, org.ID == root.Producer); ok {
+			return tc.role("open recall cases", p.Roles...)
 		}
 		return models.Forbidden("only the producer of batch %s (%s), an authority or an inspection agency may recall it", root.Code, root.Producer)
 	}
@@ -324,11 +316,8 @@ func (tc *txc) putCase(c *models.Case) error {
 // acknowledgeCase: an affected organization (admin, operator or
 // inspector) acknowledges a case, once.
 func acknowledgeCase(tc *txc, a *AcknowledgeCaseArgs) error {
-	org, err := tc.submitter()
+	org, err := tc.allow("AcknowledgeCase")
 	if err != nil {
-		return err
-	}
-	if err := tc.role("acknowledge cases", models.RoleOperator, models.RoleInspector); err != nil {
 		return err
 	}
 	c, err := tc.loadCase(a.Case)
@@ -353,11 +342,8 @@ func acknowledgeCase(tc *txc, a *AcknowledgeCaseArgs) error {
 // acknowledging the case) or an authority (admin or operator) records what
 // is done about it. Each usage gets one disposition.
 func recordDisposition(tc *txc, a *RecordDispositionArgs) error {
-	org, err := tc.submitter()
+	org, err := tc.allow("RecordDisposition")
 	if err != nil {
-		return err
-	}
-	if err := tc.role("record dispositions", models.RoleOperator); err != nil {
 		return err
 	}
 	c, err := tc.loadCase(a.Case)

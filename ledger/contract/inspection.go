@@ -93,7 +93,7 @@ func init() {
 // not in transit against its product's spec limits. A failing inspection
 // puts an available batch on hold.
 func recordInspection(tc *txc, a *RecordInspectionArgs) error {
-	org, err := tc.allow("record inspections", []models.OrgKind{models.KindInspection}, models.RoleInspector)
+	org, err := tc.allow("RecordInspection")
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func limitList(p *models.Product) string {
 // releaseHold: an inspection agency's inspector releases a batch on hold
 // after review. A recalled batch is never released.
 func releaseHold(tc *txc, a *ReleaseHoldArgs) error {
-	if _, err := tc.allow("release holds", []models.OrgKind{models.KindInspection}, models.RoleInspector); err != nil {
+	if _, err := tc.allow("ReleaseHold"); err != nil {
 		return err
 	}
 	b, err := tc.batch("batch", a.Batch)

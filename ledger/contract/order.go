@@ -77,8 +77,7 @@ const (
 // createPurchaseOrder: a contractor, authority or manufacturer (a ready-mix
 // plant buying cement) orders products of one registered manufacturer.
 func createPurchaseOrder(tc *txc, a *CreatePurchaseOrderArgs) error {
-	org, err := tc.allow("place purchase orders",
-		[]models.OrgKind{models.KindContractor, models.KindAuthority, models.KindManufacturer}, models.RoleOperator)
+	org, err := tc.allow("CreatePurchaseOrder")
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func registerOrganization(tc *txc, a *RegisterOrganizationArgs) error {
 		if o.Kind != models.KindAuthority || o.ID != tc.call.Org || tc.call.Role != models.RoleAdmin {
 			return models.Forbidden("the first organization must be an authority registering itself by its admin")
 		}
-	} else if _, err := tc.allow("register organizations", []models.OrgKind{models.KindAuthority}); err != nil {
+	} else if _, err := tc.allow("RegisterOrganization"); err != nil {
 		return err
 	}
 	if ok, err := tc.exists(models.PrefixOrg, o.ID); err != nil {

@@ -28,7 +28,7 @@ func init() {
 // registerProduct: a manufacturer's admin or operator registers its own
 // products; product IDs are unique across the ledger.
 func registerProduct(tc *txc, a *RegisterProductArgs) error {
-	org, err := tc.allow("register products", []models.OrgKind{models.KindManufacturer}, models.RoleOperator)
+	org, err := tc.allow("RegisterProduct")
 	if err != nil {
 		return err
 	}

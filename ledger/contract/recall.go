@@ -51,14 +51,9 @@ func recallBatch(tc *txc, a *RecallBatchArgs) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case org.Kind == models.KindAuthority:
-		err = tc.role("recall batches")
-	case org.Kind == models.KindInspection:
-		err = tc.role("recall batches", models.RoleInspector)
-	case org.ID == b.Producer:
-		err = tc.role("recall batches", models.RoleOperator)
-	default:
+	if p, ok := RecallRule(org.Kind, org.ID == b.Producer); ok {
+		err = tc.role(p.Action, p.Roles...)
+	} else {
 		err = models.Forbidden("only the producer of batch %s (%s), an authority or an inspection agency may recall it", b.Code, b.Producer)
 	}
 	if err != nil {

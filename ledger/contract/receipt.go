@@ -67,8 +67,7 @@ func init() {
 // shipment. Accepted quantities pass into its custody and ownership at the
 // shipment's site; rejected quantities go back to the shipper's custody.
 func receiveShipment(tc *txc, a *ReceiveShipmentArgs) error {
-	org, err := tc.allow("receive shipments",
-		[]models.OrgKind{models.KindManufacturer, models.KindContractor, models.KindAuthority, models.KindInspection}, models.RoleOperator)
+	org, err := tc.allow("ReceiveShipment")
 	if err != nil {
 		return err
 	}

@@ -90,8 +90,7 @@ func init() {
 // that ships less than a batch's remaining quantity splits the shipped part
 // off into its own batch, which is the one that travels.
 func dispatchShipment(tc *txc, a *DispatchShipmentArgs) error {
-	org, err := tc.allow("dispatch shipments",
-		[]models.OrgKind{models.KindManufacturer, models.KindContractor, models.KindAuthority}, models.RoleOperator)
+	org, err := tc.allow("DispatchShipment")
 	if err != nil {
 		return err
 	}

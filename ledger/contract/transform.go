@@ -126,7 +126,7 @@ func init() {
 // them into new batches it produces, owns and holds. Inputs must be usable
 // (hold points apply to mixing too) and outputs never exceed what went in.
 func transformBatches(tc *txc, a *TransformBatchesArgs) error {
-	org, err := tc.allow("transform batches", []models.OrgKind{models.KindManufacturer, models.KindContractor}, models.RoleOperator)
+	org, err := tc.allow("TransformBatches")
 	if err != nil {
 		return err
 	}

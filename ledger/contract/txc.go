@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -113,32 +114,26 @@ func (tc *txc) submitter() (*models.Organization, error) {
 	return tc.org, nil
 }
 
-// allow checks that the submitting organization is of one of kinds and the
-// user has one of roles. Admins may do whatever their organization's kind
-// allows.
-func (tc *txc) allow(action string, kinds []models.OrgKind, roles ...models.Role) (*models.Organization, error) {
+// allow checks the submitting organization's kind and the user's role
+// against the permission of txType in the contract's table (Rule): the
+// organization is of one of its kinds and the user has one of its roles.
+// Admins may do whatever their organization's kind allows.
+func (tc *txc) allow(txType string) (*models.Organization, error) {
+	p, ok := permissions[txType]
+	if !ok {
+		return nil, fmt.Errorf("contract: %s has no permission rule", txType)
+	}
 	o, err := tc.submitter()
 	if err != nil {
 		return nil, err
 	}
-	kindOK := false
-	for _, k := range kinds {
-		if o.Kind == k {
-			kindOK = true
-		}
+	if !slices.Contains(p.Kinds, o.Kind) {
+		return nil, models.Forbidden("a %s organization may not %s (allowed: %s)", o.Kind, p.Action, kindNames(p.Kinds))
 	}
-	if !kindOK {
-		return nil, models.Forbidden("a %s organization may not %s (allowed: %s)", o.Kind, action, kindNames(kinds))
+	if !p.Allows(o.Kind, tc.call.Role) {
+		return nil, models.Forbidden("the %s role may not %s (allowed: admin, %s)", tc.call.Role, p.Action, roleNames(p.Roles))
 	}
-	if tc.call.Role == models.RoleAdmin {
-		return o, nil
-	}
-	for _, r := range roles {
-		if tc.call.Role == r {
-			return o, nil
-		}
-	}
-	return nil, models.Forbidden("the %s role may not %s (allowed: admin, %s)", tc.call.Role, action, roleNames(roles))
+	return o, nil
 }
 
 func kindNames(ks []models.OrgKind) string {

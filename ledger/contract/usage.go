@@ -30,7 +30,7 @@ func init() {
 // recordUsage: a contractor that holds a batch puts some of it into the
 // works. A batch whose product has a hold point must pass inspection first.
 func recordUsage(tc *txc, a *RecordUsageArgs) error {
-	org, err := tc.allow("record usage", []models.OrgKind{models.KindContractor}, models.RoleOperator)
+	org, err := tc.allow("RecordUsage")
 	if err != nil {
 		return err
 	}

@@ -223,6 +223,11 @@ func (l *Ledger) State(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
+var (
+	_ ledger.VerifierKeyer  = (*Ledger)(nil)
+	_ ledger.CommitObserver = (*Ledger)(nil)
+)
+
 // VerifierKey returns the note verifier key that checks this ledger's
 // checkpoints (golang.org/x/mod/sumdb/note format).
 func (l *Ledger) VerifierKey() string { return l.keys.VerifierKey() }

@@ -175,6 +175,21 @@ func VerifyEvent(ev ledger.Evidence, e ledger.Event, verifierKey string) error {
 	return nil
 }
 
+var _ ledger.CertificateSource = (*Ledger)(nil)
+
+// EntryCertificate implements ledger.CertificateSource: the certificate
+// whose fingerprint the evidence's entry names (Entry.CertFingerprint).
+func (l *Ledger) EntryCertificate(ctx context.Context, ev ledger.Evidence) (*x509.Certificate, error) {
+	if ev.Kind != ledger.EvidenceMerkle || len(ev.Entry) == 0 {
+		return nil, models.Invalid("evidence", "%q evidence without an entry names no certificate; merkle evidence with its entry does", ev.Kind)
+	}
+	e, err := DecodeEntry(ev.Entry)
+	if err != nil {
+		return nil, models.Invalid("evidence.entry", "cannot be read as an entry of this ledger: %v", err)
+	}
+	return l.Certificate(ctx, e.CertFingerprint)
+}
+
 // Certificate returns the stored certificate with the given SHA-256
 // fingerprint (Entry.CertFingerprint), so that a verifier holding the CA
 // certificate can check an entry's organization signature itself:

@@ -86,6 +86,15 @@ func (l *Ledger) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, 
 	return verifyDB(ctx, l.db, l.d, l.keys.CA(), l.keys.VerifierKey(), opts)
 }
 
+var _ ledger.Verifier = (*Ledger)(nil)
+
+// VerifyAll implements ledger.Verifier with Verify: it returns the
+// checkpoint verified and the number of entries checked.
+func (l *Ledger) VerifyAll(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
+	rep, err := l.Verify(ctx, VerifyOptions{Progress: progress})
+	return rep.Checkpoint, rep.Entries, err
+}
+
 // VerifyDB is Verify for someone who holds only the database, the CA
 // certificate (keys.ParseCA of ca.crt) and the checkpoint verifier key: it
 // needs no private key and writes nothing.

@@ -1,0 +1,75 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"testing"
+
+	"github.com/plumbline/plumbline/internal/dbx"
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
+)
+
+// TestEntryCertificate: through ledger.CertificateSource, an entry's
+// evidence gives the certificate of the organization that signed it,
+// issued by the ledger's CA and checking the entry's signature; evidence
+// that names no certificate is refused as invalid.
+func TestEntryCertificate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		l := newEnv(t, dialect).open()
+		ctx := context.Background()
+		seed(t, l, 1)                                     // 1: bureau registers itself, 2: bureau registers mill-0
+		r := mustSubmit(t, l, productTx("mill-0", "p-1")) // 3: signed by mill-0
+		var cs ledger.CertificateSource = l
+		for seq, org := range map[uint64]string{2: "bureau", r.Seq: "mill-0"} {
+			ev, err := l.Evidence(ctx, seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert, err := cs.EntryCertificate(ctx, ev)
+			if err != nil {
+				t.Fatalf("EntryCertificate(%d): %v", seq, err)
+			}
+			if cert.Subject.CommonName != org {
+				t.Errorf("entry %d: certificate of %q, want %q", seq, cert.Subject.CommonName, org)
+			}
+			en, err := DecodeEntry(ev.Entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byFP, err := cs.Certificate(ctx, en.CertFingerprint)
+			if err != nil || !bytes.Equal(byFP.Raw, cert.Raw) {
+				t.Errorf("entry %d: Certificate by fingerprint %v differs from EntryCertificate", seq, err)
+			}
+			if d := TxDigest(en.TxRaw); !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), d[:], en.Signature) || cert.CheckSignatureFrom(l.CA()) != nil {
+				t.Errorf("entry %d: its signature does not verify with its certificate from the CA", seq)
+			}
+		}
+		ev, _ := l.Evidence(ctx, r.Seq)
+		for name, bad := range map[string]ledger.Evidence{
+			"fabric evidence": {Kind: ledger.EvidenceFabric, Seq: r.Seq, TxID: r.TxID, Block: 7},
+			"no entry":        {Kind: ledger.EvidenceMerkle, Seq: r.Seq},
+			"garbage entry":   {Kind: ledger.EvidenceMerkle, Seq: r.Seq, Entry: []byte("not an entry")},
+			"truncated entry": {Kind: ledger.EvidenceMerkle, Seq: r.Seq, Entry: ev.Entry[:len(ev.Entry)/2]},
+		} {
+			if _, err := cs.EntryCertificate(ctx, bad); !errors.Is(err, models.ErrInvalid) {
+				t.Errorf("%s: %v, want an invalid error", name, err)
+			}
+		}
+	})
+}
+
+// TestVerifyAll: ledger.Verifier checks every entry, reporting progress.
+func TestVerifyAll(t *testing.T) {
+	l := newEnv(t, dbx.SQLite).open()
+	seed(t, l, 3)
+	var v ledger.Verifier = l
+	var last uint64
+	cp, n, err := v.VerifyAll(context.Background(), func(done, total uint64) { last = done })
+	if err != nil || n != 4 || cp.Size != 4 || last != 4 {
+		t.Fatalf("VerifyAll: checkpoint size %d, %d entries, progress %d, %v; want 4 each", cp.Size, n, last, err)
+	}
+}
