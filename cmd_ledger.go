@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"time"
 
+	usecase "github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/ledger/embedded"
 )
 
@@ -66,52 +65,19 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 			head, time.Since(t0).Round(time.Millisecond))
 		return nil
 	}
-	rep, err := el.Verify(ctx, embedded.VerifyOptions{Progress: e.progress("verify ledger")})
+	uc := usecase.New(usecase.Options{Ledger: a.ledger, Store: a.store, Projector: a.proj, Logger: e.log})
+	rep, err := uc.VerifyLedger(ctx, el.VerifyAll, usecase.VerifyRequest{Source: store.VerifyCLI,
+		Progress: e.progress("verify ledger"),
+		CatchUp: func(ctx context.Context, seq uint64) error {
+			e.status("checking the read model against the replayed state…")
+			return a.catchUpTo(ctx, seq)
+		}})
 	if err != nil {
-		recordVerify(ctx, e, a, t0, rep.Checkpoint, err)
 		return err
 	}
-	t1 := time.Now()
-	// The replayed state is the ledger at the verified size; bring the read
-	// model exactly there and compare.
-	head := rep.Checkpoint.Size
-	e.status("checking the read model against the replayed state…")
-	if err := a.catchUpTo(ctx, head); err != nil {
-		return fmt.Errorf("bring read model up to date: %w", err)
-	}
-	if err := a.store.Check(ctx, head, rep.State.All()); err != nil {
-		if cp, cerr := a.store.Checkpoint(ctx); cerr == nil && cp > head {
-			err = fmt.Errorf("ledger verified up to entry %d, but the read model moved on to %d meanwhile (is a server running?), so it could not be compared; stop the server or run verify again", head, cp)
-		}
-		recordVerify(ctx, e, a, t0, rep.Checkpoint, err)
-		return err
-	}
-	recordVerify(ctx, e, a, t0, rep.Checkpoint, nil)
-	fmt.Fprintf(e.stdout, "ok: %d entries, %d signatures, %d checkpoints and %d state keys verified in %s; root %x at size %d; read model matches (%s)\n",
-		rep.Entries, rep.Entries, rep.Checkpoints, rep.StateKeys, t1.Sub(t0).Round(time.Millisecond), rep.Checkpoint.Root, rep.Checkpoint.Size, time.Since(t1).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "ok: %d entries, %d signatures, %d checkpoints and %d state keys verified; root %x at size %d; read model matches (%s)\n",
+		rep.Entries, rep.Entries, rep.Checkpoints, rep.StateKeys, rep.Checkpoint.Root, rep.Checkpoint.Size, time.Since(t0).Round(time.Millisecond))
 	return nil
-}
-
-// recordVerify stores the outcome of a verify run for the dashboard's
-// ledger health; failing to store it is reported, not fatal.
-func recordVerify(ctx context.Context, e *env, a *app, started time.Time, cp ledger.Checkpoint, err error) {
-	run := store.VerifyRun{Source: store.VerifyCLI, StartedAt: started, DurationMS: time.Since(started).Milliseconds(),
-		ToSeq: cp.Size, Root: hex.EncodeToString(cp.Root), OK: err == nil,
-		Message: fmt.Sprintf("%d entries: leaf hashes, signatures, checkpoints, contract replay and the read model", cp.Size)}
-	if cp.Size == 0 && err != nil { // a failed run covered what was there
-		if head, herr := a.ledger.Head(ctx); herr == nil {
-			run.ToSeq = head
-		}
-	}
-	if run.ToSeq > 0 {
-		run.FromSeq = 1
-	}
-	if err != nil {
-		run.Message = err.Error()
-	}
-	if rerr := a.store.Ops().RecordVerifyRun(context.WithoutCancel(ctx), &run); rerr != nil {
-		e.log.Warn("could not record the verify run for the dashboard", "err", rerr)
-	}
 }
 
 // cmdReindex drops the read model and rebuilds it from the ledger.

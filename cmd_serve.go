@@ -94,7 +94,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		opts.VerifierKey = vk.VerifierKey()
 	}
 	if v, ok := a.ledger.(ledger.Verifier); ok {
-		opts.Verify = v.VerifyAll
+		opts.Verify = func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
+			rep, err := v.VerifyAll(ctx, progress)
+			return rep.Checkpoint, rep.Entries, err
+		}
 	}
 	web, err := server.New(opts)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"iter"
 	"time"
 
 	"github.com/plumbline/plumbline/models"
@@ -180,11 +181,23 @@ type VerifierKeyer interface {
 // every checkpoint, the contract's replay against world state). On Fabric
 // the peers validate every block instead.
 type Verifier interface {
-	// VerifyAll verifies every entry and returns the checkpoint it verified
-	// against and how many entries it checked; progress, when set, is told
-	// now and then how far it got. An inconsistency is an error wrapping
-	// models.ErrTampered.
-	VerifyAll(ctx context.Context, progress func(done, total uint64)) (Checkpoint, uint64, error)
+	// VerifyAll verifies every entry and reports what it checked, with
+	// the world state it replayed; progress, when set, is told now and
+	// then how far it got. An inconsistency is an error wrapping
+	// models.ErrTampered; the report then says how far it got.
+	VerifyAll(ctx context.Context, progress func(done, total uint64)) (Verification, error)
+}
+
+// Verification is what a Verifier checked.
+type Verification struct {
+	// Checkpoint is the latest checkpoint, which covers every entry.
+	Checkpoint  Checkpoint
+	Entries     uint64 // entries whose hash, signature and replay were checked
+	Checkpoints uint64 // signed checkpoints whose signature and root were checked
+	StateKeys   int    // world-state keys compared with the replay
+	// State is the world state replayed from the first entry, key by key
+	// in order; compare the read model against it.
+	State iter.Seq2[string, []byte]
 }
 
 // ErrNotApplied answers the transactions of an atomic batch that were not

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
@@ -125,30 +125,16 @@ func (t *traceArea) startVerify(user string) (bool, error) {
 		defer j.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
 		defer cancel()
-		t0 := time.Now()
-		cp, n, err := s.opts.Verify(ctx, func(done, total uint64) {
-			j.mu.Lock()
-			j.running.Done, j.running.Total = done, total
-			j.mu.Unlock()
-		})
-		run := store.VerifyRun{Source: store.VerifyServer, User: user, StartedAt: started, DurationMS: time.Since(t0).Milliseconds(),
-			FromSeq: 1, ToSeq: cp.Size, Root: hex.EncodeToString(cp.Root), OK: err == nil}
-		if err != nil {
-			run.Message = err.Error()
-		} else {
-			run.Message = fmt.Sprintf("%d entries: leaf hashes, signatures, checkpoints and contract replay", n)
+		verify := func(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error) {
+			cp, n, err := s.opts.Verify(ctx, progress)
+			return ledger.Verification{Checkpoint: cp, Entries: n}, err
 		}
-		if err != nil && cp.Size == 0 { // a failed run covered what was there when it started
-			if head, herr := s.opts.Ledger.Head(ctx); herr == nil {
-				run.ToSeq = head
-			}
-		}
-		if run.ToSeq == 0 {
-			run.FromSeq = 0
-		}
-		if rerr := s.opTables.RecordVerifyRun(context.Background(), &run); rerr != nil {
-			s.opts.Logger.Error("record verify run", "err", rerr)
-		}
+		_, err := s.app.VerifyLedger(ctx, verify, app.VerifyRequest{Source: store.VerifyServer, User: user,
+			Progress: func(done, total uint64) {
+				j.mu.Lock()
+				j.running.Done, j.running.Total = done, total
+				j.mu.Unlock()
+			}})
 		if err != nil {
 			s.opts.Logger.Error("ledger verification failed", "err", err)
 		}

@@ -68,8 +68,19 @@ func TestVerifyAll(t *testing.T) {
 	seed(t, l, 3)
 	var v ledger.Verifier = l
 	var last uint64
-	cp, n, err := v.VerifyAll(context.Background(), func(done, total uint64) { last = done })
+	rep, err := v.VerifyAll(context.Background(), func(done, total uint64) { last = done })
+	cp, n := rep.Checkpoint, rep.Entries
 	if err != nil || n != 4 || cp.Size != 4 || last != 4 {
 		t.Fatalf("VerifyAll: checkpoint size %d, %d entries, progress %d, %v; want 4 each", cp.Size, n, last, err)
+	}
+	keys := 0
+	for k, v := range rep.State {
+		if k == "" || len(v) == 0 {
+			t.Fatalf("replayed state has key %q with %d bytes", k, len(v))
+		}
+		keys++
+	}
+	if keys == 0 || keys != rep.StateKeys {
+		t.Fatalf("replayed state has %d keys, the report says %d compared", keys, rep.StateKeys)
 	}
 }

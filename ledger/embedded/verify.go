@@ -90,9 +90,13 @@ var _ ledger.Verifier = (*Ledger)(nil)
 
 // VerifyAll implements ledger.Verifier with Verify: it returns the
 // checkpoint verified and the number of entries checked.
-func (l *Ledger) VerifyAll(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error) {
+func (l *Ledger) VerifyAll(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error) {
 	rep, err := l.Verify(ctx, VerifyOptions{Progress: progress})
-	return rep.Checkpoint, rep.Entries, err
+	v := ledger.Verification{Checkpoint: rep.Checkpoint, Entries: rep.Entries, Checkpoints: rep.Checkpoints, StateKeys: rep.StateKeys}
+	if rep.State != nil {
+		v.State = rep.State.All()
+	}
+	return v, err
 }
 
 // VerifyDB is Verify for someone who holds only the database, the CA

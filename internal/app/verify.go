@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+)
+
+// VerifyFunc verifies the whole ledger (ledger.Verifier's VerifyAll).
+type VerifyFunc func(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error)
+
+// VerifyRequest says who asks for a verification and how far it goes.
+type VerifyRequest struct {
+	Source string // store.VerifyCLI or store.VerifyServer
+	User   string // who started it on the server ("" from the CLI)
+	// Progress, when set, is told now and then how far the ledger check got.
+	Progress func(done, total uint64)
+	// CatchUp brings the read model exactly to the verified size before it
+	// is compared with the replayed state. Nil skips the comparison: a
+	// running server's read model moves on while it verifies.
+	CatchUp func(ctx context.Context, seq uint64) error
+}
+
+// VerifyLedger is the one verification the CLI (plumbline verify) and the
+// dashboard's "verify now" run: every entry's hash, signature and replay
+// and every checkpoint, then, with CatchUp, the read model against the
+// replayed state. Every run, passed or failed, is recorded for the
+// dashboard's ledger health; failing to record it is logged, not fatal.
+func (a *App) VerifyLedger(ctx context.Context, verify VerifyFunc, req VerifyRequest) (ledger.Verification, error) {
+	started, t0 := a.opts.Now(), time.Now()
+	rep, err := verify(ctx, req.Progress)
+	what := "leaf hashes, signatures, checkpoints and contract replay"
+	if err == nil && req.CatchUp != nil {
+		what = "leaf hashes, signatures, checkpoints, contract replay and the read model"
+		err = a.checkReadModel(ctx, rep, req.CatchUp)
+	}
+	run := store.VerifyRun{Source: req.Source, User: req.User, StartedAt: started, DurationMS: time.Since(t0).Milliseconds(),
+		ToSeq: rep.Checkpoint.Size, Root: hex.EncodeToString(rep.Checkpoint.Root), OK: err == nil,
+		Message: fmt.Sprintf("%d entries: %s", rep.Checkpoint.Size, what)}
+	if err != nil {
+		run.Message = err.Error()
+		if rep.Checkpoint.Size == 0 { // a failed run covered what was there when it started
+			if head, herr := a.opts.Ledger.Head(ctx); herr == nil {
+				run.ToSeq = head
+			}
+		}
+	}
+	if run.ToSeq > 0 {
+		run.FromSeq = 1
+	}
+	if rerr := a.ops.RecordVerifyRun(context.WithoutCancel(ctx), &run); rerr != nil {
+		a.opts.Logger.Error("could not record the verify run for the dashboard", "err", rerr)
+	}
+	return rep, err
+}
+
+// checkReadModel brings the read model to the verified size and compares
+// it with the replayed state.
+func (a *App) checkReadModel(ctx context.Context, rep ledger.Verification, catchUp func(context.Context, uint64) error) error {
+	head := rep.Checkpoint.Size
+	if err := catchUp(ctx, head); err != nil {
+		return fmt.Errorf("bring read model up to date: %w", err)
+	}
+	if rep.State == nil {
+		return fmt.Errorf("the ledger's verification gave no replayed state to compare the read model with")
+	}
+	if err := a.opts.Store.Check(ctx, head, rep.State); err != nil {
+		if cp, cerr := a.opts.Store.Checkpoint(ctx); cerr == nil && cp > head {
+			return fmt.Errorf("ledger verified up to entry %d, but the read model moved on to %d meanwhile (is a server running?), so it could not be compared; stop the server or run verify again", head, cp)
+		}
+		return err
+	}
+	return nil
+}
