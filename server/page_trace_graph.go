@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -23,12 +21,8 @@ func traceGraph(r traceResponse, n names) *report.Graph {
 	return report.New(r.Backward, r.Forward, n)
 }
 
-// usageAnchor is the fragment of a usage group's list in the report's
-// collapsible tree; the graph's usage boxes link to it.
-func usageAnchor(code, project, building string) string {
-	h := sha256.Sum256([]byte(report.UsageID(code, project, building)))
-	return "uses-" + hex.EncodeToString(h[:6])
-}
+// usageAnchor is the fragment of one batch's usages in one building.
+var usageAnchor = report.UsageAnchor
 
 // graphSVG draws g for a reader of language loc; base is prepended to the
 // usage groups' fragments ("" inside the report page itself).
@@ -38,7 +32,7 @@ func graphSVG(g *report.Graph, loc *i18n.Localizer, base string) ([]byte, error)
 		Title: loc.T("reports.graph.title", "Batch", g.Root),
 		Href: func(n report.Node) string {
 			if n.Kind == report.KindUsage {
-				return base + "#" + usageAnchor(n.Code, n.Project, n.Building)
+				return base + "#" + report.UsageAnchor(n.Code, n.Project, n.Building)
 			}
 			return "/b/" + url.PathEscape(n.Code)
 		},

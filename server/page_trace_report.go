@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/i18n"
+	"github.com/plumbline/plumbline/internal/report"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -92,11 +93,11 @@ func (t *traceArea) apiTrace(c *gin.Context) {
 // tracePage is what templates/trace_report.html gets.
 type tracePage struct {
 	Query    traceQuery
-	Backward []treeRow
-	Forward  []treeRow
+	Backward []report.TreeRow
+	Forward  []report.TreeRow
 	// BackTree and FwdTree are the same rows nested, for the collapsible
 	// tree.
-	BackTree, FwdTree *treeBranch
+	BackTree, FwdTree *report.TreeBranch
 	// Graph is the trace drawn as SVG; Nodes and Usages count its boxes
 	// and the usages behind them.
 	Graph         template.HTML
@@ -141,13 +142,13 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Orga
 		return err
 	}
 	if r.Backward != nil {
-		p.Backward = treeRows(r.Backward, false, names)
-		p.BackTree = branches(p.Backward)
+		p.Backward = report.TreeRows(r.Backward, false, names)
+		p.BackTree = report.Branches(p.Backward)
 		p.Truncated = p.Truncated || r.Backward.Truncated
 	}
 	if r.Forward != nil {
-		p.Forward = treeRows(r.Forward, true, names)
-		p.FwdTree = branches(p.Forward)
+		p.Forward = report.TreeRows(r.Forward, true, names)
+		p.FwdTree = report.Branches(p.Forward)
 		p.Truncated = p.Truncated || r.Forward.Truncated
 	}
 	g := traceGraph(r, names)
@@ -198,8 +199,8 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 		if part.tr == nil {
 			continue
 		}
-		for _, row := range treeRows(part.tr, part.dir == "forward", names) {
-			cells := row.csv(part.dir)
+		for _, row := range report.TreeRows(part.tr, part.dir == "forward", names) {
+			cells := row.CSV(part.dir)
 			for i := range cells {
 				cells[i] = csvText(cells[i])
 			}

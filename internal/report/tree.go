@@ -1,15 +1,19 @@
-package server
+package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
 
-// treeRow is one line of a trace report: a batch reached (indented by its
+// The trace report as a tree (the page's collapsible tree and the CSV).
+
+// TreeRow is one line of a trace report: a batch reached (indented by its
 // place in the tree) or, in a forward trace, a place a batch was used.
-type treeRow struct {
+type TreeRow struct {
 	Level      int
 	Code       string
 	Via        string // the batch above it in the tree ("" for the root)
@@ -31,12 +35,12 @@ type treeRow struct {
 
 // Indent is the row's indentation class, capped so deep trees stay
 // readable on a phone.
-func (r treeRow) Indent() int { return min(r.Level, 12) }
+func (r TreeRow) Indent() int { return min(r.Level, 12) }
 
-// treeRows lays a trace out as a depth-first tree from its root: backward
+// TreeRows lays a trace out as a depth-first tree from its root: backward
 // through parents, forward through children with each batch's usages
 // under it.
-func treeRows(tr *store.Trace, forward bool, n names) []treeRow {
+func TreeRows(tr *store.Trace, forward bool, n Names) []TreeRow {
 	nodes := make(map[string]store.TraceNode, len(tr.Nodes))
 	for _, nd := range tr.Nodes {
 		nodes[nd.Code] = nd
@@ -53,12 +57,12 @@ func treeRows(tr *store.Trace, forward bool, n names) []treeRow {
 	for _, u := range tr.Usages {
 		usages[u.BatchCode] = append(usages[u.BatchCode], u)
 	}
-	var rows []treeRow
+	var rows []TreeRow
 	shown := map[string]bool{}
 	var visit func(code, via string, level int, qty models.Decimal, kind models.LineageKind)
 	visit = func(code, via string, level int, qty models.Decimal, kind models.LineageKind) {
 		nd := nodes[code]
-		row := treeRow{Level: level, Code: code, Via: via, Product: n.Product(nd.ProductID), Producer: n.Org(nd.Producer),
+		row := TreeRow{Level: level, Code: code, Via: via, Product: n.Product(nd.ProductID), Producer: n.Org(nd.Producer),
 			Custodian: n.Org(nd.Custodian), Status: nd.Status, Quantity: qty, Unit: nd.Unit, Lineage: kind,
 			Heat: nd.HeatNumber, Lot: nd.LotNumber, ProducedOn: nd.ProducedOn, Repeat: shown[code]}
 		rows = append(rows, row)
@@ -68,7 +72,7 @@ func treeRows(tr *store.Trace, forward bool, n names) []treeRow {
 		shown[code] = true
 		for i := range usages[code] {
 			u := usages[code][i]
-			rows = append(rows, treeRow{Level: level + 1, Code: code, Via: code, Custodian: n.Org(u.Contractor), Quantity: u.Quantity, Unit: u.Unit, Usage: &u})
+			rows = append(rows, TreeRow{Level: level + 1, Code: code, Via: code, Custodian: n.Org(u.Contractor), Quantity: u.Quantity, Unit: u.Unit, Usage: &u})
 		}
 		for _, e := range next[code] {
 			to := e.Parent
@@ -83,8 +87,10 @@ func treeRows(tr *store.Trace, forward bool, n names) []treeRow {
 	return rows
 }
 
-// csv returns the row as CSV fields (see traceCSV's header).
-func (r treeRow) csv(direction string) []string {
+// CSV returns the row as CSV fields: direction, level, batch, via, product,
+// producer, custodian, status, quantity, unit, lineage, heat, lot, produced
+// on, project, building, floor, element, used at, repeat, usage, tx.
+func (r TreeRow) CSV(direction string) []string {
 	level := strconv.Itoa(r.Level)
 	if r.Usage != nil {
 		u := r.Usage
@@ -99,32 +105,32 @@ func (r treeRow) csv(direction string) []string {
 		string(r.Lineage), r.Heat, r.Lot, r.ProducedOn, "", "", "", "", "", repeat, "", ""}
 }
 
-// treeBranch is a batch of the collapsible tree (<details>) with what it
+// TreeBranch is a batch of the collapsible tree (<details>) with what it
 // came from or went into below it, and its usages grouped per building.
-type treeBranch struct {
-	treeRow
-	Children []*treeBranch
-	Groups   []*usageGroup
+type TreeBranch struct {
+	TreeRow
+	Children []*TreeBranch
+	Groups   []*UsageGroup
 }
 
-// usageGroup is the usages of one batch in one building: one box of the
+// UsageGroup is the usages of one batch in one building: one box of the
 // graph, one collapsed list of the tree.
-type usageGroup struct {
+type UsageGroup struct {
 	Anchor   string // the fragment the graph's box links to
 	Project  string
 	Building string
-	Usages   []treeRow
+	Usages   []TreeRow
 	Quantity models.Decimal
 	Unit     string
 }
 
 // Open reports whether the branch starts unfolded: the first two levels.
-func (b *treeBranch) Open() bool { return b.Level < 2 }
+func (b *TreeBranch) Open() bool { return b.Level < 2 }
 
-// branches nests the depth-first rows of treeRows into a tree.
-func branches(rows []treeRow) *treeBranch {
-	var root *treeBranch
-	var stack []*treeBranch // stack[i] is the open branch at level i
+// branches nests the depth-first rows of TreeRows into a tree.
+func Branches(rows []TreeRow) *TreeBranch {
+	var root *TreeBranch
+	var stack []*TreeBranch // stack[i] is the open branch at level i
 	for _, r := range rows {
 		if r.Usage != nil {
 			if r.Level == 0 || r.Level > len(stack) {
@@ -132,23 +138,23 @@ func branches(rows []treeRow) *treeBranch {
 			}
 			b := stack[r.Level-1]
 			loc := r.Usage.Location
-			var g *usageGroup
+			var g *UsageGroup
 			for _, x := range b.Groups {
 				if x.Project == loc.Project && x.Building == loc.Building {
 					g = x
 				}
 			}
 			if g == nil {
-				g = &usageGroup{Anchor: usageAnchor(r.Code, loc.Project, loc.Building), Project: loc.Project, Building: loc.Building, Unit: r.Unit}
+				g = &UsageGroup{Anchor: UsageAnchor(r.Code, loc.Project, loc.Building), Project: loc.Project, Building: loc.Building, Unit: r.Unit}
 				b.Groups = append(b.Groups, g)
 			}
 			g.Usages = append(g.Usages, r)
 			g.Quantity, _ = g.Quantity.Add(r.Quantity)
 			continue
 		}
-		nb := &treeBranch{treeRow: r}
+		nb := &TreeBranch{TreeRow: r}
 		if r.Level == 0 {
-			root, stack = nb, []*treeBranch{nb}
+			root, stack = nb, []*TreeBranch{nb}
 			continue
 		}
 		if r.Level > len(stack) {
@@ -159,4 +165,11 @@ func branches(rows []treeRow) *treeBranch {
 		stack = append(stack, nb)
 	}
 	return root
+}
+
+// UsageAnchor is the page fragment of one batch's usages in one building,
+// which the graph's usage box links to.
+func UsageAnchor(code, project, building string) string {
+	h := sha256.Sum256([]byte(UsageID(code, project, building)))
+	return "uses-" + hex.EncodeToString(h[:6])
 }
