@@ -407,7 +407,7 @@ func (e *epcisArea) one(m *epcis.Mapper, rd *reader, q epcisQuery, se store.Even
 		return ev, false, false, err
 	}
 	if !inv {
-		ev.Redact()
+		ev = mp.Redacted()
 		if q.locations != nil {
 			return ev, false, false, nil // the location itself is private
 		}
