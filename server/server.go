@@ -86,6 +86,8 @@ type Server struct {
 	late    *lateResults
 	app     *app.App // the use cases every write goes through
 
+	parties *accessSource // what internal/access reads, each batch's parties cached
+
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte
 	openAPIErr  error
@@ -115,6 +117,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
 	s.late = &lateResults{s: s}
+	s.parties = newAccessSource(s)
 	s.app = opts.App
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,

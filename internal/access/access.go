@@ -34,11 +34,12 @@ type Viewer struct {
 	Role models.Role    // the user's role within it
 }
 
-// As returns the viewer that is a user with role in organization o; a nil
-// organization is the public.
+// As returns the viewer that is a user with role in organization o; with
+// a nil organization (nobody logged in, or a user whose organization is
+// not registered on the ledger) it is the public, in that role.
 func As(o *models.Organization, role models.Role) Viewer {
 	if o == nil {
-		return Viewer{}
+		return Viewer{Role: role}
 	}
 	return Viewer{Org: o.ID, Kind: o.Kind, Role: role}
 }
