@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
@@ -242,34 +241,6 @@ func publicEntry(typ string, args []byte) bool {
 	case "AttachDocument":
 		var a contract.AttachDocumentArgs
 		return json.Unmarshal(args, &a) == nil && a.Document.Visibility == models.Public
-	}
-	return false
-}
-
-// canReadEntry reports whether the user of organization o may read the
-// ledger entry of event e whole: it is public, o submitted it, o sees all
-// batches, or o is involved with a batch the entry touched.
-func (t *traceArea) canReadEntry(ctx context.Context, u *auth.User, o *models.Organization, e store.Event) bool {
-	if publicEntry(e.Type, e.Args) {
-		return true
-	}
-	if u == nil || o == nil {
-		return false
-	}
-	if seesAll(o) || e.Org == o.ID {
-		return true
-	}
-	if ok, isCase := newCaseArea(t.s, t).canReadStep(ctx, o, e); isCase {
-		return ok
-	}
-	codes, err := t.s.opts.Store.EventBatches(ctx, e.Seq)
-	if err != nil {
-		return false
-	}
-	for _, code := range codes {
-		if d, err := t.traceOf(ctx, code); err == nil && d.involved(o) {
-			return true
-		}
 	}
 	return false
 }
