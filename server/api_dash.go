@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -41,12 +42,6 @@ const (
 	dashWeeksMax     = 104
 )
 
-// projectWide reports whether the organization may see the whole
-// project's figures.
-func projectWide(o *models.Organization) bool {
-	return o != nil && (o.Kind == models.KindAuthority || o.Kind == models.KindInspection)
-}
-
 // dashQueryOf reads ?org=, ?weeks= and ?by= for the viewer.
 func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
 	org := t.viewerOrg(c)
@@ -59,7 +54,7 @@ func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
 		if want == org.ID {
 			q.Scope = org.ID
 		}
-	case !projectWide(org):
+	case !access.SeesAll(org):
 		return q, models.Forbidden("you see your own organization's figures; only authorities and inspection agencies see other organizations' or the whole project's")
 	case want == "all":
 		q.Scope = ""
@@ -95,7 +90,7 @@ func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
 // default scope, the last dashWeeksDefault weeks, by supplier.
 func newDashQuery(org *models.Organization, now time.Time) dashQuery {
 	q := dashQuery{Scope: org.ID, By: store.BySupplier, Now: now.UTC()}
-	if projectWide(org) {
+	if access.SeesAll(org) {
 		q.Scope = ""
 	}
 	q.window(dashWeeksDefault)

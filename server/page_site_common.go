@@ -65,7 +65,7 @@ func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field,
 	if err != nil {
 		return b, asField(err, field)
 	}
-	ok, err := s.involvedWith(ctx, org, &b)
+	ok, err := s.checkerFor(org, "").Involved(ctx, &b)
 	if err != nil {
 		return b, err
 	}
