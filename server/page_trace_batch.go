@@ -172,7 +172,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 		ProofAttrs: t.proofAttrs(t.s.loc(c).Lang(), c),
 	}
 	for _, doc := range d.Documents {
-		if doc.Visibility == models.Public {
+		if access.Document(doc, false) { // the template shows the others only to the involved
 			p.PublicDocs = append(p.PublicDocs, doc)
 		} else {
 			p.PrivateDocs = append(p.PrivateDocs, doc)

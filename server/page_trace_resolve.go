@@ -200,7 +200,7 @@ func (t *traceArea) download(c *gin.Context) {
 	}
 	defer f.Close()
 	cache := "private, max-age=3600"
-	if doc.Visibility == models.Public {
+	if access.Document(doc, false) { // anyone may see it, so anyone may keep it
 		cache = immutable
 	}
 	c.Header("Cache-Control", cache)
