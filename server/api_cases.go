@@ -101,7 +101,7 @@ func (a *caseArea) respond(c *gin.Context, id string, code int) {
 		a.s.fail(c, err)
 		return
 	}
-	v, err := a.view(c.Request.Context(), o, id)
+	v, err := a.view(c.Request.Context(), a.s.checker(c, o), id)
 	if err != nil {
 		a.s.fail(c, err)
 		return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
@@ -23,13 +24,12 @@ import (
 // epcisArea serves EPCIS 2.0: export of events as EPCISDocuments (this
 // file), capture (api_epcis_capture.go) and the capture page.
 type epcisArea struct {
-	s     *Server
-	cap   *capturer
-	cases *caseArea // who may read a quality case's events
+	s   *Server
+	cap *capturer
 }
 
-func newEPCISArea(s *Server, t *traceArea) *epcisArea {
-	e := &epcisArea{s: s, cases: newCaseArea(s, t)}
+func newEPCISArea(s *Server) *epcisArea {
+	e := &epcisArea{s: s}
 	e.cap = &capturer{e: e, jobs: map[string]*captureJob{}}
 	return e
 }
@@ -263,43 +263,18 @@ func (f *ledgerFacts) prefetch(keys []string) error {
 	return nil
 }
 
-// reader decides, per event, what the logged-in organization may read:
-// every event that touched a batch (with private data only when it is
-// involved with one of them), and purchase orders only of its own.
+// reader decides, per event, what the logged-in organization may read
+// (internal/access): every event that touched a batch (with private data
+// only when it is involved with one of them), and purchase orders only of
+// its own.
 type reader struct {
-	s     *Server
-	ctx   context.Context
-	org   *models.Organization
-	party string
-	cache map[string]bool
-}
-
-func (r *reader) involved(codes []string) (bool, error) {
-	if seesAll(r.org) {
-		return true, nil
-	}
-	for _, code := range codes {
-		ok, seen := r.cache[code]
-		if !seen {
-			b, err := r.s.opts.Store.Batch(r.ctx, code)
-			if err != nil {
-				return false, err
-			}
-			if ok, err = r.s.involvedWith(r.ctx, r.org, &b); err != nil {
-				return false, err
-			}
-			r.cache[code] = ok
-		}
-		if ok {
-			return true, nil
-		}
-	}
-	return false, nil
+	chk   *access.Checker
+	party string // the organization's EPCIS party identifier
 }
 
 // names reports whether the event names the reader's organization as a
 // party (recorder, source or destination).
-func (r *reader) names(ev *epcis.Event) bool {
+func (r reader) names(ev *epcis.Event) bool {
 	if ev.RecordedBy == r.party {
 		return true
 	}
@@ -327,7 +302,7 @@ func (e *epcisArea) collect(c *gin.Context, q epcisQuery, batches []string) ([]e
 		return nil, "", 0, err
 	}
 	names := e.names()
-	rd := &reader{s: e.s, ctx: ctx, org: org, party: names.Party(org.ID), cache: map[string]bool{}}
+	rd := reader{chk: e.s.checker(c, org), party: names.Party(org.ID)}
 	m := &epcis.Mapper{Names: names, Facts: &ledgerFacts{ctx: ctx, l: e.s.opts.Ledger, cache: map[string][]byte{}}}
 	f := store.EventFilter{Batches: batches, From: q.from, To: q.to, After: q.after, Limit: epcisMaxPerPage}
 	for step := range q.bizSteps {
@@ -347,7 +322,7 @@ func (e *epcisArea) collect(c *gin.Context, q epcisQuery, batches []string) ([]e
 			return nil, "", 0, err
 		}
 		for i, se := range evs {
-			ev, red, ok, err := e.one(m, rd, q, se)
+			ev, red, ok, err := e.one(ctx, m, rd, q, se)
 			if err != nil {
 				return nil, "", 0, err
 			}
@@ -378,7 +353,7 @@ func (e *epcisArea) collect(c *gin.Context, q epcisQuery, batches []string) ([]e
 
 // one maps a stored event for the reader: ok false when it does not
 // match the filters or the reader may not see it.
-func (e *epcisArea) one(m *epcis.Mapper, rd *reader, q epcisQuery, se store.Event) (ev epcis.Event, redacted, ok bool, err error) {
+func (e *epcisArea) one(ctx context.Context, m *epcis.Mapper, rd reader, q epcisQuery, se store.Event) (ev epcis.Event, redacted, ok bool, err error) {
 	mp, err := m.Map(epcis.Tx{Seq: se.Seq, TxID: se.TxID, Type: se.Type, Org: se.Org, Time: se.Time, Args: se.Args})
 	if errors.Is(err, epcis.ErrMasterData) {
 		return ev, false, false, nil
@@ -393,21 +368,21 @@ func (e *epcisArea) one(m *epcis.Mapper, rd *reader, q epcisQuery, se store.Even
 	if q.locations != nil && (ev.BizLocation == nil || !q.locations[ev.BizLocation.ID]) {
 		return ev, false, false, nil
 	}
-	if ok, isCase := e.cases.canReadStep(rd.ctx, rd.org, se); isCase {
+	if ok, isCase := rd.chk.ReadCaseStep(ctx, se); isCase {
 		// A quality case's events go whole to those who may see the case
 		// (they hold usage IDs, notes and justifications, no locations),
 		// and to nobody else.
 		return ev, false, ok, nil
 	}
 	if len(mp.Subjects) == 0 {
-		return ev, false, seesAll(rd.org) || rd.names(&ev), nil
+		return ev, false, rd.chk.Viewer().SeesAll() || rd.names(&ev), nil
 	}
-	inv, err := rd.involved(mp.Subjects)
+	inv, err := rd.chk.InvolvedAny(ctx, mp.Subjects)
 	if err != nil {
 		return ev, false, false, err
 	}
 	if !inv {
-		ev.Redact()
+		ev = mp.Redacted()
 		if q.locations != nil {
 			return ev, false, false, nil // the location itself is private
 		}

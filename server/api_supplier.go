@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/store"
@@ -121,17 +122,21 @@ func (s *Server) apiBatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	private, err := s.involved(c, &b)
+	chk, err := s.userChecker(c)
+	private := false
+	if err == nil {
+		private, err = chk.Involved(ctx, &b)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	if !private {
-		b = publicBatch(b, docs)
+		b = access.PublicBatch(b, docs)
 	}
 	d := batchDetail{Batch: b, DocumentRecords: []models.Document{}}
 	for _, doc := range docs {
-		if doc.Visibility == models.Public || private {
+		if access.Document(doc, private) {
 			d.DocumentRecords = append(d.DocumentRecords, doc)
 		}
 	}
@@ -163,7 +168,8 @@ func (s *Server) apiAttach(c *gin.Context) {
 	// Refuse before reading the upload whoever the contract will refuse
 	// anyway — viewers, and organizations not involved with the batch — so
 	// nobody can fill the disk with files no ledger entry will ever name.
-	if err := s.mayAttach(c, c.Param("code")); err != nil {
+	chk, _ := s.userChecker(c) // a user of no registered organization is the public: involved with nothing
+	if err := chk.MayAttach(c.Request.Context(), c.Param("code")); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -257,7 +263,7 @@ func (s *Server) apiShipments(c *gin.Context) {
 // inspection agencies.
 func (s *Server) apiShipment(c *gin.Context) {
 	sh, err := s.opts.Store.Shipment(c.Request.Context(), c.Param("code"))
-	if err == nil && !s.shipmentVisible(c, &sh) {
+	if chk, _ := s.userChecker(c); err == nil && !chk.Shipment(&sh) {
 		err = models.NotFound("", "shipment %q does not exist or is not visible to your organization", c.Param("code"))
 	}
 	if err != nil {
@@ -275,25 +281,4 @@ func (s *Server) apiDispatch(c *gin.Context) {
 		return
 	}
 	s.created(c, func(ctx context.Context, act app.Actor) (any, error) { return s.app.DispatchShipment(ctx, act, a) })
-}
-
-// mayAttach checks, before an upload is read, that the user could attach a
-// document to the batch: not a viewer, and of an organization involved
-// with it. The contract makes the final decision.
-func (s *Server) mayAttach(c *gin.Context, code string) error {
-	if u := currentUser(c); u.Role == models.RoleViewer {
-		return models.Forbidden("the viewer role may not attach documents")
-	}
-	b, err := s.opts.Store.Batch(c.Request.Context(), code)
-	if err != nil {
-		return models.AtField(err, "batch")
-	}
-	ok, err := s.involved(c, &b)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return models.Forbidden("your organization is not involved with batch %s", b.Code)
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
@@ -30,7 +31,7 @@ type checkpointResponse struct {
 // Privacy: an entry's bytes hold the whole transaction and the records it
 // wrote, which for an inspection include its notes and measurements. So
 // the entry (and the certificate) is given only to those who may read it
-// (canReadEntry): anyone for public entries (commissioning, public
+// (access.Checker.ReadEntry): anyone for public entries (commissioning, public
 // documents, transformations, recalls, registrations), and otherwise
 // logged-in users of organizations involved with a batch the entry
 // touched, authorities, inspection agencies and the submitter's
@@ -129,8 +130,8 @@ func (t *traceArea) proof(c *gin.Context) {
 		ev, err := t.s.opts.Store.Event(ctx, seq)
 		switch {
 		case err == nil:
-			public = publicEntry(ev.Type, ev.Args)
-			if !public && t.canReadEntry(ctx, currentUser(c), t.viewerOrg(c), ev) {
+			public = access.PublicEntry(ev.Type, ev.Args)
+			if !public && t.checker(c).ReadEntry(ctx, ev) {
 				c.Header("Cache-Control", "private, no-store")
 				c.JSON(http.StatusOK, r)
 				return

@@ -103,7 +103,7 @@ func (t *traceArea) labelsPDF(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	viewer := t.viewerOrg(c)
+	chk := t.checker(c)
 	labels := make([]label.Label, 0, len(codes))
 	for _, code := range codes {
 		d, err := t.traceOf(ctx, code)
@@ -111,7 +111,12 @@ func (t *traceArea) labelsPDF(c *gin.Context) {
 			t.s.fail(c, models.Prefix("batch", err))
 			return
 		}
-		if !d.involved(viewer) {
+		involved, err := chk.Involved(ctx, &d.Batch)
+		if err != nil {
+			t.s.fail(c, err)
+			return
+		}
+		if !involved {
 			t.s.fail(c, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"})
 			return
 		}

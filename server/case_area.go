@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
@@ -15,13 +15,12 @@ import (
 // every affected organization acknowledges it, every affected usage gets a
 // disposition, and the contract closes it with the last step.
 //
-// Who sees what: a case is visible to authorities and inspection agencies,
-// to the organization that opened it, to every organization it affects,
-// and to organizations involved with its batch (involved.go); to anyone
-// else it does not exist (404). Where a usage went into the works is shown
-// by the one rule of involved.go: only to organizations involved with the
-// batch used, so a contractor sees its own placements, never another
-// contractor's.
+// Who sees what is internal/access's rule: a case is visible to
+// authorities and inspection agencies, to the organization that opened it,
+// to every organization it affects, and to organizations involved with its
+// batch; to anyone else it does not exist (404). Where a usage went into
+// the works is shown only to organizations involved with the batch used,
+// so a contractor sees its own placements, never another contractor's.
 
 // caseArea serves the case pages and API.
 type caseArea struct {
@@ -86,30 +85,15 @@ type caseStep struct {
 // caseList is GET /api/v1/cases.
 type caseList = store.Page[store.CaseSummary]
 
-// canSee reports whether organization o may see case c.
-func (a *caseArea) canSee(ctx context.Context, o *models.Organization, c *models.Case) (bool, error) {
-	if o == nil {
-		return false, nil
-	}
-	if seesAll(o) || o.ID == c.Org || slices.ContainsFunc(c.Orgs, func(x models.CaseOrg) bool { return x.Org == o.ID }) {
-		return true, nil
-	}
-	d, err := a.t.traceOf(ctx, c.BatchCode)
-	if err != nil {
-		return false, err
-	}
-	return d.involved(o), nil
-}
-
-// view loads case id as organization o may see it; a case o may not see
-// is not found.
-func (a *caseArea) view(ctx context.Context, o *models.Organization, id string) (caseView, error) {
+// view loads case id as the viewer of chk may see it; a case it may not
+// see is not found.
+func (a *caseArea) view(ctx context.Context, chk *access.Checker, id string) (caseView, error) {
 	st := a.s.opts.Store
 	c, err := st.Case(ctx, id)
 	if err != nil {
 		return caseView{}, err
 	}
-	if ok, err := a.canSee(ctx, o, &c); err != nil || !ok {
+	if ok, err := chk.Case(ctx, &c); err != nil || !ok {
 		if err == nil {
 			err = models.NotFound("", "case %q does not exist", id)
 		}
@@ -123,29 +107,11 @@ func (a *caseArea) view(ctx context.Context, o *models.Organization, id string) 
 	if err != nil {
 		return caseView{}, err
 	}
-	may := map[string]bool{}
-	for _, l := range lines {
-		ok, known := may[l.BatchCode]
-		if !known {
-			d, err := a.t.traceOf(ctx, l.BatchCode)
-			ok = err == nil && d.involved(o)
-			may[l.BatchCode] = ok
-		}
-		il := impactLine{ImpactLine: l}
-		if !ok {
-			// Only whether it is decided stays: the place, amount, time
-			// and the free-text justification are the usage's private tier.
-			il.Location, il.Quantity, il.Unit, il.UsedAt, il.Justification, il.Hidden = models.Location{}, 0, "", "", "", true
-		}
-		v.Impact = append(v.Impact, il)
+	shown, hidden, usages := chk.CaseImpact(ctx, c, lines)
+	for i, l := range shown {
+		v.Impact = append(v.Impact, impactLine{ImpactLine: l, Hidden: hidden[i]})
 	}
-	// The case record lists the same usages: hide the same text there.
-	v.Case.Usages = slices.Clone(c.Usages)
-	for i := range v.Case.Usages {
-		if !may[v.Case.Usages[i].BatchCode] {
-			v.Case.Usages[i].Justification = ""
-		}
-	}
+	v.Case.Usages = usages
 	v.Steps, err = a.steps(ctx, &c)
 	return v, err
 }
@@ -211,7 +177,7 @@ func (a *caseArea) list(ctx context.Context, o *models.Organization, f store.Cas
 	if f.Kind != "" && !f.Kind.Valid() {
 		return caseList{}, models.Invalid("kind", "%q is not one of non_conformance, recall", f.Kind)
 	}
-	if !seesAll(o) {
+	if !access.SeesAll(o) {
 		f.Affecting = o.ID
 	}
 	p, err := a.s.opts.Store.Cases(ctx, f)
@@ -219,32 +185,4 @@ func (a *caseArea) list(ctx context.Context, o *models.Organization, f store.Cas
 		p.Items = []store.CaseSummary{}
 	}
 	return p, err
-}
-
-// canReadStep reports whether organization o may read the ledger entry of
-// case step e (isCase is false for other entries): those who may see the
-// case may read its steps, which hold usage IDs, notes and justifications
-// but no locations.
-func (a *caseArea) canReadStep(ctx context.Context, o *models.Organization, e store.Event) (ok, isCase bool) {
-	id := ""
-	switch e.Type {
-	case "OpenCase":
-		id = e.TxID
-	case "AcknowledgeCase", "RecordDisposition":
-		var args struct {
-			Case string `json:"case"`
-		}
-		if json.Unmarshal(e.Args, &args) != nil {
-			return false, true
-		}
-		id = args.Case
-	default:
-		return false, false
-	}
-	c, err := a.s.opts.Store.Case(ctx, id)
-	if err != nil {
-		return false, true
-	}
-	ok, err = a.canSee(ctx, o, &c)
-	return ok && err == nil, true
 }

@@ -81,7 +81,7 @@ func (a *caseArea) form(c *gin.Context, batch string) *caseForm {
 		return f
 	}
 	f.Found, f.Batches, f.Usages = true, len(tr.Nodes), len(tr.Usages)
-	f.Visible = a.t.visibleUsages(ctx, a.t.viewerOrg(c), tr.Usages)
+	f.Visible = a.t.checker(c).Usages(ctx, tr.Usages)
 	f.Hidden = len(tr.Usages) - len(f.Visible)
 	return f
 }
@@ -139,7 +139,7 @@ func (a *caseArea) casePageFor(c *gin.Context, id string) (*casePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := a.view(ctx, o, id)
+	v, err := a.view(ctx, a.s.checker(c, o), id)
 	if err != nil {
 		return nil, err
 	}

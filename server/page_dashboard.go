@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/store"
@@ -187,7 +188,7 @@ func (s *Server) dashCards(ctx context.Context, org *models.Organization) ([]das
 		}
 	}
 	custodian := org.ID
-	if org.Kind == models.KindInspection || org.Kind == models.KindAuthority {
+	if access.SeesAll(org) {
 		custodian = "" // agencies and authorities see every hold
 	}
 	holds, err := st.Holds(ctx, custodian, dashboardSize+1)

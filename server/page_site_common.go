@@ -59,7 +59,7 @@ func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field,
 	if err != nil {
 		return b, models.AtField(err, field)
 	}
-	ok, err := s.involvedWith(ctx, org, &b)
+	ok, err := s.checkerFor(org, "").Involved(ctx, &b)
 	if err != nil {
 		return b, err
 	}

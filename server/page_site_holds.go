@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -15,7 +16,7 @@ import (
 // holds.
 func holdFilter(org *models.Organization, after string, limit int) store.HoldFilter {
 	f := store.HoldFilter{After: after, Limit: limit}
-	if !seesAll(org) {
+	if !access.SeesAll(org) {
 		f.Org = org.ID
 	}
 	return f

@@ -57,24 +57,12 @@ func (s *Server) shipments(c *gin.Context) {
 	s.page(c, http.StatusOK, "supplier_shipments", v)
 }
 
-// shipmentVisible reports whether the user may see shipment sh: its
-// parties, and authorities and inspection agencies, which oversee every
-// delivery.
-func (s *Server) shipmentVisible(c *gin.Context, sh *models.Shipment) bool {
-	o := currentUser(c).OrgID
-	if o == sh.From || o == sh.To || o == sh.Carrier {
-		return true
-	}
-	org, err := s.opts.Store.Organization(c.Request.Context(), o)
-	return err == nil && (org.Kind == models.KindAuthority || org.Kind == models.KindInspection)
-}
-
 // shipment shows one shipment: parties, lines with links to batches,
 // status and timeline.
 func (s *Server) shipment(c *gin.Context) {
 	v := s.view(c, "shipments", nil)
 	sh, err := s.opts.Store.Shipment(c.Request.Context(), c.Param("code"))
-	if err == nil && !s.shipmentVisible(c, &sh) {
+	if chk, _ := s.userChecker(c); err == nil && !chk.Shipment(&sh) {
 		err = models.NotFound("", "shipment %q does not exist or is not visible to %s", c.Param("code"), v.User.OrgID)
 	}
 	if err != nil {

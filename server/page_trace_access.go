@@ -2,23 +2,20 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
 // traceData is everything the trace page and its checks read about one
 // batch, public and private tier alike; who sees what is decided when it
-// is shown (traceViewer), never when it is loaded. It is cached per batch
-// and read-model position, so it must not be modified after loading.
+// is shown (internal/access), never when it is loaded. It is cached per
+// batch and read-model position, so it must not be modified after loading.
 type traceData struct {
 	Batch       models.Batch
 	Product     models.Product
@@ -30,9 +27,6 @@ type traceData struct {
 	Recalls     []models.Recall
 	Usages      []models.Usage
 	Shipments   []models.Shipment
-	// parties are the organizations that took part: producer, owner,
-	// custodian, shipment parties and every submitter on the timeline.
-	parties map[string]bool
 }
 
 // timelineLimit is how many events the trace page shows at once.
@@ -131,7 +125,7 @@ func (t *traceArea) loadTrace(ctx context.Context, code string) (*traceData, err
 	if err != nil {
 		return nil, err
 	}
-	d := &traceData{Batch: b, parties: map[string]bool{b.Producer: true, b.Owner: true, b.Custodian: true}}
+	d := &traceData{Batch: b}
 	if d.Product, err = st.Product(ctx, b.ProductID); err != nil {
 		return nil, err
 	}
@@ -157,9 +151,6 @@ func (t *traceArea) loadTrace(ctx context.Context, code string) (*traceData, err
 	if d.Shipments, err = st.BatchShipments(ctx, code); err != nil {
 		return nil, err
 	}
-	if d.parties, err = t.s.batchParties(ctx, &d.Batch); err != nil {
-		return nil, err
-	}
 	return d, nil
 }
 
@@ -178,41 +169,6 @@ func (t *traceArea) orgMap(ctx context.Context) (map[string]models.Organization,
 	})
 }
 
-// involved reports whether the organization o may see the batch's private
-// tier: it is an authority or inspection agency, or it took part (producer,
-// owner, custodian, a shipment's sender, receiver or carrier, or a
-// submitter of one of the batch's ledger entries).
-func (d *traceData) involved(o *models.Organization) bool {
-	return o != nil && (seesAll(o) || d.parties[o.ID])
-}
-
-// visibleUsages keeps the usages that organization o may see: where
-// material was built in belongs to the private tier of the batch used, so
-// a trace or a recall's impact shows each place only to organizations
-// involved with that batch.
-func (t *traceArea) visibleUsages(ctx context.Context, o *models.Organization, us []models.Usage) []models.Usage {
-	if seesAll(o) {
-		return us
-	}
-	out := []models.Usage{}
-	if o == nil {
-		return out
-	}
-	may := map[string]bool{}
-	for _, u := range us {
-		ok, known := may[u.BatchCode]
-		if !known {
-			d, err := t.traceOf(ctx, u.BatchCode)
-			ok = err == nil && d.involved(o)
-			may[u.BatchCode] = ok
-		}
-		if ok {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
 // viewerOrg returns the organization of the logged-in user, or nil.
 func (t *traceArea) viewerOrg(c *gin.Context) *models.Organization {
 	u := currentUser(c)
@@ -227,49 +183,4 @@ func (t *traceArea) viewerOrg(c *gin.Context) *models.Organization {
 		return &o
 	}
 	return nil
-}
-
-// publicEntry reports whether a ledger entry of this type and these
-// arguments holds nothing of a batch's private tier, so that anyone may
-// read it whole. Inspections (notes, measurements), hold releases (their
-// reason), receipts (rejection reasons), dispatches (purchase orders,
-// vehicles, delivery notes), usages (where material went), corrections,
-// purchase orders and private documents are not public.
-func publicEntry(typ string, args []byte) bool {
-	switch typ {
-	case "RegisterOrganization", "RegisterProduct", "CommissionBatch", "TransformBatches", "RecallBatch":
-		return true
-	case "AttachDocument":
-		var a contract.AttachDocumentArgs
-		return json.Unmarshal(args, &a) == nil && a.Document.Visibility == models.Public
-	}
-	return false
-}
-
-// canReadEntry reports whether the user of organization o may read the
-// ledger entry of event e whole: it is public, o submitted it, o sees all
-// batches, or o is involved with a batch the entry touched.
-func (t *traceArea) canReadEntry(ctx context.Context, u *auth.User, o *models.Organization, e store.Event) bool {
-	if publicEntry(e.Type, e.Args) {
-		return true
-	}
-	if u == nil || o == nil {
-		return false
-	}
-	if seesAll(o) || e.Org == o.ID {
-		return true
-	}
-	if ok, isCase := newCaseArea(t.s, t).canReadStep(ctx, o, e); isCase {
-		return ok
-	}
-	codes, err := t.s.opts.Store.EventBatches(ctx, e.Seq)
-	if err != nil {
-		return false
-	}
-	for _, code := range codes {
-		if d, err := t.traceOf(ctx, code); err == nil && d.involved(o) {
-			return true
-		}
-	}
-	return false
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"
@@ -162,13 +163,17 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 		return nil, err
 	}
 	viewer, user := t.viewerOrg(c), currentUser(c)
+	involved, err := t.checker(c).Involved(ctx, &d.Batch)
+	if err != nil {
+		return nil, err
+	}
 	p := &batchPage{
-		traceData: d, Orgs: orgs, Involved: d.involved(viewer), Checkpoint: cp,
+		traceData: d, Orgs: orgs, Involved: involved, Checkpoint: cp,
 		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ledgerKind(),
 		ProofAttrs: t.proofAttrs(t.s.loc(c).Lang(), c),
 	}
 	for _, doc := range d.Documents {
-		if doc.Visibility == models.Public {
+		if access.Document(doc, false) { // the template shows the others only to the involved
 			p.PublicDocs = append(p.PublicDocs, doc)
 		} else {
 			p.PrivateDocs = append(p.PrivateDocs, doc)
@@ -176,7 +181,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 	}
 	fabric := t.ledgerKind() == ledger.EvidenceFabric
 	for _, e := range d.Timeline {
-		ok := fabric || p.Involved || publicEntry(e.Type, e.Args) || (viewer != nil && e.Org == viewer.ID)
+		ok := fabric || p.Involved || access.PublicEntry(e.Type, e.Args) || (viewer != nil && e.Org == viewer.ID)
 		p.Events = append(p.Events, eventRow{Event: e, Proof: ok})
 	}
 	for _, in := range d.Inspections {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/plumbline/plumbline/internal/app"
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -132,7 +132,7 @@ func (t *traceArea) manager(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: app.ProjectWide(t.viewerOrg(c)),
+	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: access.SeesAll(t.viewerOrg(c)),
 		WeekOptions: []int{4, 8, 12, 16, 26, 52}}
 	if !slices.Contains(p.WeekOptions, q.Weeks) {
 		p.WeekOptions = append(p.WeekOptions, q.Weeks)

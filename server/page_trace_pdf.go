@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/report"
 	"github.com/plumbline/plumbline/models"
 )
@@ -48,7 +49,8 @@ func (t *traceArea) tracePDF(c *gin.Context) {
 // organization o.
 func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organization) (report.PDFReport, error) {
 	var r report.PDFReport
-	tr, err := t.runTrace(ctx, q, o)
+	chk := t.s.checkerFor(o, "")
+	tr, err := t.runTrace(ctx, q, chk)
 	if err != nil {
 		return r, err
 	}
@@ -63,8 +65,12 @@ func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organ
 	r = report.PDFReport{Batch: d.Batch, Product: d.Product.Name, Standard: d.Product.Standard, Names: n,
 		Graph: traceGraph(tr, n), More: d.More, Generated: t.s.opts.Now(), Font: t.s.opts.LabelFont,
 		URL: strings.TrimSuffix(t.s.opts.BaseURL, "/") + "/trace?" + q.values().Encode()}
-	if !d.involved(o) {
-		r.Batch = publicBatch(d.Batch, d.Documents)
+	involved, err := chk.Involved(ctx, &d.Batch)
+	if err != nil {
+		return r, err
+	}
+	if !involved {
+		r.Batch = access.PublicBatch(d.Batch, d.Documents)
 	}
 	for _, e := range d.Timeline {
 		r.Timeline = append(r.Timeline, report.TimelineEntry{Seq: e.Seq, TxID: e.TxID, Block: e.Block, Type: e.Type, Org: n.Org(e.Org), Time: e.Time})
@@ -93,15 +99,16 @@ func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organ
 		if err != nil {
 			return r, err
 		}
-		involved := bd.involved(o)
+		involved, err := chk.Involved(ctx, &bd.Batch)
+		if err != nil {
+			return r, err
+		}
 		for _, in := range bd.Inspections {
-			if !involved { // measurements and notes are the private tier
-				in.Results, in.Notes = nil, ""
-			}
+			in = access.Inspection(in, involved)
 			r.Inspections = append(r.Inspections, report.ReportInspection{Inspection: in, Agency: n.Org(in.Agency)})
 		}
 		for _, doc := range bd.Documents {
-			if involved || doc.Visibility == models.Public {
+			if access.Document(doc, involved) {
 				r.Documents = append(r.Documents, report.ReportDocument{Document: doc})
 			}
 		}

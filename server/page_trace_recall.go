@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
@@ -44,16 +45,16 @@ type recallResponse struct {
 // recallRequest is POST /api/v1/recalls.
 type recallRequest = contract.RecallBatchArgs
 
-// impact is what recall rc reached, as organization o may see it: every
-// batch, and the usage locations visibleUsages allows (authorities,
-// inspection agencies and the recalling organization, which is involved
-// with every batch it recalled, see them all).
-func (t *traceArea) impact(ctx context.Context, rc models.Recall, o *models.Organization) (recallImpact, error) {
+// impact is what recall rc reached, as the viewer of chk may see it: every
+// batch, and the usage locations access allows (authorities, inspection
+// agencies and the recalling organization, which is involved with every
+// batch it recalled, see them all).
+func (t *traceArea) impact(ctx context.Context, rc models.Recall, chk *access.Checker) (recallImpact, error) {
 	tr, err := t.s.opts.Store.Forward(ctx, rc.BatchCode, store.MaxTraceDepth)
 	if err != nil {
 		return recallImpact{}, err
 	}
-	tr.Usages = t.visibleUsages(ctx, o, tr.Usages)
+	tr.Usages = chk.Usages(ctx, tr.Usages)
 	here := make(map[string]bool, len(rc.Affected))
 	for _, c := range rc.Affected {
 		here[c] = true
@@ -91,7 +92,7 @@ func (t *traceArea) recall(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	im, err := t.impact(ctx, rc, t.viewerOrg(c))
+	im, err := t.impact(ctx, rc, t.checker(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -203,7 +204,7 @@ func (t *traceArea) respondRecall(c *gin.Context, id string, code int) {
 		t.s.fail(c, err)
 		return
 	}
-	im, err := t.impact(ctx, rc, t.viewerOrg(c))
+	im, err := t.impact(ctx, rc, t.checker(c))
 	if err != nil {
 		t.s.fail(c, err)
 		return

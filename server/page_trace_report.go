@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/report"
 	"github.com/plumbline/plumbline/internal/store"
@@ -53,9 +54,9 @@ type traceResponse struct {
 	Forward  *store.Trace `json:"forward,omitempty"`
 }
 
-// runTrace runs the trace q for a viewer of organization o (nil when
-// unknown), who sees only the usage locations visibleUsages allows.
-func (t *traceArea) runTrace(ctx context.Context, q traceQuery, o *models.Organization) (traceResponse, error) {
+// runTrace runs the trace q for the viewer of chk, who sees only the usage
+// locations access allows.
+func (t *traceArea) runTrace(ctx context.Context, q traceQuery, chk *access.Checker) (traceResponse, error) {
 	var r traceResponse
 	if q.Direction != "forward" {
 		tr, err := t.s.opts.Store.Backward(ctx, q.Batch, q.Depth)
@@ -69,7 +70,7 @@ func (t *traceArea) runTrace(ctx context.Context, q traceQuery, o *models.Organi
 		if err != nil {
 			return r, models.Prefix("batch", err)
 		}
-		tr.Usages = t.visibleUsages(ctx, o, tr.Usages)
+		tr.Usages = chk.Usages(ctx, tr.Usages)
 		r.Forward = &tr
 	}
 	return r, nil
@@ -82,7 +83,7 @@ func (t *traceArea) apiTrace(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	r, err := t.runTrace(c.Request.Context(), q, t.viewerOrg(c))
+	r, err := t.runTrace(c.Request.Context(), q, t.checker(c))
 	if err != nil {
 		t.s.fail(c, err)
 		return
@@ -120,7 +121,7 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	q, err := parseTraceQuery(c, c.Query("batch"))
 	if err == nil {
 		p.Query = q
-		err = t.fillReport(c.Request.Context(), p, t.viewerOrg(c), t.s.loc(c))
+		err = t.fillReport(c.Request.Context(), p, t.checker(c), t.s.loc(c))
 	}
 	if err != nil {
 		code, body := t.s.describe(c, err)
@@ -132,8 +133,8 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	t.s.page(c, http.StatusOK, "trace_report", v)
 }
 
-func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Organization, loc *i18n.Localizer) error {
-	r, err := t.runTrace(ctx, p.Query, o)
+func (t *traceArea) fillReport(ctx context.Context, p *tracePage, chk *access.Checker, loc *i18n.Localizer) error {
+	r, err := t.runTrace(ctx, p.Query, chk)
 	if err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, o *models.Orga
 func (t *traceArea) requestedTrace(c *gin.Context) (q traceQuery, r traceResponse, n names, ok bool) {
 	q, err := parseTraceQuery(c, c.Query("batch"))
 	if err == nil {
-		r, err = t.runTrace(c.Request.Context(), q, t.viewerOrg(c))
+		r, err = t.runTrace(c.Request.Context(), q, t.checker(c))
 	}
 	if err == nil {
 		n, err = t.names(c.Request.Context())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/models"
@@ -102,11 +103,15 @@ func (t *traceArea) verifyFile(c *gin.Context) {
 		t.showBatch(c, http.StatusUnprocessableEntity, vr)
 		return
 	}
-	viewer := t.viewerOrg(c)
+	involved, err := t.checker(c).Involved(c.Request.Context(), &d.Batch)
+	if err != nil {
+		t.s.failPage(c, err)
+		return
+	}
 	for i, doc := range d.Documents {
 		if doc.SHA256 == vr.SHA256 {
 			vr.Match = true
-			if doc.Visibility == models.Public || d.involved(viewer) {
+			if access.Document(doc, involved) {
 				vr.Doc = &d.Documents[i]
 			}
 		}
@@ -167,12 +172,15 @@ func (t *traceArea) download(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	if doc.Visibility != models.Public {
-		viewer := t.viewerOrg(c)
+	if !access.Document(doc, false) {
+		chk := t.checker(c)
 		ok := false
 		for _, code := range uniq([]string{doc.BatchCode, c.Query("batch")}) {
 			d, err := t.traceOf(ctx, code)
-			if err == nil && d.involved(viewer) && (code == doc.BatchCode || hasDoc(d, sha)) {
+			if err != nil {
+				continue
+			}
+			if involved, err := chk.Involved(ctx, &d.Batch); err == nil && involved && (code == doc.BatchCode || hasDoc(d, sha)) {
 				ok = true
 			}
 		}
@@ -192,7 +200,7 @@ func (t *traceArea) download(c *gin.Context) {
 	}
 	defer f.Close()
 	cache := "private, max-age=3600"
-	if doc.Visibility == models.Public {
+	if access.Document(doc, false) { // anyone may see it, so anyone may keep it
 		cache = immutable
 	}
 	c.Header("Cache-Control", cache)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -124,9 +125,9 @@ type whereUsedResponse struct {
 	Complete bool            `json:"complete"`
 }
 
-// whereUsed runs the search for a viewer of organization o: every place of
-// a batch o is involved with, and the first limit of them.
-func (t *traceArea) whereUsed(ctx context.Context, q whereUsedQuery, o *models.Organization, limit int) (whereUsedResponse, error) {
+// whereUsed runs the search for the viewer of chk: every place of a batch
+// it is involved with, and the first limit of them.
+func (t *traceArea) whereUsed(ctx context.Context, q whereUsedQuery, chk *access.Checker, limit int) (whereUsedResponse, error) {
 	r := whereUsedResponse{Items: []whereUsedItem{}}
 	found, err := t.s.opts.Store.WhereUsed(ctx, q.filter(), store.MaxWhereUsed)
 	if err != nil {
@@ -138,7 +139,7 @@ func (t *traceArea) whereUsed(ctx context.Context, q whereUsedQuery, o *models.O
 		us[i] = row.Usage
 	}
 	visible := map[string]bool{}
-	for _, u := range t.visibleUsages(ctx, o, us) {
+	for _, u := range chk.Usages(ctx, us) {
 		visible[u.ID] = true
 	}
 	for _, row := range found.Rows {
@@ -162,7 +163,7 @@ func (t *traceArea) apiWhereUsed(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	r, err := t.whereUsed(c.Request.Context(), q, t.viewerOrg(c), q.Limit)
+	r, err := t.whereUsed(c.Request.Context(), q, t.checker(c), q.Limit)
 	if err != nil {
 		t.s.fail(c, err)
 		return
@@ -219,7 +220,7 @@ func (t *traceArea) whereUsedPage(c *gin.Context) {
 	q, err := parseWhereUsed(c, 0)
 	if err == nil {
 		p.Query = q
-		p.Result, err = t.whereUsed(ctx, q, t.viewerOrg(c), whereUsedPage)
+		p.Result, err = t.whereUsed(ctx, q, t.checker(c), whereUsedPage)
 	}
 	if err != nil {
 		code, body := t.s.describe(c, err)
@@ -250,7 +251,7 @@ func (t *traceArea) whereUsedCSV(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	r, err := t.whereUsed(ctx, q, t.viewerOrg(c), store.MaxWhereUsed)
+	r, err := t.whereUsed(ctx, q, t.checker(c), store.MaxWhereUsed)
 	if err != nil {
 		t.s.failPage(c, err)
 		return

@@ -206,7 +206,7 @@ func (s *Server) routes() {
 		Summary: "A recall and its impact: every downstream batch and usage location"}, t.apiRecall)
 
 	// EPCIS 2.0: export as EPCISDocuments (JSON-LD) and capture.
-	ep := newEPCISArea(s, t)
+	ep := newEPCISArea(s)
 	p.GET("/epcis", ep.page)
 	r.POST("/epcis", s.limitBody(maxCapturePage, ep.tooBig), s.requirePage, ep.upload)
 	p.GET("/epcis/capture/:id", ep.job)

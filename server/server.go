@@ -87,6 +87,8 @@ type Server struct {
 	app      *app.App   // the use cases every write goes through
 	opTables *store.Ops // the operational tables, read here, written through app
 
+	parties *accessSource // what internal/access reads, each batch's parties cached
+
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte
 	openAPIErr  error
@@ -116,6 +118,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
 	s.late = &lateResults{s: s}
+	s.parties = newAccessSource(s)
 	s.app, s.opTables = opts.App, opts.Store.Ops()
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -39,17 +40,11 @@ const (
 	DashWeeksMax     = 104
 )
 
-// ProjectWide reports whether the organization may see the whole
-// project's figures.
-func ProjectWide(o *models.Organization) bool {
-	return o != nil && (o.Kind == models.KindAuthority || o.Kind == models.KindInspection)
-}
-
 // NewDashQuery is the default query for the organization at now: its
 // default scope, the last DashWeeksDefault weeks, by supplier.
 func NewDashQuery(org *models.Organization, now time.Time) DashQuery {
 	q := DashQuery{Scope: org.ID, By: store.BySupplier, Now: now.UTC()}
-	if ProjectWide(org) {
+	if access.SeesAll(org) {
 		q.Scope = ""
 	}
 	q.Window(DashWeeksDefault)
@@ -69,7 +64,7 @@ func (a *App) DashQueryFor(ctx context.Context, viewer *models.Organization, org
 		if org == viewer.ID {
 			q.Scope = viewer.ID
 		}
-	case !ProjectWide(viewer):
+	case !access.SeesAll(viewer):
 		return q, models.Forbidden("you see your own organization's figures; only authorities and inspection agencies see other organizations' or the whole project's")
 	case org == "all":
 		q.Scope = ""

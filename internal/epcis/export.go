@@ -38,11 +38,13 @@ type Mapper struct {
 
 // Mapped is one transaction's event and the batches whose private data it
 // may carry (inspection notes and measurements, usage locations, rejection
-// reasons, commercial references): Redact it for readers not involved
-// with any of them.
+// reasons, commercial references): readers not involved with any of them
+// get it Redacted.
 type Mapped struct {
 	Event    Event
 	Subjects []string
+	typ      string          // the transaction's type and arguments, for Redacted
+	args     json.RawMessage // to apply the contract's privacy declaration
 }
 
 // ErrMasterData marks a transaction type that is master data (a party or a
@@ -71,7 +73,7 @@ func (m *Mapper) Map(tx Tx) (Mapped, error) {
 	if err != nil {
 		return Mapped{}, fmt.Errorf("map %s %s (entry %d): %w", tx.Type, tx.TxID, tx.Seq, err)
 	}
-	return Mapped{Event: ev, Subjects: subjects}, nil
+	return Mapped{Event: ev, Subjects: subjects, typ: tx.Type, args: tx.Args}, nil
 }
 
 // Mapping describes how a transaction type maps: its event type, action,

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/models"
+)
+
+// Who may see a batch's private tier, and what that tier is, is decided by
+// internal/access, once, for pages, API, downloads, proofs, exports,
+// reports and dashboards alike. This file only tells it who is looking and
+// where to read.
+
+// ctxAccess keeps the request's access checker.
+const ctxAccess = "plumbline.access"
+
+// accessSource is the read model as internal/access reads it, with each
+// batch's parties kept for as long as the read model has not moved on.
+type accessSource struct {
+	access.Source
+	applied func() uint64
+	parties *readCache[access.Parties]
+}
+
+func newAccessSource(s *Server) *accessSource {
+	return &accessSource{Source: access.FromStore(s.opts.Store), applied: s.opts.Projector.Applied, parties: newReadCache[access.Parties](4096)}
+}
+
+// Parties returns batch code's parties, from the cache when the read model
+// has not moved since they were looked up.
+func (a *accessSource) Parties(ctx context.Context, code string) (access.Parties, error) {
+	return a.parties.get(code, a.applied(), func() (access.Parties, error) { return a.Source.Parties(ctx, code) })
+}
+
+// checker returns the request's access checker for the logged-in user of
+// organization o (nil for the public), made on the first call, so that a
+// request looks each batch's parties up once.
+func (s *Server) checker(c *gin.Context, o *models.Organization) *access.Checker {
+	if v, ok := c.Get(ctxAccess); ok {
+		return v.(*access.Checker)
+	}
+	var role models.Role
+	if u := currentUser(c); u != nil {
+		role = u.Role
+	}
+	chk := s.checkerFor(o, role)
+	c.Set(ctxAccess, chk)
+	return chk
+}
+
+// userChecker returns the request's access checker for the logged-in
+// user's organization (userOrg): the public when nobody is logged in, or
+// when the user's organization is not registered on the ledger, which err
+// then says.
+func (s *Server) userChecker(c *gin.Context) (*access.Checker, error) {
+	if currentUser(c) == nil {
+		return s.checker(c, nil), nil
+	}
+	_, o, err := s.userOrg(c)
+	return s.checker(c, o), err
+}
+
+// checkerFor returns a new access checker for a user with role in
+// organization o (nil for the public).
+func (s *Server) checkerFor(o *models.Organization, role models.Role) *access.Checker {
+	return access.New(s.parties, access.As(o, role))
+}
+
+// checker returns the request's access checker for the viewer of the
+// trace pages (viewerOrg).
+func (t *traceArea) checker(c *gin.Context) *access.Checker { return t.s.checker(c, t.viewerOrg(c)) }
