@@ -32,7 +32,7 @@ func newAccessSource(s *Server) *accessSource {
 // Parties returns batch code's parties, from the cache when the read model
 // has not moved since they were looked up.
 func (a *accessSource) Parties(ctx context.Context, code string) (access.Parties, error) {
-	return a.parties.get(code, a.applied(), func() (access.Parties, error) { return a.Source.Parties(ctx, code) })
+	return a.parties.Get(code, a.applied(), func() (access.Parties, error) { return a.Source.Parties(ctx, code) })
 }
 
 // checker returns the request's access checker for the logged-in user of
@@ -69,6 +69,6 @@ func (s *Server) checkerFor(o *models.Organization, role models.Role) *access.Ch
 	return access.New(s.parties, access.As(o, role))
 }
 
-// checker returns the request's access checker for the viewer of the
-// trace pages (viewerOrg).
-func (t *traceArea) checker(c *gin.Context) *access.Checker { return t.s.checker(c, t.viewerOrg(c)) }
+// viewerChecker returns the request's access checker for the viewer of
+// the trace pages (viewerOrg).
+func (s *Server) viewerChecker(c *gin.Context) *access.Checker { return s.checker(c, s.viewerOrg(c)) }

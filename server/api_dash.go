@@ -28,7 +28,7 @@ var percent = app.Percent
 
 // dashQueryOf reads ?org=, ?weeks= and ?by= for the viewer.
 func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
-	return t.s.app.DashQueryFor(c.Request.Context(), t.viewerOrg(c), c.Query("org"), c.Query("weeks"), c.Query("by"))
+	return t.s.app.DashQueryFor(c.Request.Context(), t.s.viewerOrg(c), c.Query("org"), c.Query("weeks"), c.Query("by"))
 }
 
 // apiDash serves GET /api/v1/dashboard/{chart} with the figure's data.

@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"html"
+	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -47,6 +50,19 @@ type proofResponse struct {
 	Redacted bool `json:"redacted,omitempty"`
 }
 
+// evidenceArea serves the ledger's evidence: the signed checkpoint and
+// every entry's inclusion proof (or, on Fabric, its block), which the
+// trace pages and reports show too.
+type evidenceArea struct {
+	s      *Server
+	proofs *proofCache
+	attrs  sync.Map // language → proof.js attributes (template.HTMLAttr)
+}
+
+func newEvidenceArea(s *Server) *evidenceArea {
+	return &evidenceArea{s: s, proofs: newProofCache(4096)}
+}
+
 // proofCache keeps the evidence of entries, each valid while the ledger's
 // latest checkpoint has the size it was proved against (the entry itself
 // never changes; only the checkpoint moves on).
@@ -60,37 +76,37 @@ func newProofCache(max int) *proofCache {
 	return &proofCache{max: max, entries: map[uint64]proofResponse{}}
 }
 
-func (t *traceArea) checkpoint(c *gin.Context) {
-	cp, err := t.s.opts.Ledger.Checkpoint(c.Request.Context())
+func (e *evidenceArea) checkpoint(c *gin.Context) {
+	cp, err := e.s.opts.Ledger.Checkpoint(c.Request.Context())
 	if err != nil {
-		t.s.fail(c, err)
+		e.s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
-	c.JSON(http.StatusOK, checkpointResponse{Checkpoint: cp, VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ledgerKind()})
+	c.JSON(http.StatusOK, checkpointResponse{Checkpoint: cp, VerifierKey: e.s.opts.VerifierKey, LedgerKind: e.ledgerKind()})
 }
 
 // evidence returns the whole evidence of entry seq, with the certificate
 // when the ledger keeps certificates, from the cache when the checkpoint
 // has not moved.
-func (t *traceArea) evidence(ctx context.Context, seq uint64) (proofResponse, error) {
-	cp, err := t.s.opts.Ledger.Checkpoint(ctx)
+func (e *evidenceArea) evidence(ctx context.Context, seq uint64) (proofResponse, error) {
+	cp, err := e.s.opts.Ledger.Checkpoint(ctx)
 	if err != nil {
 		return proofResponse{}, err
 	}
-	pc := t.proofs
+	pc := e.proofs
 	pc.mu.Lock()
 	r, ok := pc.entries[seq]
 	pc.mu.Unlock()
 	if ok && r.Checkpoint.Size == cp.Size {
 		return r, nil
 	}
-	ev, err := t.s.opts.Ledger.Evidence(ctx, seq)
+	ev, err := e.s.opts.Ledger.Evidence(ctx, seq)
 	if err != nil {
 		return proofResponse{}, err
 	}
 	r = proofResponse{Evidence: ev}
-	if cs, ok := t.s.opts.Ledger.(ledger.CertificateSource); ok && ev.Kind == ledger.EvidenceMerkle {
+	if cs, ok := e.s.opts.Ledger.(ledger.CertificateSource); ok && ev.Kind == ledger.EvidenceMerkle {
 		if cert, err := cs.EntryCertificate(ctx, ev); err == nil {
 			r.OrgCertificate = cert.Raw
 		}
@@ -113,31 +129,31 @@ func parseSeq(s string) (uint64, error) {
 	return seq, nil
 }
 
-func (t *traceArea) proof(c *gin.Context) {
+func (e *evidenceArea) proof(c *gin.Context) {
 	ctx := c.Request.Context()
 	seq, err := parseSeq(c.Param("seq"))
 	if err != nil {
-		t.s.fail(c, err)
+		e.s.fail(c, err)
 		return
 	}
-	r, err := t.evidence(ctx, seq)
+	r, err := e.evidence(ctx, seq)
 	if err != nil {
-		t.s.fail(c, err)
+		e.s.fail(c, err)
 		return
 	}
 	public := r.Kind != ledger.EvidenceMerkle // Fabric evidence holds no transaction content
 	if !public {
-		ev, err := t.s.opts.Store.Event(ctx, seq)
+		ev, err := e.s.opts.Store.Event(ctx, seq)
 		switch {
 		case err == nil:
 			public = access.PublicEntry(ev.Type, ev.Args)
-			if !public && t.checker(c).ReadEntry(ctx, ev) {
+			if !public && e.s.viewerChecker(c).ReadEntry(ctx, ev) {
 				c.Header("Cache-Control", "private, no-store")
 				c.JSON(http.StatusOK, r)
 				return
 			}
 		case !errors.Is(err, models.ErrNotFound): // not yet in the read model: withheld until it is
-			t.s.fail(c, err)
+			e.s.fail(c, err)
 			return
 		}
 	}
@@ -154,9 +170,27 @@ func (t *traceArea) proof(c *gin.Context) {
 // ledgerKind is the kind of ledger the server shows: "embedded" or
 // "fabric" (Options.LedgerKind says "embedded", "fabric" or, by default,
 // "merkle" for the embedded ledger).
-func (t *traceArea) ledgerKind() string {
-	if t.s.opts.LedgerKind == ledger.EvidenceFabric {
+func (e *evidenceArea) ledgerKind() string {
+	if e.s.opts.LedgerKind == ledger.EvidenceFabric {
 		return ledger.EvidenceFabric
 	}
 	return "embedded"
+}
+
+// proofAttrs returns the localised data-msg-*, data-reason-* and
+// data-label-* attributes of a proof element, built once per language.
+func (e *evidenceArea) proofAttrs(lang string, c *gin.Context) template.HTMLAttr {
+	if v, ok := e.attrs.Load(lang); ok {
+		return v.(template.HTMLAttr)
+	}
+	l := e.s.loc(c)
+	var sb strings.Builder
+	for _, prefix := range []string{"msg", "reason", "label"} {
+		for _, k := range proofMessages[prefix] {
+			sb.WriteString(" data-" + prefix + "-" + k + `="` + html.EscapeString(l.T("trace.proof."+prefix+"."+k)) + `"`)
+		}
+	}
+	a := template.HTMLAttr(sb.String())
+	e.attrs.Store(lang, a)
+	return a
 }

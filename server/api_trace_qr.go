@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,24 +21,32 @@ const immutable = "public, max-age=31536000, immutable"
 // maxURIs bounds the code → URI cache.
 const maxURIs = 100_000
 
+// labelArea serves batch labels: QR codes of their GS1 Digital Link URIs
+// and printable label sheets.
+type labelArea struct {
+	s        *Server
+	uris     sync.Map // batch code → Digital Link URI; a code's URI never changes
+	uriCount atomic.Int64
+}
+
 // uriOf returns the batch's Digital Link URI, cached: it depends only on
 // the batch's code and lot and its product's GTIN, none of which change.
-func (t *traceArea) uriOf(ctx context.Context, code string) (string, error) {
-	if v, ok := t.uris.Load(code); ok {
+func (l *labelArea) uriOf(ctx context.Context, code string) (string, error) {
+	if v, ok := l.uris.Load(code); ok {
 		return v.(string), nil
 	}
-	b, err := t.s.opts.Store.Batch(ctx, code)
+	b, err := l.s.opts.Store.Batch(ctx, code)
 	if err != nil {
 		return "", err
 	}
-	p, err := t.s.opts.Store.Product(ctx, b.ProductID)
+	p, err := l.s.opts.Store.Product(ctx, b.ProductID)
 	if err != nil {
 		return "", err
 	}
-	uri := label.URI(t.s.opts.BaseURL, b, p)
-	if t.uriCount.Load() < maxURIs {
-		if _, loaded := t.uris.LoadOrStore(code, uri); !loaded {
-			t.uriCount.Add(1)
+	uri := label.URI(l.s.opts.BaseURL, b, p)
+	if l.uriCount.Load() < maxURIs {
+		if _, loaded := l.uris.LoadOrStore(code, uri); !loaded {
+			l.uriCount.Add(1)
 		}
 	}
 	return uri, nil
@@ -44,24 +54,24 @@ func (t *traceArea) uriOf(ctx context.Context, code string) (string, error) {
 
 // qrPNG serves GET /api/v1/batches/{code}/qr.png?size=N (64–2048, default
 // 256): the batch's QR code. Public, so that a label scans without login.
-func (t *traceArea) qrPNG(c *gin.Context) {
+func (l *labelArea) qrPNG(c *gin.Context) {
 	size := 256
 	if v := c.Query("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			t.s.fail(c, models.Invalid("size", "%q is not a whole number of pixels (%d-%d)", v, label.MinPNG, label.MaxPNG))
+			l.s.fail(c, models.Invalid("size", "%q is not a whole number of pixels (%d-%d)", v, label.MinPNG, label.MaxPNG))
 			return
 		}
 		size = n
 	}
-	uri, err := t.uriOf(c.Request.Context(), c.Param("code"))
+	uri, err := l.uriOf(c.Request.Context(), c.Param("code"))
 	if err != nil {
-		t.s.fail(c, err)
+		l.s.fail(c, err)
 		return
 	}
-	png, err := t.s.qr.PNG(uri, size)
+	png, err := l.s.qr.PNG(uri, size)
 	if err != nil {
-		t.s.fail(c, err)
+		l.s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", immutable)
@@ -69,15 +79,15 @@ func (t *traceArea) qrPNG(c *gin.Context) {
 }
 
 // qrSVG serves GET /api/v1/batches/{code}/qr.svg.
-func (t *traceArea) qrSVG(c *gin.Context) {
-	uri, err := t.uriOf(c.Request.Context(), c.Param("code"))
+func (l *labelArea) qrSVG(c *gin.Context) {
+	uri, err := l.uriOf(c.Request.Context(), c.Param("code"))
 	if err != nil {
-		t.s.fail(c, err)
+		l.s.fail(c, err)
 		return
 	}
-	svg, err := t.s.qr.SVG(uri)
+	svg, err := l.s.qr.SVG(uri)
 	if err != nil {
-		t.s.fail(c, err)
+		l.s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", immutable)
@@ -87,37 +97,37 @@ func (t *traceArea) qrSVG(c *gin.Context) {
 // labelsPDF serves GET /api/v1/labels.pdf?batch=A&batch=B: an A4 sheet of
 // 3 × 8 labels, one per batch, in the order asked (repeats dropped). Only
 // batches the user's organization is involved with may be printed.
-func (t *traceArea) labelsPDF(c *gin.Context) {
+func (l *labelArea) labelsPDF(c *gin.Context) {
 	ctx := c.Request.Context()
 	codes := uniq(c.QueryArray("batch"))
 	if len(codes) == 0 {
-		t.s.fail(c, models.Invalid("batch", "choose at least one batch (?batch=CODE, repeatable)"))
+		l.s.fail(c, models.Invalid("batch", "choose at least one batch (?batch=CODE, repeatable)"))
 		return
 	}
 	if len(codes) > label.MaxLabels {
-		t.s.fail(c, models.Invalid("batch", "at most %d batches per sheet (got %d)", label.MaxLabels, len(codes)))
+		l.s.fail(c, models.Invalid("batch", "at most %d batches per sheet (got %d)", label.MaxLabels, len(codes)))
 		return
 	}
-	orgs, err := t.orgMap(ctx)
+	orgs, err := l.s.app.Organizations(ctx)
 	if err != nil {
-		t.s.fail(c, err)
+		l.s.fail(c, err)
 		return
 	}
-	chk := t.checker(c)
+	chk := l.s.viewerChecker(c)
 	labels := make([]label.Label, 0, len(codes))
 	for _, code := range codes {
-		d, err := t.traceOf(ctx, code)
+		d, err := l.s.app.Trace(ctx, code)
 		if err != nil {
-			t.s.fail(c, models.Prefix("batch", err))
+			l.s.fail(c, models.Prefix("batch", err))
 			return
 		}
 		involved, err := chk.Involved(ctx, &d.Batch)
 		if err != nil {
-			t.s.fail(c, err)
+			l.s.fail(c, err)
 			return
 		}
 		if !involved {
-			t.s.fail(c, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"})
+			l.s.fail(c, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"})
 			return
 		}
 		b := d.Batch
@@ -127,8 +137,8 @@ func (t *traceArea) labelsPDF(c *gin.Context) {
 		})
 	}
 	var buf bytes.Buffer
-	if err := label.Sheet(&buf, labels, label.SheetOptions{QR: t.s.qr, Created: t.s.opts.Now(), Outline: c.Query("outline") == "1", Font: t.s.opts.LabelFont}); err != nil {
-		t.s.fail(c, err)
+	if err := label.Sheet(&buf, labels, label.SheetOptions{QR: l.s.qr, Created: l.s.opts.Now(), Outline: c.Query("outline") == "1", Font: l.s.opts.LabelFont}); err != nil {
+		l.s.fail(c, err)
 		return
 	}
 	c.Header("Content-Disposition", `inline; filename="plumbline-labels.pdf"`)

@@ -81,7 +81,7 @@ func (a *caseArea) form(c *gin.Context, batch string) *caseForm {
 		return f
 	}
 	f.Found, f.Batches, f.Usages = true, len(tr.Nodes), len(tr.Usages)
-	f.Visible = a.t.checker(c).Usages(ctx, tr.Usages)
+	f.Visible = a.s.viewerChecker(c).Usages(ctx, tr.Usages)
 	f.Hidden = len(tr.Usages) - len(f.Visible)
 	return f
 }
@@ -143,7 +143,7 @@ func (a *caseArea) casePageFor(c *gin.Context, id string) (*casePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := a.t.names(ctx)
+	n, err := a.t.s.app.Names(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (t *traceArea) dashCSV(c *gin.Context) {
 			return
 		}
 		ctx := c.Request.Context()
-		n, err := t.names(ctx)
+		n, err := t.s.app.Names(ctx)
 		if err != nil {
 			t.s.failPage(c, err)
 			return

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"errors"
-	"html"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -75,7 +74,7 @@ func (t *traceArea) showBatch(c *gin.Context, code int, vr *verifyResult) {
 	if vr == nil && t.servePublicCopy(c) {
 		return
 	}
-	d, err := t.traceOf(ctx, c.Param("code"))
+	d, err := t.s.app.Trace(ctx, c.Param("code"))
 	if errors.Is(err, models.ErrNotFound) {
 		t.unknown(c, c.Param("code"))
 		return
@@ -126,7 +125,7 @@ func (t *traceArea) servePublicCopy(c *gin.Context) bool {
 	if !ok {
 		return false
 	}
-	page, ok := t.pages.peek(key, t.s.opts.Projector.Applied())
+	page, ok := t.pages.Peek(key, t.s.opts.Projector.Applied())
 	if !ok {
 		return false
 	}
@@ -145,7 +144,7 @@ func (t *traceArea) keepPublicCopy(c *gin.Context, v *view) {
 		return
 	}
 	if ok {
-		t.pages.put(key, at, buf.Bytes())
+		t.pages.Put(key, at, buf.Bytes())
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
@@ -162,15 +161,15 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 	if err != nil {
 		return nil, err
 	}
-	viewer, user := t.viewerOrg(c), currentUser(c)
-	involved, err := t.checker(c).Involved(ctx, &d.Batch)
+	viewer, user := t.s.viewerOrg(c), currentUser(c)
+	involved, err := t.s.viewerChecker(c).Involved(ctx, &d.Batch)
 	if err != nil {
 		return nil, err
 	}
 	p := &batchPage{
 		traceData: d, Orgs: orgs, Involved: involved, Checkpoint: cp,
-		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ledgerKind(),
-		ProofAttrs: t.proofAttrs(t.s.loc(c).Lang(), c),
+		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ev.ledgerKind(),
+		ProofAttrs: t.ev.proofAttrs(t.s.loc(c).Lang(), c),
 	}
 	for _, doc := range d.Documents {
 		if access.Document(doc, false) { // the template shows the others only to the involved
@@ -179,7 +178,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 			p.PrivateDocs = append(p.PrivateDocs, doc)
 		}
 	}
-	fabric := t.ledgerKind() == ledger.EvidenceFabric
+	fabric := t.ev.ledgerKind() == ledger.EvidenceFabric
 	for _, e := range d.Timeline {
 		ok := fabric || p.Involved || access.PublicEntry(e.Type, e.Args) || (viewer != nil && e.Org == viewer.ID)
 		p.Events = append(p.Events, eventRow{Event: e, Proof: ok})
@@ -266,24 +265,6 @@ var proofMessages = map[string][]string{
 	"msg":    {"verifying", "verified", "failed", "error", "fabric"},
 	"reason": {"fetch", "format", "kind", "unsupported", "verifier-key", "note", "key", "signature", "size", "root", "leaf", "entry", "seq", "tx", "certificate", "org-signature"},
 	"label":  {"seq", "leaf-index", "size", "root", "time", "signer", "tx-id", "org", "type", "org-signature", "checked", "block", "block-hash"},
-}
-
-// proofAttrs returns the localised data-msg-*, data-reason-* and
-// data-label-* attributes of a proof element, built once per language.
-func (t *traceArea) proofAttrs(lang string, c *gin.Context) template.HTMLAttr {
-	if v, ok := t.attrs.Load(lang); ok {
-		return v.(template.HTMLAttr)
-	}
-	l := t.s.loc(c)
-	var sb strings.Builder
-	for _, prefix := range []string{"msg", "reason", "label"} {
-		for _, k := range proofMessages[prefix] {
-			sb.WriteString(" data-" + prefix + "-" + k + `="` + html.EscapeString(l.T("trace.proof."+prefix+"."+k)) + `"`)
-		}
-	}
-	a := template.HTMLAttr(sb.String())
-	t.attrs.Store(lang, a)
-	return a
 }
 
 // unknown shows the friendly "no such batch" page with the code form.

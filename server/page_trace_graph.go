@@ -47,7 +47,7 @@ func (t *traceArea) traceSVG(c *gin.Context) {
 	if !ok {
 		return
 	}
-	svg, err := graphSVG(traceGraph(r, n), t.s.loc(c), "/trace?"+q.values().Encode())
+	svg, err := graphSVG(traceGraph(r, n), t.s.loc(c), "/trace?"+traceValues(q).Encode())
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -57,8 +57,8 @@ func (t *traceArea) traceSVG(c *gin.Context) {
 	c.Data(http.StatusOK, "image/svg+xml; charset=utf-8", svg)
 }
 
-// values are the query's URL parameters.
-func (q traceQuery) values() url.Values {
+// traceValues are the trace query's URL parameters.
+func traceValues(q traceQuery) url.Values {
 	u := url.Values{"batch": {q.Batch}, "direction": {q.Direction}}
 	if q.Depth > 0 {
 		u.Set("depth", strconv.Itoa(q.Depth))

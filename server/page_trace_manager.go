@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/access"
-	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -58,7 +57,7 @@ func (t *traceArea) dashboardData(ctx context.Context, q dashQuery) (dashboardRe
 	sums := map[string]models.Decimal{}
 	for _, sh := range r.Deliveries {
 		for _, l := range sh.Lines {
-			if b, err := t.traceOf(ctx, l.Batch); err == nil {
+			if b, err := t.s.app.Trace(ctx, l.Batch); err == nil {
 				sums[b.Batch.Unit], _ = sums[b.Batch.Unit].Add(l.Accepted)
 			}
 		}
@@ -127,12 +126,12 @@ func (t *traceArea) manager(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	n, err := t.names(ctx)
+	n, err := t.s.app.Names(ctx)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
 	}
-	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: access.SeesAll(t.viewerOrg(c)),
+	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: access.SeesAll(t.s.viewerOrg(c)),
 		WeekOptions: []int{4, 8, 12, 16, 26, 52}}
 	if !slices.Contains(p.WeekOptions, q.Weeks) {
 		p.WeekOptions = append(p.WeekOptions, q.Weeks)
@@ -159,35 +158,4 @@ func (t *traceArea) manager(c *gin.Context) {
 		sort.Slice(p.Orgs, func(i, j int) bool { return p.Orgs[i].Name < p.Orgs[j].Name })
 	}
 	t.s.page(c, http.StatusOK, "trace_manager", t.s.view(c, "manager", p))
-}
-
-// labelsPage is what templates/trace_labels.html gets.
-type labelsPage struct {
-	By      string // custodian or producer
-	Batches []models.Batch
-	Names   names
-	Next    string
-}
-
-// labels serves GET /labels: the organization's batches to pick for a
-// label sheet (those it holds, or with ?by=producer those it made).
-func (t *traceArea) labels(c *gin.Context) {
-	ctx := c.Request.Context()
-	org := currentUser(c).OrgID
-	p := &labelsPage{By: "custodian"}
-	f := store.BatchFilter{Custodian: org, Order: store.ByRecent, After: c.Query("after")}
-	if c.Query("by") == "producer" {
-		p.By, f.Custodian, f.Producer = "producer", "", org
-	}
-	pg, err := t.s.opts.Store.Batches(ctx, f)
-	if err != nil {
-		t.s.failPage(c, err)
-		return
-	}
-	if p.Names, err = t.names(ctx); err != nil {
-		t.s.failPage(c, err)
-		return
-	}
-	p.Batches, p.Next = pg.Items, pg.Next
-	t.s.page(c, http.StatusOK, "trace_labels", t.s.view(c, "labels", p))
 }

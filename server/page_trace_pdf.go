@@ -30,7 +30,7 @@ func (t *traceArea) tracePDF(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	r, err := t.pdfReport(c.Request.Context(), q, t.viewerOrg(c))
+	r, err := t.pdfReport(c.Request.Context(), q, t.s.viewerOrg(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -50,21 +50,21 @@ func (t *traceArea) tracePDF(c *gin.Context) {
 func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organization) (report.PDFReport, error) {
 	var r report.PDFReport
 	chk := t.s.checkerFor(o, "")
-	tr, err := t.runTrace(ctx, q, chk)
+	tr, err := t.s.app.RunTrace(ctx, q, chk)
 	if err != nil {
 		return r, err
 	}
-	n, err := t.names(ctx)
+	n, err := t.s.app.Names(ctx)
 	if err != nil {
 		return r, err
 	}
-	d, err := t.traceOf(ctx, q.Batch)
+	d, err := t.s.app.Trace(ctx, q.Batch)
 	if err != nil {
 		return r, models.Prefix("batch", err)
 	}
 	r = report.PDFReport{Batch: d.Batch, Product: d.Product.Name, Standard: d.Product.Standard, Names: n,
 		Graph: traceGraph(tr, n), More: d.More, Generated: t.s.opts.Now(), Font: t.s.opts.LabelFont,
-		URL: strings.TrimSuffix(t.s.opts.BaseURL, "/") + "/trace?" + q.values().Encode()}
+		URL: strings.TrimSuffix(t.s.opts.BaseURL, "/") + "/trace?" + traceValues(q).Encode()}
 	involved, err := chk.Involved(ctx, &d.Batch)
 	if err != nil {
 		return r, err
@@ -76,7 +76,7 @@ func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organ
 		r.Timeline = append(r.Timeline, report.TimelineEntry{Seq: e.Seq, TxID: e.TxID, Block: e.Block, Type: e.Type, Org: n.Org(e.Org), Time: e.Time})
 	}
 	if len(d.Timeline) > 0 {
-		ev, err := t.evidence(ctx, d.Timeline[0].Seq)
+		ev, err := t.ev.evidence(ctx, d.Timeline[0].Seq)
 		if err != nil {
 			return r, err
 		}
@@ -95,7 +95,7 @@ func (t *traceArea) pdfReport(ctx context.Context, q traceQuery, o *models.Organ
 		r.Omitted, batches = len(batches)-pdfBatches, batches[:pdfBatches]
 	}
 	for _, nd := range batches {
-		bd, err := t.traceOf(ctx, nd.Code)
+		bd, err := t.s.app.Trace(ctx, nd.Code)
 		if err != nil {
 			return r, err
 		}

@@ -92,12 +92,12 @@ func (t *traceArea) recall(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	im, err := t.impact(ctx, rc, t.checker(c))
+	im, err := t.impact(ctx, rc, t.s.viewerChecker(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return
 	}
-	n, err := t.names(ctx)
+	n, err := t.s.app.Names(ctx)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -204,7 +204,7 @@ func (t *traceArea) respondRecall(c *gin.Context, id string, code int) {
 		t.s.fail(c, err)
 		return
 	}
-	im, err := t.impact(ctx, rc, t.checker(c))
+	im, err := t.impact(ctx, rc, t.s.viewerChecker(c))
 	if err != nil {
 		t.s.fail(c, err)
 		return

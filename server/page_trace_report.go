@@ -5,75 +5,26 @@ import (
 	"encoding/csv"
 	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/report"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/models"
 )
 
-// traceQuery is a trace report's parameters: ?batch=&direction=&depth=.
-type traceQuery struct {
-	Batch     string
-	Direction string // backward, forward or both
-	Depth     int    // 0 means store.DefaultTraceDepth
-}
+// traceQuery and traceResponse are the use cases'.
+type (
+	traceQuery    = app.TraceQuery
+	traceResponse = app.TraceResponse
+)
 
-// parseTraceQuery reads and checks the trace parameters; a bad one is a
-// models.Invalid error naming it.
+// parseTraceQuery reads ?direction=&depth= for batch code.
 func parseTraceQuery(c *gin.Context, code string) (traceQuery, error) {
-	q := traceQuery{Batch: strings.TrimSpace(code), Direction: c.DefaultQuery("direction", "both")}
-	switch q.Direction {
-	case "backward", "forward", "both":
-	default:
-		return q, models.Invalid("direction", "%q is not one of backward, forward, both", q.Direction)
-	}
-	if v := strings.TrimSpace(c.Query("depth")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxTraceDepth {
-			return q, models.Invalid("depth", "%q must be a whole number of steps from 1 to %d", v, store.MaxTraceDepth)
-		}
-		q.Depth = n
-	}
-	if q.Batch == "" {
-		return q, models.Invalid("batch", "is required")
-	}
-	return q, nil
-}
-
-// traceResponse is GET /api/v1/batches/{code}/trace: the backward trace
-// (to every origin), the forward trace (to every batch made from it and
-// every usage location), or both.
-type traceResponse struct {
-	Backward *store.Trace `json:"backward,omitempty"`
-	Forward  *store.Trace `json:"forward,omitempty"`
-}
-
-// runTrace runs the trace q for the viewer of chk, who sees only the usage
-// locations access allows.
-func (t *traceArea) runTrace(ctx context.Context, q traceQuery, chk *access.Checker) (traceResponse, error) {
-	var r traceResponse
-	if q.Direction != "forward" {
-		tr, err := t.s.opts.Store.Backward(ctx, q.Batch, q.Depth)
-		if err != nil {
-			return r, models.Prefix("batch", err)
-		}
-		r.Backward = &tr
-	}
-	if q.Direction != "backward" {
-		tr, err := t.s.opts.Store.Forward(ctx, q.Batch, q.Depth)
-		if err != nil {
-			return r, models.Prefix("batch", err)
-		}
-		tr.Usages = chk.Usages(ctx, tr.Usages)
-		r.Forward = &tr
-	}
-	return r, nil
+	return app.NewTraceQuery(code, c.Query("direction"), c.Query("depth"))
 }
 
 // apiTrace serves GET /api/v1/batches/{code}/trace.
@@ -83,7 +34,7 @@ func (t *traceArea) apiTrace(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	r, err := t.runTrace(c.Request.Context(), q, t.checker(c))
+	r, err := t.s.app.RunTrace(c.Request.Context(), q, t.s.viewerChecker(c))
 	if err != nil {
 		t.s.fail(c, err)
 		return
@@ -121,7 +72,7 @@ func (t *traceArea) traceReport(c *gin.Context) {
 	q, err := parseTraceQuery(c, c.Query("batch"))
 	if err == nil {
 		p.Query = q
-		err = t.fillReport(c.Request.Context(), p, t.checker(c), t.s.loc(c))
+		err = t.fillReport(c.Request.Context(), p, t.s.viewerChecker(c), t.s.loc(c))
 	}
 	if err != nil {
 		code, body := t.s.describe(c, err)
@@ -134,11 +85,11 @@ func (t *traceArea) traceReport(c *gin.Context) {
 }
 
 func (t *traceArea) fillReport(ctx context.Context, p *tracePage, chk *access.Checker, loc *i18n.Localizer) error {
-	r, err := t.runTrace(ctx, p.Query, chk)
+	r, err := t.s.app.RunTrace(ctx, p.Query, chk)
 	if err != nil {
 		return err
 	}
-	names, err := t.names(ctx)
+	names, err := t.s.app.Names(ctx)
 	if err != nil {
 		return err
 	}
@@ -158,7 +109,7 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, chk *access.Ch
 		return err
 	}
 	p.Graph, p.Nodes, p.Usages = inlineSVG(svg), len(g.Nodes), g.Usages
-	u := p.Query.values().Encode()
+	u := traceValues(p.Query).Encode()
 	p.CSV, p.SVG, p.PDF = "/trace.csv?"+u, "/trace.svg?"+u, "/trace.pdf?"+u
 	return nil
 }
@@ -170,10 +121,10 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, chk *access.Ch
 func (t *traceArea) requestedTrace(c *gin.Context) (q traceQuery, r traceResponse, n names, ok bool) {
 	q, err := parseTraceQuery(c, c.Query("batch"))
 	if err == nil {
-		r, err = t.runTrace(c.Request.Context(), q, t.checker(c))
+		r, err = t.s.app.RunTrace(c.Request.Context(), q, t.s.viewerChecker(c))
 	}
 	if err == nil {
-		n, err = t.names(c.Request.Context())
+		n, err = t.s.app.Names(c.Request.Context())
 	}
 	if err != nil {
 		t.s.failPage(c, err)
@@ -233,42 +184,4 @@ func safeName(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-// names are display names of organizations and products.
-type names struct{ orgs, products map[string]string }
-
-func (t *traceArea) names(ctx context.Context) (names, error) {
-	orgs, err := t.orgMap(ctx)
-	if err != nil {
-		return names{}, err
-	}
-	n := names{orgs: map[string]string{}, products: map[string]string{}}
-	for id, o := range orgs {
-		n.orgs[id] = o.Name
-	}
-	ps, err := t.s.opts.Store.Products(ctx, "")
-	if err != nil {
-		return names{}, err
-	}
-	for _, p := range ps {
-		n.products[p.ID] = p.Name
-	}
-	return n, nil
-}
-
-// Org returns the organization's name, or its ID when unknown.
-func (n names) Org(id string) string {
-	if s := n.orgs[id]; s != "" {
-		return s
-	}
-	return id
-}
-
-// Product returns the product's name, or its ID when unknown.
-func (n names) Product(id string) string {
-	if s := n.products[id]; s != "" {
-		return s
-	}
-	return id
 }

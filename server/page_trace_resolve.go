@@ -83,7 +83,7 @@ const maxVerifyBytes = 20 << 20
 // recorded on the ledger for the batch. Public; it changes nothing.
 func (t *traceArea) verifyFile(c *gin.Context) {
 	ctx := c.Request.Context()
-	d, err := t.traceOf(ctx, c.Param("code"))
+	d, err := t.s.app.Trace(ctx, c.Param("code"))
 	if errors.Is(err, models.ErrNotFound) {
 		t.unknown(c, c.Param("code"))
 		return
@@ -103,7 +103,7 @@ func (t *traceArea) verifyFile(c *gin.Context) {
 		t.showBatch(c, http.StatusUnprocessableEntity, vr)
 		return
 	}
-	involved, err := t.checker(c).Involved(c.Request.Context(), &d.Batch)
+	involved, err := t.s.viewerChecker(c).Involved(c.Request.Context(), &d.Batch)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -173,10 +173,10 @@ func (t *traceArea) download(c *gin.Context) {
 		return
 	}
 	if !access.Document(doc, false) {
-		chk := t.checker(c)
+		chk := t.s.viewerChecker(c)
 		ok := false
 		for _, code := range uniq([]string{doc.BatchCode, c.Query("batch")}) {
-			d, err := t.traceOf(ctx, code)
+			d, err := t.s.app.Trace(ctx, code)
 			if err != nil {
 				continue
 			}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
@@ -101,60 +100,11 @@ func parseWhereUsed(c *gin.Context, maxLimit int) (whereUsedQuery, error) {
 	return q, nil
 }
 
-// whereUsedItem is one place material went, as the API and CSV give it.
-type whereUsedItem struct {
-	Root      string          `json:"root"`       // the batch the search matched
-	Path      []string        `json:"path"`       // from Root to the batch used
-	Batch     string          `json:"batch"`      // the batch used
-	ProductID string          `json:"product_id"` // its product
-	Location  models.Location `json:"location"`
-	Quantity  models.Decimal  `json:"quantity"`
-	Unit      string          `json:"unit"`
-	UsedAt    string          `json:"used_at"`
-	UsageID   string          `json:"usage_id"`
-}
-
-// whereUsedResponse is GET /api/v1/where-used: Items (at most the limit,
-// by date used) of Total places found; Roots batches matched the search.
-// Complete is false when there were more than the search returns at most
-// (store.MaxWhereUsed), so Total is a lower bound.
-type whereUsedResponse struct {
-	Items    []whereUsedItem `json:"items"`
-	Total    int             `json:"total"`
-	Roots    int             `json:"roots"`
-	Complete bool            `json:"complete"`
-}
-
-// whereUsed runs the search for the viewer of chk: every place of a batch
-// it is involved with, and the first limit of them.
-func (t *traceArea) whereUsed(ctx context.Context, q whereUsedQuery, chk *access.Checker, limit int) (whereUsedResponse, error) {
-	r := whereUsedResponse{Items: []whereUsedItem{}}
-	found, err := t.s.opts.Store.WhereUsed(ctx, q.filter(), store.MaxWhereUsed)
-	if err != nil {
-		return r, err
-	}
-	r.Roots, r.Complete = found.Roots, found.Total <= len(found.Rows)
-	us := make([]models.Usage, len(found.Rows))
-	for i, row := range found.Rows {
-		us[i] = row.Usage
-	}
-	visible := map[string]bool{}
-	for _, u := range chk.Usages(ctx, us) {
-		visible[u.ID] = true
-	}
-	for _, row := range found.Rows {
-		if !visible[row.Usage.ID] {
-			continue
-		}
-		r.Total++
-		if len(r.Items) < limit {
-			u := row.Usage
-			r.Items = append(r.Items, whereUsedItem{Root: row.Root, Path: row.Path, Batch: u.BatchCode, ProductID: row.ProductID,
-				Location: u.Location, Quantity: u.Quantity, Unit: u.Unit, UsedAt: u.UsedAt, UsageID: u.ID})
-		}
-	}
-	return r, nil
-}
+// The where-used answer is the use case's.
+type (
+	whereUsedItem     = app.WhereUsedItem
+	whereUsedResponse = app.WhereUsedResponse
+)
 
 // apiWhereUsed serves GET /api/v1/where-used.
 func (t *traceArea) apiWhereUsed(c *gin.Context) {
@@ -163,7 +113,7 @@ func (t *traceArea) apiWhereUsed(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	r, err := t.whereUsed(c.Request.Context(), q, t.checker(c), q.Limit)
+	r, err := t.s.app.WhereUsed(c.Request.Context(), q.filter(), t.s.viewerChecker(c), q.Limit)
 	if err != nil {
 		t.s.fail(c, err)
 		return
@@ -220,7 +170,7 @@ func (t *traceArea) whereUsedPage(c *gin.Context) {
 	q, err := parseWhereUsed(c, 0)
 	if err == nil {
 		p.Query = q
-		p.Result, err = t.whereUsed(ctx, q, t.checker(c), whereUsedPage)
+		p.Result, err = t.s.app.WhereUsed(ctx, q.filter(), t.s.viewerChecker(c), whereUsedPage)
 	}
 	if err != nil {
 		code, body := t.s.describe(c, err)
@@ -229,7 +179,7 @@ func (t *traceArea) whereUsedPage(c *gin.Context) {
 		t.s.page(c, code, "trace_whereused", v)
 		return
 	}
-	n, err := t.names(ctx)
+	n, err := t.s.app.Names(ctx)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -251,12 +201,12 @@ func (t *traceArea) whereUsedCSV(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	r, err := t.whereUsed(ctx, q, t.checker(c), store.MaxWhereUsed)
+	r, err := t.s.app.WhereUsed(ctx, q.filter(), t.s.viewerChecker(c), store.MaxWhereUsed)
 	if err != nil {
 		t.s.failPage(c, err)
 		return
 	}
-	n, err := t.names(ctx)
+	n, err := t.s.app.Names(ctx)
 	if err != nil {
 		t.s.failPage(c, err)
 		return

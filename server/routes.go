@@ -73,7 +73,9 @@ func (s *Server) routes() {
 	p.POST("/holds/:code/release", s.releaseForm)
 
 	// Trace and manager pages: trace reports, recalls, labels.
+	ev := s.evidence
 	t := newTraceArea(s)
+	lb := &labelArea{s: s}
 	r.GET("/b", t.openCode)                 // the home page's code form
 	r.GET("/b/:code", t.batchPage)          // the public trace page
 	r.POST("/b/:code/verify", t.verifyFile) // "verify a file": hashed, never stored
@@ -86,7 +88,7 @@ func (s *Server) routes() {
 	p.GET("/recalls/new", t.newRecall)
 	p.POST("/recalls", t.createRecall)
 	p.GET("/recalls/:id", t.recall)
-	p.GET("/labels", t.labels)
+	p.GET("/labels", lb.labels)
 
 	// Recall and non-conformance cases, notifications.
 	cs := newCaseArea(s, t)
@@ -179,16 +181,16 @@ func (s *Server) routes() {
 
 	// Trace, ledger and manager API.
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/checkpoint", Tag: "ledger", Public: true,
-		Summary: "The latest signed checkpoint, the key to verify it and the ledger kind", Response: checkpointResponse{}}, t.checkpoint)
+		Summary: "The latest signed checkpoint, the key to verify it and the ledger kind", Response: checkpointResponse{}}, ev.checkpoint)
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/entries/:seq/proof", Tag: "ledger", Public: true,
-		Summary: "An entry's inclusion proof; the entry itself only for those who may read it (else redacted: true)", Response: proofResponse{}}, t.proof)
+		Summary: "An entry's inclusion proof; the entry itself only for those who may read it (else redacted: true)", Response: proofResponse{}}, ev.proof)
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.png", Tag: "labels", Public: true, Produces: "image/png",
-		Summary: "The batch's QR code (its GS1 Digital Link URI) as PNG", Query: []string{"size: pixels, 64-2048, default 256"}}, t.qrPNG)
+		Summary: "The batch's QR code (its GS1 Digital Link URI) as PNG", Query: []string{"size: pixels, 64-2048, default 256"}}, lb.qrPNG)
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.svg", Tag: "labels", Public: true, Produces: "image/svg+xml",
-		Summary: "The batch's QR code as SVG"}, t.qrSVG)
+		Summary: "The batch's QR code as SVG"}, lb.qrSVG)
 	s.api(a, apiOp{Method: "GET", Path: "/labels.pdf", Tag: "labels", Produces: "application/pdf",
 		Summary: "An A4 sheet of 3 x 8 labels for batches your organization is involved with",
-		Query:   []string{"batch: a batch code, repeatable", "outline: 1 draws cutting frames"}}, t.labelsPDF)
+		Query:   []string{"batch: a batch code, repeatable", "outline: 1 draws cutting frames"}}, lb.labelsPDF)
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/trace", Tag: "trace", Response: traceResponse{},
 		Summary: "Trace a batch backward to its origins and forward to every batch and usage location",
 		Query:   []string{"direction: backward, forward or both (default)", "depth: 1-256 steps (default 32)"}}, t.apiTrace)

@@ -84,8 +84,9 @@ type Server struct {
 	secure   bool      // cookies get the Secure flag
 	dash     dashState // the dashboards' "verify now" and cached aggregates (dash_cache.go)
 	late     *lateResults
-	app      *app.App   // the use cases every write goes through
-	opTables *store.Ops // the operational tables, read here, written through app
+	app      *app.App      // the use cases every write goes through
+	opTables *store.Ops    // the operational tables, read here, written through app
+	evidence *evidenceArea // the ledger's evidence, with its proof cache
 
 	parties *accessSource // what internal/access reads, each batch's parties cached
 
@@ -119,10 +120,11 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
 	s.late = &lateResults{s: s}
 	s.parties = newAccessSource(s)
+	s.evidence = newEvidenceArea(s)
 	s.app, s.opTables = opts.App, opts.Store.Ops()
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
-			Files: opts.Files, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
+			Files: opts.Files, BaseURL: opts.BaseURL, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
 			Now: func() time.Time { return s.opts.Now() }}) // the server's clock, which tests may set
 	}
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {

@@ -40,7 +40,9 @@ type Options struct {
 	Store     *store.Store
 	Projector Projection
 	Files     *files.Store
-	Logger    *slog.Logger
+	// BaseURL is the public URL batches' Digital Link URIs start with.
+	BaseURL string
+	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// WriteTimeout bounds how long a write waits for the ledger and the
@@ -50,9 +52,10 @@ type Options struct {
 
 // App runs the use cases.
 type App struct {
-	opts Options
-	ops  *store.Ops // the operational tables beside the read model
-	dash dashCache  // the dashboards' aggregates
+	opts  Options
+	ops   *store.Ops  // the operational tables beside the read model
+	dash  dashCache   // the dashboards' aggregates
+	trace traceCaches // batches and organizations as the trace pages read them
 }
 
 // New returns the use cases over opts.
