@@ -48,7 +48,7 @@ func (a *caseArea) apiList(c *gin.Context) {
 		a.s.fail(c, err)
 		return
 	}
-	p, err := a.list(c.Request.Context(), o, f)
+	p, err := a.s.app.Cases(c.Request.Context(), o, f)
 	if err != nil {
 		a.s.fail(c, err)
 		return
@@ -101,7 +101,7 @@ func (a *caseArea) respond(c *gin.Context, id string, code int) {
 		a.s.fail(c, err)
 		return
 	}
-	v, err := a.view(c.Request.Context(), a.s.checker(c, o), id)
+	v, err := a.s.app.Case(c.Request.Context(), a.s.checker(c, o), id)
 	if err != nil {
 		a.s.fail(c, err)
 		return

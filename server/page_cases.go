@@ -43,7 +43,7 @@ func (a *caseArea) listPage(c *gin.Context) {
 		a.s.failPage(c, models.Invalid("filter", "%q is not one of open, closed, mine", filter))
 		return
 	}
-	p, err := a.list(c.Request.Context(), o, f)
+	p, err := a.s.app.Cases(c.Request.Context(), o, f)
 	if err != nil {
 		a.s.failPage(c, err)
 		return
@@ -139,11 +139,11 @@ func (a *caseArea) casePageFor(c *gin.Context, id string) (*casePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := a.view(ctx, a.s.checker(c, o), id)
+	v, err := a.s.app.Case(ctx, a.s.checker(c, o), id)
 	if err != nil {
 		return nil, err
 	}
-	n, err := a.t.s.app.Names(ctx)
+	n, err := a.s.app.Names(ctx)
 	if err != nil {
 		return nil, err
 	}

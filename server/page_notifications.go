@@ -36,7 +36,7 @@ func (a *caseArea) notificationsList(c *gin.Context) {
 		a.s.failPage(c, err)
 		return
 	}
-	n, err := a.t.s.app.Names(c.Request.Context())
+	n, err := a.s.app.Names(c.Request.Context())
 	if err != nil {
 		a.s.failPage(c, err)
 		return

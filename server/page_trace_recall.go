@@ -136,7 +136,7 @@ func (t *traceArea) recalls(c *gin.Context) {
 	}
 	p := &recallsPage{Recalls: pg.Items, Next: pg.Next}
 	if _, o, err := t.s.userOrg(c); err == nil && c.Query("after") == "" {
-		cs, err := newCaseArea(t.s, t).list(c.Request.Context(), o, store.CaseFilter{Kind: models.CaseRecall})
+		cs, err := t.s.app.Cases(c.Request.Context(), o, store.CaseFilter{Kind: models.CaseRecall})
 		if err != nil {
 			t.s.failPage(c, err)
 			return

@@ -91,7 +91,7 @@ func (s *Server) routes() {
 	p.GET("/labels", lb.labels)
 
 	// Recall and non-conformance cases, notifications.
-	cs := newCaseArea(s, t)
+	cs := newCaseArea(s)
 	p.GET("/cases", cs.listPage)
 	p.GET("/cases/new", cs.newPage)
 	p.POST("/cases", cs.create)
