@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/internal/jobs"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
@@ -26,12 +27,17 @@ const (
 
 // work is the App's kinds of jobs and its background state.
 type work struct {
-	imports *jobs.Kind[ImportProgress]
+	imports  *jobs.Kind[ImportProgress]
+	captures *jobs.Kind[epcis.CaptureProgress]
+	// captureChunk is how many events a proceed capture commits per
+	// group; zero means internal/epcis's default (tests lower it).
+	captureChunk int
 }
 
 func newWork(t *jobs.Table) *work {
 	return &work{
-		imports: newImportKind(t),
+		imports:  newImportKind(t),
+		captures: newCaptureKind(t),
 	}
 }
 
