@@ -120,6 +120,7 @@ func New(opts Options) (*Server, error) {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
 			Files: opts.Files, Logger: opts.Logger, Now: opts.Now, WriteTimeout: opts.WriteTimeout})
 	}
+	s.dash.verify.wg.app = s.app
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ const (
 type work struct {
 	imports  *jobs.Kind[ImportProgress]
 	captures *jobs.Kind[epcis.CaptureProgress]
+	verify   *jobs.Kind[VerifyProgress]
 	// captureChunk is how many events a proceed capture commits per
 	// group; zero means internal/epcis's default (tests lower it).
 	captureChunk int
@@ -38,6 +39,7 @@ func newWork(t *jobs.Table) *work {
 	return &work{
 		imports:  newImportKind(t),
 		captures: newCaptureKind(t),
+		verify:   newVerifyKind(t),
 	}
 }
 
