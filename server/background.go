@@ -10,10 +10,12 @@ import (
 // WebhookOptions configures webhook delivery (internal/webhook).
 type WebhookOptions = webhook.Options
 
-// Background runs the server's background work until ctx is done: the
-// webhook delivery worker and the sweep that opens the case a late failing
-// test result should have opened (case_late.go). It returns when both have
-// stopped.
+// Background runs the background work beside this server until ctx is
+// done: the webhook delivery worker (internal/webhook) and the sweep that
+// opens the case a late failing test result should have opened
+// (internal/app/late_results.go). It returns when both have stopped.
+// cmd_serve starts and stops the two itself; Background serves tests that
+// drive a server alone.
 func (s *Server) Background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -74,6 +74,7 @@ func New(opts Options) *App {
 	}
 	a := &App{opts: opts}
 	a.work = newWork(opts.Jobs)
+	a.work.late = a.NewLateResults()
 	return a
 }
 

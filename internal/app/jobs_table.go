@@ -30,6 +30,7 @@ type work struct {
 	imports  *jobs.Kind[ImportProgress]
 	captures *jobs.Kind[epcis.CaptureProgress]
 	verify   *jobs.Kind[VerifyProgress]
+	late     *LateResults // the sweep RunLateSweep runs (late_results.go)
 	// captureChunk is how many events a proceed capture commits per
 	// group; zero means internal/epcis's default (tests lower it).
 	captureChunk int
