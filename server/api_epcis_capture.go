@@ -68,8 +68,8 @@ type captureJob struct {
 	User       string         `json:"user"`
 }
 
-// eventOutcome is one event's result.
-type eventOutcome = epcis.Outcome
+// eventOutcome is one event's result, under the name the API documents.
+type eventOutcome epcis.Outcome
 
 // Success reports whether every event is on the ledger.
 func (j captureJob) Success() bool {
@@ -91,7 +91,7 @@ func captureView(j app.CaptureJob) captureJob {
 	p := j.Data
 	v := captureJob{ID: j.ID, State: string(j.State), Behaviour: p.Behaviour, Total: j.Total, Checked: p.Checked,
 		Committed: p.Committed, Replayed: p.Replayed, Rejected: p.Rejected, NotApplied: p.NotApplied, Head: p.Head,
-		Events: p.Events, Created: j.Created, Org: j.Owner, User: p.User}
+		Events: make([]eventOutcome, len(p.Events)), Created: j.Created, Org: j.Owner, User: p.User}
 	if v.State == jobRunning {
 		v.State = p.Phase
 	}
@@ -99,10 +99,8 @@ func captureView(j app.CaptureJob) captureJob {
 		f := j.Finished
 		v.Finished = &f
 	}
-	if v.Events == nil {
-		v.Events = []eventOutcome{}
-	}
-	for i, o := range v.Events {
+	for i, o := range p.Events {
+		v.Events[i] = eventOutcome(o)
 		if o.Err == nil {
 			continue
 		}

@@ -85,7 +85,7 @@ func (im *importer) upload(c *gin.Context) {
 	switch {
 	case errors.As(err, &re):
 		d := v.Data.(importPageData)
-		d.Rows, d.Total = re.Rows, re.Total
+		d.Rows, d.Total = rowErrors(re.Rows), re.Total
 		v.Data = d
 		im.s.formFail(c, "supplier_import", v, models.Invalid("file", "%s", v.L.T("supplier.import_rejected", "N", re.Total)))
 	case err != nil:
@@ -180,7 +180,7 @@ func (im *importer) apiUpload(c *gin.Context) {
 	var re *importcsv.RowsError
 	if errors.As(err, &re) {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, importErrorBody{
-			Error: apiError{Code: "invalid", Field: "file", Message: re.Error()}, Rows: re.Rows})
+			Error: apiError{Code: "invalid", Field: "file", Message: re.Error()}, Rows: rowErrors(re.Rows)})
 		return
 	}
 	if err != nil {

@@ -28,8 +28,17 @@ const (
 	jobDone    = "done"
 )
 
-// rowError is what went wrong with one row of an import.
-type rowError = importcsv.RowError
+// rowError is what went wrong with one row of an import, under the name
+// the API documents.
+type rowError importcsv.RowError
+
+func rowErrors(rs []importcsv.RowError) []rowError {
+	out := make([]rowError, len(rs))
+	for i, r := range rs {
+		out[i] = rowError(r)
+	}
+	return out
+}
 
 // importJob is one bulk import and its progress.
 type importJob struct {
@@ -62,14 +71,11 @@ func (s *Server) newImporter() *importer {
 // classified.
 func importView(j app.ImportJob) importJob {
 	v := importJob{ID: j.ID, Kind: j.Data.Kind, State: string(j.State), Total: j.Total, Done: j.Done,
-		Committed: j.Data.Committed, Replayed: j.Data.Replayed, Failed: j.Data.Failed, Errors: j.Data.Errors,
+		Committed: j.Data.Committed, Replayed: j.Data.Replayed, Failed: j.Data.Failed, Errors: rowErrors(j.Data.Errors),
 		Created: j.Created, Org: j.Data.Org, User: j.Data.User}
 	if !j.Finished.IsZero() {
 		f := j.Finished
 		v.Finished = &f
-	}
-	if v.Errors == nil {
-		v.Errors = []rowError{}
 	}
 	for i, e := range v.Errors {
 		if e.Err == nil {
