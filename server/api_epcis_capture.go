@@ -30,17 +30,15 @@ const (
 	captureWait      = 500      // documents up to this many events are answered when done
 )
 
-// Capture states and event outcomes, as the API shows them.
+// A capture's final state and event outcomes, as the API shows them
+// (while it runs, its state is its phase: epcis.PhaseChecking or
+// PhaseCommitting).
 const (
-	captureChecking   = epcis.PhaseChecking
-	captureCommitting = epcis.PhaseCommitting
-	captureDone       = "done"
+	captureDone = "done"
 
 	evCommitted  = epcis.EventCommitted
-	evReplayed   = epcis.EventReplayed
 	evRejected   = epcis.EventRejected
 	evNotApplied = epcis.EventNotApplied
-	evPending    = epcis.EventPending
 )
 
 // Error behaviours (GS1-Capture-Error-Behaviour).

@@ -189,9 +189,6 @@ func NewKind[P any](t *Table, c Config[P]) *Kind[P] {
 	return &Kind[P]{t: t, c: c}
 }
 
-// Max is how many jobs of the kind the table keeps.
-func (k *Kind[P]) Max() int { return k.c.Max }
-
 // Func is a job's work. It runs on the table's owner context: when ctx is
 // cancelled (the table is shutting down) it stops at its next safe
 // boundary and returns ctx.Err(). It reports progress through h.
