@@ -8,19 +8,27 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	usecases "github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/config"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/files"
+	"github.com/plumbline/plumbline/internal/jobs"
+	"github.com/plumbline/plumbline/internal/webhook"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 	"github.com/plumbline/plumbline/server"
 )
 
-// cmdServe runs the HTTP server until ctx ends, then shuts down gracefully:
-// in-flight requests finish, the projector stops, the ledger closes.
+// cmdServe runs the HTTP server until ctx ends, then shuts down gracefully,
+// in this order: the HTTP server stops accepting and in-flight requests
+// finish; running jobs (imports, captures, a verification) get a grace
+// period to finish and are then stopped at a safe boundary; the webhook
+// worker and the late-result sweep stop; the projector stops; the ledger
+// closes.
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	var withDemo bool
 	if err := e.parse("serve", args, func(fs *flag.FlagSet) {
@@ -82,10 +90,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The job table every long-running job of a request runs in; it is
+	// shut down after the HTTP server and before the ledger closes.
+	table := jobs.New(jobs.Options{})
+	uc := usecases.New(usecases.Options{Ledger: a.ledger, Store: a.store, Projector: a.proj, Files: fs, Logger: e.log, Jobs: table})
+	hooks := webhook.Options{AllowPrivate: e.cfg.WebhookAllowPrivate}
 	opts := server.Options{
 		Ledger: a.ledger, Store: a.store, Projector: a.proj, Accounts: accounts, Files: fs,
 		BaseURL: e.cfg.PublicBaseURL(), LedgerKind: e.cfg.Ledger, Logger: e.log,
-		Webhooks: server.WebhookOptions{AllowPrivate: e.cfg.WebhookAllowPrivate},
+		Webhooks: hooks, App: uc,
 	}
 	if opts.LabelFont, err = labelFont(e); err != nil {
 		return err
@@ -109,11 +122,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// Webhook deliveries and the late-result sweep run beside the HTTP
 	// server and stop before the ledger closes.
 	bgCtx, stopBg := context.WithCancel(context.Background())
-	bgDone := make(chan struct{})
-	go func() { defer close(bgDone); web.Background(bgCtx) }()
+	var bg sync.WaitGroup
+	bg.Go(func() { webhook.NewWorker(a.store, e.cfg.PublicBaseURL(), nil, e.log, hooks).Run(bgCtx) })
+	bg.Go(func() { uc.RunLateSweep(bgCtx, 0) })
 	defer func() {
 		stopBg()
-		<-bgDone
+		bg.Wait()
+	}()
+	// Deferred after the background work, so it runs before it stops.
+	defer func() {
+		if err := table.Close(jobs.DefaultGrace); err != nil {
+			e.log.Warn("jobs interrupted at shutdown; sending the same file or document again finishes them", "err", err)
+		}
 	}()
 	srv := &http.Server{
 		Handler:           web.Handler(),

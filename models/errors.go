@@ -22,6 +22,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrTampered marks stored data that no longer matches its proofs.
 	ErrTampered = errors.New("tampered")
+	// ErrTooLarge marks input over a size limit (a file, a document, a
+	// request body); the caller can split it.
+	ErrTooLarge = errors.New("request too large")
 )
 
 // Error is a classified error that names the offending field, if any, and

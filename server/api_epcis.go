@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,23 +14,18 @@ import (
 
 	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/epcis"
-	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
 // epcisArea serves EPCIS 2.0: export of events as EPCISDocuments (this
 // file), capture (api_epcis_capture.go) and the capture page.
 type epcisArea struct {
-	s   *Server
-	cap *capturer
+	s *Server
 }
 
 func newEPCISArea(s *Server) *epcisArea {
-	e := &epcisArea{s: s}
-	e.cap = &capturer{e: e, jobs: map[string]*captureJob{}}
-	return e
+	return &epcisArea{s: s}
 }
 
 func (e *epcisArea) names() epcis.Names { return epcis.Names{Base: e.s.opts.BaseURL} }
@@ -175,92 +169,7 @@ func (e *epcisArea) batchCode(ctx context.Context, field, v string) (string, err
 // lotBatch finds the batch whose GS1 Digital Link is /01/{gtin14}/10/{lot},
 // as the Digital Link resolver does.
 func (e *epcisArea) lotBatch(ctx context.Context, gtin14, lot string) (models.Batch, bool, error) {
-	for _, n := range []int{14, 13, 12, 8} {
-		g := gtin14[14-n:]
-		if strings.Trim(gtin14[:14-n], "0") != "" {
-			continue
-		}
-		p, err := e.s.opts.Store.ProductByGTIN(ctx, g)
-		if errors.Is(err, models.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return models.Batch{}, false, err
-		}
-		bs, err := e.s.opts.Store.BatchesByLot(ctx, p.ID, lot)
-		if err != nil {
-			return models.Batch{}, false, err
-		}
-		for _, b := range bs {
-			if label.Matches(b, p, gtin14, lot) {
-				return b, true, nil
-			}
-		}
-	}
-	return models.Batch{}, false, nil
-}
-
-// ledgerFacts reads world-state records through the ledger for the
-// mapper and the capture's dry run, each key once per request.
-type ledgerFacts struct {
-	ctx    context.Context
-	l      ledger.Ledger
-	cache  map[string][]byte
-	absent map[string]bool
-	read   []string // keys read, in order, for bulkState.Preload
-}
-
-// bulkState is what a capture uses of a ledger that reads state in bulk
-// (embedded.Ledger does).
-type bulkState interface {
-	States(ctx context.Context, keys []string) (map[string][]byte, error)
-	Preload(ctx context.Context, keys []string) error
-}
-
-func (f *ledgerFacts) Get(key string) ([]byte, error) {
-	if v, ok := f.cache[key]; ok {
-		return v, nil
-	}
-	if f.absent[key] {
-		return nil, fmt.Errorf("state key %q: %w", key, models.ErrNotFound)
-	}
-	f.read = append(f.read, key)
-	v, err := f.l.State(f.ctx, key)
-	if errors.Is(err, models.ErrNotFound) && f.absent != nil {
-		f.absent[key] = true
-	}
-	if err != nil {
-		return nil, err
-	}
-	f.cache[key] = v
-	return v, nil
-}
-
-// prefetch reads keys in bulk when the ledger can.
-func (f *ledgerFacts) prefetch(keys []string) error {
-	bs, ok := f.l.(bulkState)
-	if !ok || len(keys) == 0 {
-		return nil
-	}
-	vs, err := bs.States(f.ctx, keys)
-	if err != nil {
-		return err
-	}
-	if f.absent == nil {
-		f.absent = map[string]bool{}
-	}
-	for _, k := range keys {
-		if _, seen := f.cache[k]; seen || f.absent[k] {
-			continue
-		}
-		f.read = append(f.read, k)
-		if v, ok := vs[k]; ok {
-			f.cache[k] = v
-		} else {
-			f.absent[k] = true
-		}
-	}
-	return nil
+	return epcis.LotBatch(ctx, e.s.opts.Store, gtin14, lot)
 }
 
 // reader decides, per event, what the logged-in organization may read
@@ -303,7 +212,7 @@ func (e *epcisArea) collect(c *gin.Context, q epcisQuery, batches []string) ([]e
 	}
 	names := e.names()
 	rd := reader{chk: e.s.checker(c, org), party: names.Party(org.ID)}
-	m := &epcis.Mapper{Names: names, Facts: &ledgerFacts{ctx: ctx, l: e.s.opts.Ledger, cache: map[string][]byte{}}}
+	m := &epcis.Mapper{Names: names, Facts: epcis.NewLedgerFacts(e.s.opts.Ledger)}
 	f := store.EventFilter{Batches: batches, From: q.from, To: q.to, After: q.after, Limit: epcisMaxPerPage}
 	for step := range q.bizSteps {
 		f.Types = append(f.Types, epcis.TypesForBizStep(step)...)
@@ -354,7 +263,7 @@ func (e *epcisArea) collect(c *gin.Context, q epcisQuery, batches []string) ([]e
 // one maps a stored event for the reader: ok false when it does not
 // match the filters or the reader may not see it.
 func (e *epcisArea) one(ctx context.Context, m *epcis.Mapper, rd reader, q epcisQuery, se store.Event) (ev epcis.Event, redacted, ok bool, err error) {
-	mp, err := m.Map(epcis.Tx{Seq: se.Seq, TxID: se.TxID, Type: se.Type, Org: se.Org, Time: se.Time, Args: se.Args})
+	mp, err := m.Map(ctx, epcis.Tx{Seq: se.Seq, TxID: se.TxID, Type: se.Type, Org: se.Org, Time: se.Time, Args: se.Args})
 	if errors.Is(err, epcis.ErrMasterData) {
 		return ev, false, false, nil
 	}

@@ -15,9 +15,111 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/models"
 )
+
+// An EPCIS capture runs as a job of internal/app (jobs_capture.go; the
+// runner is internal/epcis's Capturer): the document is checked against
+// the schema here, in the request, and small documents are answered when
+// their job is done.
+const (
+	maxCaptureBody   = 64 << 20 // bytes of a capture document
+	maxCaptureEvents = 100_000  // events of a capture document
+	captureWait      = 500      // documents up to this many events are answered when done
+)
+
+// A capture's final state and event outcomes, as the API shows them
+// (while it runs, its state is its phase: epcis.PhaseChecking or
+// PhaseCommitting).
+const (
+	captureDone = "done"
+
+	evCommitted  = epcis.EventCommitted
+	evRejected   = epcis.EventRejected
+	evNotApplied = epcis.EventNotApplied
+)
+
+// Error behaviours (GS1-Capture-Error-Behaviour).
+const (
+	behaviourRollback = epcis.BehaviourRollback
+	behaviourProceed  = epcis.BehaviourProceed
+)
+
+// captureJob is one capture and its progress.
+type captureJob struct {
+	ID         string         `json:"id"`
+	State      string         `json:"state"`           // checking, committing, done (interrupted when the server stopped it)
+	Behaviour  string         `json:"error_behaviour"` // rollback or proceed
+	Total      int            `json:"total"`
+	Checked    int            `json:"checked"` // events translated and dry-run
+	Committed  int            `json:"committed"`
+	Replayed   int            `json:"replayed"` // committed by an earlier capture
+	Rejected   int            `json:"rejected"`
+	NotApplied int            `json:"not_applied"`
+	Head       uint64         `json:"head,omitempty"` // ledger sequence the read model shows it at
+	Events     []eventOutcome `json:"events"`
+	Created    time.Time      `json:"created_at"`
+	Finished   *time.Time     `json:"finished_at,omitempty"`
+	Org        string         `json:"org"`
+	User       string         `json:"user"`
+}
+
+// eventOutcome is one event's result, under the name the API documents.
+type eventOutcome epcis.Outcome
+
+// Success reports whether every event is on the ledger.
+func (j captureJob) Success() bool {
+	return j.State == captureDone && j.Committed+j.Replayed == j.Total
+}
+
+// Percent is the progress for the page's bar.
+func (j captureJob) Percent() int {
+	if j.Total == 0 || j.State == captureDone {
+		return 100
+	}
+	return j.Checked * 90 / j.Total
+}
+
+// captureView is what the pages and the API show of a capture job: a
+// running job's state is its phase, and each rejected event gets its API
+// code here, the one place errors are classified.
+func captureView(j app.CaptureJob) captureJob {
+	p := j.Data
+	v := captureJob{ID: j.ID, State: string(j.State), Behaviour: p.Behaviour, Total: j.Total, Checked: p.Checked,
+		Committed: p.Committed, Replayed: p.Replayed, Rejected: p.Rejected, NotApplied: p.NotApplied, Head: p.Head,
+		Events: make([]eventOutcome, len(p.Events)), Created: j.Created, Org: j.Owner, User: p.User}
+	if v.State == jobRunning {
+		v.State = p.Phase
+	}
+	if !j.Finished.IsZero() {
+		f := j.Finished
+		v.Finished = &f
+	}
+	for i, o := range p.Events {
+		v.Events[i] = eventOutcome(o)
+		if o.Err == nil {
+			continue
+		}
+		if _, v.Events[i].Code = status(o.Err); v.Events[i].Code == "internal" {
+			v.Events[i].Message = "internal error; the server log has details"
+		}
+	}
+	return v
+}
+
+// captureList returns the organization's captures, newest first, without
+// their events.
+func (e *epcisArea) captureList(org string) []captureJob {
+	var out []captureJob
+	for _, j := range e.s.app.CaptureJobs(org) {
+		v := captureView(j)
+		v.Events = nil
+		out = append(out, v)
+	}
+	return out
+}
 
 // schemaErrorBody is the answer to a document that breaks the EPCIS
 // schema: the usual error, and every place that is wrong.
@@ -58,17 +160,17 @@ func behaviour(v string) (string, error) {
 // readDocument checks a capture document against the EPCIS schema and
 // splits it into events. A document that breaks the schema is a
 // *schemaErrors.
-func readDocument(body []byte) (captured, error) {
+func readDocument(body []byte) (epcis.CaptureDoc, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
-		return captured{}, models.Invalid("", "the body is not JSON: %v", err)
+		return epcis.CaptureDoc{}, models.Invalid("", "the body is not JSON: %v", err)
 	}
 	errs, err := epcis.Validate(doc)
 	if err != nil {
-		return captured{}, err
+		return epcis.CaptureDoc{}, err
 	}
 	if len(errs) > 0 {
-		return captured{}, &schemaErrors{errs}
+		return epcis.CaptureDoc{}, &schemaErrors{errs}
 	}
 	var shape struct {
 		Type string `json:"type"`
@@ -77,21 +179,21 @@ func readDocument(body []byte) (captured, error) {
 		} `json:"epcisBody"`
 	}
 	if err := json.Unmarshal(body, &shape); err != nil {
-		return captured{}, models.Invalid("", "the body could not be read: %v", err)
+		return epcis.CaptureDoc{}, models.Invalid("", "the body could not be read: %v", err)
 	}
 	if shape.Type != "EPCISDocument" {
-		return captured{}, models.Invalid("/type", "send an EPCISDocument (got %q)", shape.Type)
+		return epcis.CaptureDoc{}, models.Invalid("/type", "send an EPCISDocument (got %q)", shape.Type)
 	}
 	n := len(shape.Body.EventList)
 	if n == 0 {
-		return captured{}, models.Invalid("/epcisBody/eventList", "is empty; send at least one event")
+		return epcis.CaptureDoc{}, models.Invalid("/epcisBody/eventList", "is empty; send at least one event")
 	}
 	if n > maxCaptureEvents {
-		return captured{}, fmt.Errorf("%w: %d events; at most %d may be captured at once", errTooLarge, n, maxCaptureEvents)
+		return epcis.CaptureDoc{}, fmt.Errorf("%w: %d events; at most %d may be captured at once", errTooLarge, n, maxCaptureEvents)
 	}
-	out := captured{events: make([]epcis.Event, n), raws: make([][]byte, n), bad: map[int]error{}}
+	out := epcis.CaptureDoc{Events: make([]epcis.Event, n), Raws: make([][]byte, n), Bad: map[int]error{}}
 	for i, raw := range shape.Body.EventList {
-		out.raws[i] = raw
+		out.Raws[i] = raw
 	}
 	bad := make([]error, n)
 	var wg sync.WaitGroup
@@ -99,7 +201,7 @@ func readDocument(body []byte) (captured, error) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				if err := json.Unmarshal(out.raws[i], &out.events[i]); err != nil {
+				if err := json.Unmarshal(out.Raws[i], &out.Events[i]); err != nil {
 					bad[i] = models.Invalid("", "the event could not be read: %v", jsonError(err))
 				}
 			}
@@ -108,7 +210,7 @@ func readDocument(body []byte) (captured, error) {
 	wg.Wait()
 	for i, err := range bad {
 		if err != nil {
-			out.bad[i] = err
+			out.Bad[i] = err
 		}
 	}
 	return out, nil
@@ -129,19 +231,19 @@ func (e *epcisArea) beginCapture(c *gin.Context, body []byte, how string) (captu
 	if err != nil {
 		return captureJob{}, err
 	}
-	j, done, err := e.cap.start(u, captureID(u, how, body), how, doc)
+	j, done, err := e.s.app.StartCapture(app.Actor{User: u}, how, body, doc)
 	if err != nil {
 		return captureJob{}, err
 	}
-	if done != nil && len(doc.events) <= captureWait {
+	if done != nil && len(doc.Events) <= captureWait {
 		select {
 		case <-done:
-			j, _ = e.cap.snapshot(j.ID)
+			j, _ = e.s.app.CaptureJob(j.ID)
 		case <-time.After(e.s.opts.WriteTimeout):
 		case <-c.Request.Context().Done():
 		}
 	}
-	return j, nil
+	return captureView(j), nil
 }
 
 // apiCapture serves POST /api/v1/epcis/capture.
@@ -184,11 +286,11 @@ func (e *epcisArea) apiCapture(c *gin.Context) {
 
 // jobFor returns a capture job of the user's organization.
 func (e *epcisArea) jobFor(c *gin.Context, id string) (captureJob, error) {
-	j, ok := e.cap.snapshot(id)
-	if !ok || j.Org != currentUser(c).OrgID {
-		return captureJob{}, models.NotFound("id", "capture %q is not known (captures are kept in memory until the server restarts or %d newer ones replace them)", id, maxCaptureJobs)
+	j, ok := e.s.app.CaptureJob(id)
+	if !ok || j.Owner != currentUser(c).OrgID {
+		return captureJob{}, models.NotFound("id", "capture %q is not known (captures are kept in memory until the server restarts or %d newer ones replace them)", id, app.MaxCaptureJobs)
 	}
-	return j, nil
+	return captureView(j), nil
 }
 
 // apiCaptureJob serves GET /api/v1/epcis/capture/{id}; ?events=none

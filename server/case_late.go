@@ -2,165 +2,38 @@ package server
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"sync"
-	"time"
 
-	"github.com/plumbline/plumbline/internal/auth"
-	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/models"
 )
 
-// A late test result (a 28-day cube strength arriving after the pour) that
-// fails opens a non-conformance against every place the batch and the
-// batches made from it went into the works. "Late" means that the forward
-// trace already had usages when the inspection committed.
-//
-// The server submits OpenCase right after the inspection commits, as the
-// inspecting user, with an idempotency key derived from the inspection's
-// transaction ID; a sweep at start and every Options.SweepEvery opens the
-// case for any failing inspection that should have one and has none (the
-// server crashed between the two transactions, or the inspection came in
-// through another server or the API of another backend). The contract
-// keeps one case per source inspection (models.PrefixCaseSource), so the
-// two never open two cases. A batch already recalled gets no automatic
-// case: the recall is the response to it.
+// A failing late test result opens its case in internal/app
+// (late_results.go): right after the inspection commits, and in a sweep
+// that cmd_serve runs beside the HTTP server.
 
-// lateResults opens the cases of late failing results.
+// lateResults forwards to the late-result use cases of internal/app: the
+// inspection handlers call afterInspection, Background and the tests the
+// sweep. A lateResults made without a sweeper gets a fresh one, as a
+// restarted server does.
 type lateResults struct {
-	s     *Server
-	mu    sync.Mutex
-	after uint64 // failing inspections up to this read-model seq were examined
+	s  *Server
+	sw *app.LateResults
 }
 
-// lateKey is the idempotency key of the case opened from inspection id.
-func lateKey(id string) string { return "late-result/" + id }
-
-// open opens the case of the failing inspection in recorded at event seq,
-// if its batch had been used by then; it reports whether it opened one.
-func (l *lateResults) open(ctx context.Context, in models.Inspection, seq uint64) (bool, error) {
-	if in.Verdict != models.VerdictFail {
-		return false, nil
-	}
-	st := l.s.opts.Store
-	b, err := st.Batch(ctx, in.BatchCode)
-	if err != nil {
-		return false, err
-	}
-	if b.Status == models.StatusRecalled {
-		return false, nil
-	}
-	tr, err := st.Forward(ctx, in.BatchCode, store.MaxTraceDepth)
-	if err != nil {
-		return false, err
-	}
-	if len(tr.Usages) == 0 || tr.Truncated || len(tr.Usages) > models.MaxCaseUsages {
-		return false, nil
-	}
-	ids := make([]string, len(tr.Usages))
-	for i, u := range tr.Usages {
-		ids[i] = u.TxID
-	}
-	seqs, err := st.TxSeqs(ctx, ids)
-	if err != nil {
-		return false, err
-	}
-	late := false
-	for _, id := range ids {
-		late = late || seqs[id] != 0 && seqs[id] < seq
-	}
-	if !late {
-		return false, nil
-	}
-	ev, err := st.Event(ctx, seq)
-	if err != nil {
-		return false, err
-	}
-	args := contract.OpenCaseArgs{Kind: models.CaseNonConformance, Batch: in.BatchCode, Severity: contract.SeverityHigh,
-		Reason: lateReason(in), TargetDate: l.s.opts.Now().UTC().AddDate(0, 0, 14).Format(models.DateLayout), SourceInspection: in.ID}
-	for _, u := range tr.Usages {
-		args.Usages = append(args.Usages, u.ID)
-	}
-	u := &auth.User{ID: in.Inspector, OrgID: in.Agency, Role: ev.Role}
-	if _, err := l.s.app.SubmitAs(ctx, u, "OpenCase", args, lateKey(in.ID)); err != nil {
-		return false, fmt.Errorf("open the case of late result %s on %s: %w", in.ID, in.BatchCode, err)
-	}
-	return true, nil
-}
-
-// lateReason says why the automatic case was opened; it is stored on the
-// ledger as data, in English like every other record. It names the failing
-// properties but never copies the inspection's notes: those are private to
-// organizations involved with the batch, while a case's reason goes to
-// every affected organization, its notifications and webhooks.
-func lateReason(in models.Inspection) string {
-	s := "failing " + in.Type + " result after the material was placed"
-	if len(in.OutOfSpec) > 0 {
-		s += ": out of spec " + strings.Join(in.OutOfSpec, ", ")
-	}
-	if len(s) > models.MaxLine {
-		s = s[:models.MaxLine]
-	}
-	return s
-}
-
-// afterInspection is called after an inspection committed at seq; a case
-// that cannot be opened now is left to the sweep.
+// afterInspection is called after an inspection committed at seq.
 func (l *lateResults) afterInspection(ctx context.Context, in models.Inspection, seq uint64) {
-	if _, err := l.open(ctx, in, seq); err != nil {
-		l.s.opts.Logger.Warn("late result: case not opened yet; the sweep will try again", "inspection", in.ID, "err", err)
-	}
+	l.s.app.AfterInspection(ctx, in, seq)
 }
 
-// sweep opens every case a late failing result should have opened and
-// returns how many it opened.
-func (l *lateResults) sweep(ctx context.Context) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	opened := 0
-	for {
-		fs, err := l.s.opts.Store.FailuresWithoutCase(ctx, l.after, 100)
-		if err != nil {
-			return opened, err
-		}
-		for _, f := range fs {
-			ids, err := l.s.opts.Store.TxSeqs(ctx, []string{f.Inspection.TxID})
-			if err != nil {
-				return opened, err
-			}
-			ok, err := l.open(ctx, f.Inspection, ids[f.Inspection.TxID])
-			if err != nil {
-				l.s.opts.Logger.Warn("late result sweep", "inspection", f.Inspection.ID, "err", err)
-			}
-			if ok {
-				opened++
-			}
-			l.after = max(l.after, f.Seq)
-		}
-		if len(fs) < 100 {
-			return opened, nil
-		}
+func (l *lateResults) sweeper() *app.LateResults {
+	if l.sw == nil {
+		l.sw = l.s.app.NewLateResults()
 	}
+	return l.sw
 }
 
-// run sweeps at start and every SweepEvery until ctx is done.
-func (l *lateResults) run(ctx context.Context) {
-	every := l.s.opts.SweepEvery
-	if every <= 0 {
-		every = 5 * time.Minute
-	}
-	for {
-		if n, err := l.sweep(ctx); err != nil && ctx.Err() == nil {
-			l.s.opts.Logger.Error("late result sweep", "err", err)
-		} else if n > 0 {
-			l.s.opts.Logger.Info("late result sweep opened cases", "cases", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(every):
-		}
-	}
-}
+// sweep opens every case a late failing result should have opened.
+func (l *lateResults) sweep(ctx context.Context) (int, error) { return l.sweeper().Sweep(ctx) }
+
+// run sweeps at start and every few minutes until ctx is done.
+func (l *lateResults) run(ctx context.Context) { l.sweeper().Run(ctx, 0) }

@@ -30,7 +30,7 @@ var errUnauthorized = app.ErrUnauthenticated
 func unauthorized(msg string) error { return fmt.Errorf("%w: %s", errUnauthorized, msg) }
 
 // errTooLarge marks a request body over the limit.
-var errTooLarge = errors.New("request too large")
+var errTooLarge = models.ErrTooLarge
 
 // status maps an error to its HTTP status and machine code. It is the only
 // place where errors become statuses.

@@ -12,12 +12,13 @@ import (
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/internal/webhook"
 	"github.com/plumbline/plumbline/models"
 )
 
 // An organization's admins register webhook endpoints and watch their
 // delivery log here and through /api/v1/webhooks. Endpoints are off the
-// ledger, like accounts; see webhook_worker.go for delivery.
+// ledger, like accounts; internal/webhook delivers to them.
 
 // webhooksPage is what templates/admin_webhooks.html gets.
 type webhooksPage struct {
@@ -42,13 +43,13 @@ type endpointCreated struct {
 
 // registerEndpoint checks url and registers it for admin's organization.
 func (s *Server) registerEndpoint(ctx context.Context, admin *auth.User, raw string) (endpointCreated, error) {
-	u, err := checkEndpointURL(ctx, raw, s.opts.Webhooks.AllowPrivate)
+	u, err := webhook.CheckEndpointURL(ctx, raw, s.opts.Webhooks.AllowPrivate)
 	if err != nil {
 		return endpointCreated{}, err
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	e := store.Endpoint{ID: "wh_" + hex.EncodeToString(id[:]), Org: admin.OrgID, URL: u, Secret: newSecret(), Active: true,
+	e := store.Endpoint{ID: "wh_" + hex.EncodeToString(id[:]), Org: admin.OrgID, URL: u, Secret: webhook.NewSecret(), Active: true,
 		CreatedBy: admin.ID, CreatedAt: s.opts.Now().UTC()}
 	if err := s.app.AddWebhookEndpoint(ctx, app.Actor{User: admin}, e); err != nil {
 		return endpointCreated{}, err

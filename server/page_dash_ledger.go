@@ -5,14 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/store"
-	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -21,11 +19,10 @@ import (
 // efficiency (group size, throughput) — from the ledger, the verify runs
 // recorded in the store and the commit window kept by CommitObserver.
 
-// VerifyFunc verifies the whole ledger and returns the checkpoint it
-// verified and how many entries it checked; progress, when set, hears how
-// far it got. cmd_serve wires it to the embedded ledger's Verify; nil (on
-// Fabric) hides the "verify now" button.
-type VerifyFunc func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error)
+// VerifyFunc verifies the whole ledger for the dashboard's "verify now"
+// (internal/app runs it as a job). cmd_serve wires it to the embedded
+// ledger's Verify; nil (on Fabric) hides the "verify now" button.
+type VerifyFunc = app.VerifyFunc
 
 // checkpointJSON is a checkpoint for the dashboard.
 type checkpointJSON struct {
@@ -69,19 +66,24 @@ func (t *traceArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, er
 	if len(runs) > 0 {
 		r.LastVerify = &runs[0]
 	}
-	r.Running = t.s.dash.verify.progress()
+	r.Running = t.s.verifyRunning()
 	now := s.opts.Now()
 	r.Last5, _ = s.metrics.commits.stats(now, 5, false)
 	r.Last60, r.Minutes = s.metrics.commits.stats(now, 60, true)
 	return r, nil
 }
 
-// verifyJob runs at most one server-side verification at a time.
+// verifyJob is the dashboard's handle on the ledger verification, which
+// runs as a job of internal/app (jobs_verify.go).
 type verifyJob struct {
-	mu      sync.Mutex
-	running *verifyProgress
-	wg      sync.WaitGroup // the running verification, for tests and shutdown
+	wg verifyWait // waits for the running verification (tests)
 }
+
+// verifyWait waits for the app's running verification.
+type verifyWait struct{ app *app.App }
+
+// Wait returns once no verification is running.
+func (w verifyWait) Wait() { w.app.WaitVerify() }
 
 // verifyProgress is how far the running verification got.
 type verifyProgress struct {
@@ -91,18 +93,14 @@ type verifyProgress struct {
 	Total     uint64    `json:"total"`
 }
 
-func (j *verifyJob) progress() *verifyProgress {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.running == nil {
+// verifyRunning is the verification under way, if any.
+func (s *Server) verifyRunning() *verifyProgress {
+	p, ok := s.app.RunningVerify()
+	if !ok {
 		return nil
 	}
-	p := *j.running
-	return &p
+	return &verifyProgress{User: p.User, StartedAt: p.StartedAt, Done: p.Done, Total: p.Total}
 }
-
-// verifyTimeout bounds a server-side verification.
-const verifyTimeout = time.Hour
 
 // startVerify starts verifying the ledger in the background, unless a
 // verification is running already; it reports whether it started one. The
@@ -112,37 +110,7 @@ func (t *traceArea) startVerify(user string) (bool, error) {
 	if s.opts.Verify == nil {
 		return false, models.Invalid("", "this server's ledger (%s) is verified by its peers, not by Plumbline", s.opts.LedgerKind)
 	}
-	j := &s.dash.verify
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.running != nil {
-		return false, nil
-	}
-	started := s.opts.Now()
-	j.running = &verifyProgress{User: user, StartedAt: started.UTC()}
-	j.wg.Add(1)
-	go func() {
-		defer j.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
-		defer cancel()
-		verify := func(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error) {
-			cp, n, err := s.opts.Verify(ctx, progress)
-			return ledger.Verification{Checkpoint: cp, Entries: n}, err
-		}
-		_, err := s.app.VerifyLedger(ctx, verify, app.VerifyRequest{Source: store.VerifyServer, User: user,
-			Progress: func(done, total uint64) {
-				j.mu.Lock()
-				j.running.Done, j.running.Total = done, total
-				j.mu.Unlock()
-			}})
-		if err != nil {
-			s.opts.Logger.Error("ledger verification failed", "err", err)
-		}
-		j.mu.Lock()
-		j.running = nil
-		j.mu.Unlock()
-	}()
-	return true, nil
+	return s.app.StartVerify(user, s.opts.Verify)
 }
 
 // verifyNow serves POST /manager/verify: an organization administrator
@@ -178,7 +146,7 @@ func (t *traceArea) apiVerify(c *gin.Context) {
 		t.s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: t.s.dash.verify.progress()})
+	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: t.s.verifyRunning()})
 }
 
 // verifyStarted answers POST /api/v1/ledger/verify.

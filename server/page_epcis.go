@@ -29,7 +29,7 @@ func (e *epcisArea) pageView(c *gin.Context) *view {
 	u := currentUser(c)
 	d := epcisPageData{CanCapture: canCapture(c) == nil, MaxMB: maxCaptureBody >> 20, MaxEvents: maxCaptureEvents}
 	if u != nil {
-		d.Jobs = e.cap.list(u.OrgID)
+		d.Jobs = e.captureList(u.OrgID)
 	}
 	v := e.s.view(c, "epcis", d)
 	if v.Form.Get("behaviour") == "" {

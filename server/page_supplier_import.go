@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
+	"github.com/plumbline/plumbline/internal/importcsv"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -18,7 +19,7 @@ const maxImportBody = maxImportBytes + 64<<10
 // importPageData is what the import page shows.
 type importPageData struct {
 	Kinds   []string
-	Columns map[string]struct{ required, optional []string }
+	Columns map[string]importcsv.Columns
 	Rows    []rowError // the file's errors, when it failed the check
 	Total   int
 	MaxMB   int
@@ -27,12 +28,12 @@ type importPageData struct {
 
 // Required and Optional list a kind's columns for the page.
 func (d importPageData) Required(kind string) string {
-	return strings.Join(d.Columns[kind].required, ", ")
+	return strings.Join(d.Columns[kind].Required, ", ")
 }
 
 // Optional lists a kind's optional columns.
 func (d importPageData) Optional(kind string) string {
-	return strings.Join(d.Columns[kind].optional, ", ")
+	return strings.Join(d.Columns[kind].Optional, ", ")
 }
 
 // importTx is the transaction each row of an import kind becomes.
@@ -42,7 +43,7 @@ var importTx = map[string]string{importBatches: "CommissionBatch", importShipmen
 // the contract lets the user submit (none: the page is refused).
 func (im *importer) pageView(c *gin.Context) *view {
 	v := im.s.view(c, "import", nil)
-	d := importPageData{Columns: importColumns, MaxMB: maxImportBytes >> 20, MaxRows: maxImportRows}
+	d := importPageData{Columns: importcsv.Kinds, MaxMB: maxImportBytes >> 20, MaxRows: maxImportRows}
 	for _, k := range []string{importBatches, importShipments} {
 		if may(v.User, v.Org, importTx[k]) {
 			d.Kinds = append(d.Kinds, k)
@@ -96,11 +97,11 @@ func (im *importer) upload(c *gin.Context) {
 	}
 	defer f.Close()
 	j, err := im.begin(c, kind, f)
-	var re *rowsError
+	var re *importcsv.RowsError
 	switch {
 	case errors.As(err, &re):
 		d := v.Data.(importPageData)
-		d.Rows, d.Total = re.Rows, re.Total
+		d.Rows, d.Total = rowErrors(re.Rows), re.Total
 		v.Data = d
 		im.s.formFail(c, "supplier_import", v, models.Invalid("file", "%s", v.L.T("supplier.import_rejected", "N", re.Total)))
 	case err != nil:
@@ -117,12 +118,11 @@ func (im *importer) begin(c *gin.Context, kind string, r io.Reader) (importJob, 
 	if err != nil {
 		return importJob{}, multipartError(err, maxImportBody)
 	}
-	u := currentUser(c)
-	items, total, err := im.s.parseImport(c.Request.Context(), u, kind, bytes.NewReader(data))
+	j, err := im.s.app.StartImport(c.Request.Context(), app.Actor{User: currentUser(c)}, kind, data)
 	if err != nil {
 		return importJob{}, err
 	}
-	return im.start(u, jobID(u, kind, data), kind, total, items)
+	return importView(j), nil
 }
 
 // status shows a job's progress; supplier.js refreshes it from the API.
@@ -140,7 +140,7 @@ func (im *importer) status(c *gin.Context) {
 // template serves an example file of a kind.
 func (im *importer) template(c *gin.Context) {
 	kind := strings.TrimSuffix(c.Param("file"), ".csv")
-	t, ok := importTemplates[kind]
+	t, ok := importcsv.Templates[kind]
 	if !ok || !strings.HasSuffix(c.Param("file"), ".csv") {
 		im.s.failPage(c, models.NotFound("", "there are templates for batches.csv and shipments.csv"))
 		return
@@ -193,10 +193,10 @@ func (im *importer) apiUpload(c *gin.Context) {
 		}
 	}
 	j, err := im.begin(c, kind, body)
-	var re *rowsError
+	var re *importcsv.RowsError
 	if errors.As(err, &re) {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, importErrorBody{
-			Error: apiError{Code: "invalid", Field: "file", Message: re.Error()}, Rows: re.Rows})
+			Error: apiError{Code: "invalid", Field: "file", Message: re.Error()}, Rows: rowErrors(re.Rows)})
 		return
 	}
 	if err != nil {

@@ -62,14 +62,12 @@ type Options struct {
 	// LabelFont is a TrueType font for label sheets, so Chinese names
 	// print; nil uses the PDF core font (Latin only).
 	LabelFont []byte
-	// Webhooks configures webhook delivery (Background runs it).
+	// Webhooks configures webhook delivery: the address rules for
+	// registering endpoints (and Background's worker).
 	Webhooks WebhookOptions
 	// App runs the use cases; nil builds one over Ledger, Store,
 	// Projector and Files with the same clock and write timeout.
 	App *app.App
-	// SweepEvery is how often Background looks for failing test results
-	// that should have opened a case; 0 means 5 minutes.
-	SweepEvery time.Duration
 }
 
 // Server holds the HTTP handler and its dependencies.
@@ -118,7 +116,6 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, cat: cat, qr: label.NewQR(4096), secure: isHTTPS(opts.BaseURL)}
-	s.late = &lateResults{s: s}
 	s.parties = newAccessSource(s)
 	s.evidence = newEvidenceArea(s)
 	s.app, s.opTables = opts.App, opts.Store.Ops()
@@ -127,6 +124,8 @@ func New(opts Options) (*Server, error) {
 			Files: opts.Files, BaseURL: opts.BaseURL, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
 			Now: func() time.Time { return s.opts.Now() }}) // the server's clock, which tests may set
 	}
+	s.dash.verify.wg.app = s.app
+	s.late = &lateResults{s: s, sw: s.app.LateResults()}
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/files"
+	"github.com/plumbline/plumbline/internal/jobs"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
@@ -48,6 +49,9 @@ type Options struct {
 	// WriteTimeout bounds how long a write waits for the ledger and the
 	// read model; zero means 15 s.
 	WriteTimeout time.Duration
+	// Jobs is the table imports, captures and verifications run in (its
+	// owner shuts it down); nil means a table of the App's own.
+	Jobs *jobs.Table
 }
 
 // App runs the use cases.
@@ -56,6 +60,7 @@ type App struct {
 	ops   *store.Ops  // the operational tables beside the read model
 	dash  dashCache   // the dashboards' aggregates
 	trace traceCaches // batches and organizations as the trace pages read them
+	work  *work       // jobs and background work (jobs_*.go, late_results.go)
 }
 
 // New returns the use cases over opts.
@@ -69,7 +74,13 @@ func New(opts Options) *App {
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = 15 * time.Second
 	}
-	return &App{opts: opts, ops: opts.Store.Ops()}
+	if opts.Jobs == nil {
+		opts.Jobs = jobs.New(jobs.Options{Now: opts.Now})
+	}
+	a := &App{opts: opts, ops: opts.Store.Ops()}
+	a.work = newWork(opts.Jobs)
+	a.work.late = a.NewLateResults()
+	return a
 }
 
 // Actor says who acts: the user, their organization as the read model

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 	"github.com/plumbline/plumbline/ledger"
 )
 
-// VerifyFunc verifies the whole ledger (ledger.Verifier's VerifyAll).
-type VerifyFunc func(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error)
+// VerifierFunc verifies the whole ledger (ledger.Verifier's VerifyAll).
+type VerifierFunc func(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error)
 
 // VerifyRequest says who asks for a verification and how far it goes.
 type VerifyRequest struct {
@@ -29,10 +30,17 @@ type VerifyRequest struct {
 // dashboard's "verify now" run: every entry's hash, signature and replay
 // and every checkpoint, then, with CatchUp, the read model against the
 // replayed state. Every run, passed or failed, is recorded for the
-// dashboard's ledger health; failing to record it is logged, not fatal.
-func (a *App) VerifyLedger(ctx context.Context, verify VerifyFunc, req VerifyRequest) (ledger.Verification, error) {
+// dashboard's ledger health (an interrupted one is not); failing to
+// record it is logged, not fatal.
+func (a *App) VerifyLedger(ctx context.Context, verify VerifierFunc, req VerifyRequest) (ledger.Verification, error) {
 	started, t0 := a.opts.Now(), time.Now()
 	rep, err := verify(ctx, req.Progress)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Interrupted (a server's shutdown, a Ctrl-C): it neither passed
+		// nor failed, so nothing is recorded.
+		a.opts.Logger.Info("ledger verification interrupted; not recorded")
+		return rep, ctx.Err()
+	}
 	what := "leaf hashes, signatures, checkpoints and contract replay"
 	if err == nil && req.CatchUp != nil {
 		what = "leaf hashes, signatures, checkpoints, contract replay and the read model"

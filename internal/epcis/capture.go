@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,8 +19,8 @@ import (
 // asks its read model). Both return a models.ErrNotFound error when there
 // is none.
 type Lookup interface {
-	ProductByGTIN(gtin14 string) (string, error)
-	BatchByLot(gtin14, lot string) (string, error)
+	ProductByGTIN(ctx context.Context, gtin14 string) (string, error)
+	BatchByLot(ctx context.Context, gtin14, lot string) (string, error)
 }
 
 // Translator turns captured EPCIS events into the contract transactions
@@ -47,12 +48,12 @@ func invalid(pointer, format string, args ...any) error {
 
 // Tx returns the transaction that records ev. A rejection is a
 // *models.Error whose Field is a JSON pointer into the event.
-func (t *Translator) Tx(ev Event) (Translated, error) {
+func (t *Translator) Tx(ctx context.Context, ev Event) (Translated, error) {
 	at, err := time.Parse(time.RFC3339Nano, ev.EventTime)
 	if err != nil {
 		return Translated{}, invalid("/eventTime", "%q is not an RFC 3339 time", ev.EventTime)
 	}
-	typ, args, err := t.translate(ev, at)
+	typ, args, err := t.translate(ctx, ev, at)
 	if err != nil {
 		return Translated{}, err
 	}
@@ -108,7 +109,7 @@ func Classify(ev Event) (string, error) {
 	return "", invalid("/bizStep", "%q has no Plumbline transaction; captured bizSteps: %s", ev.BizStep, strings.Join(BizSteps(), ", "))
 }
 
-func (t *Translator) translate(ev Event, at time.Time) (string, any, error) {
+func (t *Translator) translate(ctx context.Context, ev Event, at time.Time) (string, any, error) {
 	typ, err := Classify(ev)
 	if err != nil {
 		return "", nil, err
@@ -116,27 +117,27 @@ func (t *Translator) translate(ev Event, at time.Time) (string, any, error) {
 	var args any
 	switch typ {
 	case "CommissionBatch":
-		args, err = t.commission(ev, at)
+		args, err = t.commission(ctx, ev, at)
 	case "CreatePurchaseOrder":
-		args, err = t.order(ev)
+		args, err = t.order(ctx, ev)
 	case "DispatchShipment":
-		args, err = t.dispatch(ev)
+		args, err = t.dispatch(ctx, ev)
 	case "ReceiveShipment":
-		args, err = t.receipt(ev)
+		args, err = t.receipt(ctx, ev)
 	case "RecordInspection":
-		args, err = t.inspection(ev)
+		args, err = t.inspection(ctx, ev)
 	case "ReleaseHold":
-		args, err = t.release(ev)
+		args, err = t.release(ctx, ev)
 	case "RecordUsage":
-		args, err = t.usage(ev)
+		args, err = t.usage(ctx, ev)
 	case "TransformBatches":
-		args, err = t.transform(ev, at)
+		args, err = t.transform(ctx, ev, at)
 	case "RecallBatch":
-		args, err = t.recall(ev)
+		args, err = t.recall(ctx, ev)
 	case "AttachDocument":
-		args, err = t.document(ev)
+		args, err = t.document(ctx, ev)
 	case "CorrectEntry":
-		args, err = t.correction(ev)
+		args, err = t.correction(ctx, ev)
 	}
 	return typ, args, err
 }
@@ -151,8 +152,8 @@ func hasType(bts []BizTransaction, typ string) bool {
 }
 
 // record loads a world-state record; absent is false.
-func (t *Translator) record(prefix, id string, v any) (bool, error) {
-	raw, err := t.State.Get(models.Key(prefix, id))
+func (t *Translator) record(ctx context.Context, prefix, id string, v any) (bool, error) {
+	raw, err := t.State.Get(ctx, models.Key(prefix, id))
 	if errors.Is(err, models.ErrNotFound) {
 		return false, nil
 	}
@@ -164,7 +165,7 @@ func (t *Translator) record(prefix, id string, v any) (bool, error) {
 
 // batch resolves a batch identifier at pointer to a batch code. The batch
 // need not exist yet (commissioning names a new one).
-func (t *Translator) batch(pointer, uri string) (string, error) {
+func (t *Translator) batch(ctx context.Context, pointer, uri string) (string, error) {
 	id, err := Parse(uri)
 	if err != nil {
 		return "", invalid(pointer, "%v", err)
@@ -176,7 +177,7 @@ func (t *Translator) batch(pointer, uri string) (string, error) {
 		if code, ok := t.lots[id.GTIN+"/"+id.Lot]; ok {
 			return code, nil
 		}
-		code, err := t.Lookup.BatchByLot(id.GTIN, id.Lot)
+		code, err := t.Lookup.BatchByLot(ctx, id.GTIN, id.Lot)
 		if errors.Is(err, models.ErrNotFound) {
 			return "", models.NotFound(pointer, "no batch has the identifier %s (lot %s of GTIN %s); commission it first", uri, id.Lot, id.GTIN)
 		}
@@ -186,7 +187,7 @@ func (t *Translator) batch(pointer, uri string) (string, error) {
 }
 
 // product resolves a product class identifier.
-func (t *Translator) product(pointer, uri string) (string, error) {
+func (t *Translator) product(ctx context.Context, pointer, uri string) (string, error) {
 	id, err := Parse(uri)
 	if err != nil {
 		return "", invalid(pointer, "%v", err)
@@ -195,7 +196,7 @@ func (t *Translator) product(pointer, uri string) (string, error) {
 	case IDProduct:
 		return id.Code, nil
 	case IDGTIN, IDLot:
-		p, err := t.Lookup.ProductByGTIN(id.GTIN)
+		p, err := t.Lookup.ProductByGTIN(ctx, id.GTIN)
 		if errors.Is(err, models.ErrNotFound) {
 			return "", models.NotFound(pointer, "no product is registered with GTIN %s; its manufacturer registers it first", id.GTIN)
 		}
@@ -238,12 +239,12 @@ func quantity(pointer string, q Quantity) (models.Decimal, error) {
 
 // subject is the one batch an event is about: the first of quantityList
 // or epcList.
-func (t *Translator) subject(ev Event) (string, error) {
+func (t *Translator) subject(ctx context.Context, ev Event) (string, error) {
 	switch {
 	case len(ev.QuantityList) > 0:
-		return t.batch("/quantityList/0/epcClass", ev.QuantityList[0].EPCClass)
+		return t.batch(ctx, "/quantityList/0/epcClass", ev.QuantityList[0].EPCClass)
 	case len(ev.EPCList) > 0:
-		return t.batch("/epcList/0", ev.EPCList[0])
+		return t.batch(ctx, "/epcList/0", ev.EPCList[0])
 	}
 	return "", invalid("/quantityList", "name the batch: a quantityList with its epcClass")
 }
@@ -260,7 +261,7 @@ func ilmdString(ev Event, key string) (string, error) {
 	return s, nil
 }
 
-func (t *Translator) commission(ev Event, at time.Time) (any, error) {
+func (t *Translator) commission(ctx context.Context, ev Event, at time.Time) (any, error) {
 	if len(ev.QuantityList) != 1 {
 		return nil, invalid("/quantityList", "commissioning names exactly one batch, with its quantity (got %d)", len(ev.QuantityList))
 	}
@@ -299,11 +300,11 @@ func (t *Translator) commission(ev Event, at time.Time) (any, error) {
 	}
 	switch {
 	case prod != "":
-		if a.ProductID, err = t.product("/ilmd/plb:product", prod); err != nil {
+		if a.ProductID, err = t.product(ctx, "/ilmd/plb:product", prod); err != nil {
 			return nil, err
 		}
 	case id.Kind == IDLot:
-		if a.ProductID, err = t.product("/quantityList/0/epcClass", q.EPCClass); err != nil {
+		if a.ProductID, err = t.product(ctx, "/quantityList/0/epcClass", q.EPCClass); err != nil {
 			return nil, err
 		}
 	default:
@@ -324,7 +325,7 @@ func (t *Translator) remember(gtin14, lot, code string) {
 	t.lots[gtin14+"/"+lot] = code
 }
 
-func (t *Translator) order(ev Event) (any, error) {
+func (t *Translator) order(ctx context.Context, ev Event) (any, error) {
 	a := contract.CreatePurchaseOrderArgs{DeliverBy: ev.DeliverBy}
 	for i, b := range ev.BizTransactionList {
 		if b.Type != "po" {
@@ -367,7 +368,7 @@ func (t *Translator) order(ev Event) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		prod, err := t.product(p+"/epcClass", q.EPCClass)
+		prod, err := t.product(ctx, p+"/epcClass", q.EPCClass)
 		if err != nil {
 			return nil, err
 		}
@@ -405,7 +406,7 @@ func lineFor(ev Event, i int) *Line {
 	return nil
 }
 
-func (t *Translator) dispatch(ev Event) (any, error) {
+func (t *Translator) dispatch(ctx context.Context, ev Event) (any, error) {
 	var a contract.DispatchShipmentArgs
 	code, err := shipmentRef(ev)
 	if err != nil {
@@ -469,10 +470,10 @@ func (t *Translator) dispatch(ev Event) (any, error) {
 		l := contract.DispatchLine{Quantity: qty}
 		line := lineFor(ev, i)
 		if line != nil && line.Source != "" {
-			if l.Batch, err = t.batch("/plb:lines/source", line.Source); err != nil {
+			if l.Batch, err = t.batch(ctx, "/plb:lines/source", line.Source); err != nil {
 				return nil, err
 			}
-		} else if l.Batch, err = t.batch(p+"/epcClass", q.EPCClass); err != nil {
+		} else if l.Batch, err = t.batch(ctx, p+"/epcClass", q.EPCClass); err != nil {
 			return nil, err
 		}
 		if line != nil && line.PO != "" {
@@ -487,7 +488,7 @@ func (t *Translator) dispatch(ev Event) (any, error) {
 	return a, nil
 }
 
-func (t *Translator) receipt(ev Event) (any, error) {
+func (t *Translator) receipt(ctx context.Context, ev Event) (any, error) {
 	code, err := shipmentRef(ev)
 	if err != nil {
 		return nil, err
@@ -506,13 +507,13 @@ func (t *Translator) receipt(ev Event) (any, error) {
 	answers := map[string]answer{}
 	for i, q := range ev.QuantityList {
 		p := fmt.Sprintf("/quantityList/%d", i)
-		b, err := t.batch(p+"/epcClass", q.EPCClass)
+		b, err := t.batch(ctx, p+"/epcClass", q.EPCClass)
 		if err != nil {
 			return nil, err
 		}
 		if code == "" {
 			var bt models.Batch
-			if ok, err := t.record(models.PrefixBatch, b, &bt); err != nil {
+			if ok, err := t.record(ctx, models.PrefixBatch, b, &bt); err != nil {
 				return nil, err
 			} else if !ok || bt.Shipment == "" {
 				return nil, models.Conflict(p+"/epcClass", "batch %s is not in transit; name the shipment in a bizTransaction of type plb:shipment", b)
@@ -535,7 +536,7 @@ func (t *Translator) receipt(ev Event) (any, error) {
 		answers[b] = ans
 	}
 	var sh models.Shipment
-	if ok, err := t.record(models.PrefixShipment, code, &sh); err != nil {
+	if ok, err := t.record(ctx, models.PrefixShipment, code, &sh); err != nil {
 		return nil, err
 	} else if !ok {
 		return nil, models.NotFound("/bizTransactionList", "shipment %s does not exist; capture its shipping event first", code)
@@ -554,8 +555,8 @@ func (t *Translator) receipt(ev Event) (any, error) {
 	return a, nil
 }
 
-func (t *Translator) inspection(ev Event) (any, error) {
-	b, err := t.subject(ev)
+func (t *Translator) inspection(ctx context.Context, ev Event) (any, error) {
+	b, err := t.subject(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -588,8 +589,8 @@ func (t *Translator) inspection(ev Event) (any, error) {
 	return a, nil
 }
 
-func (t *Translator) release(ev Event) (any, error) {
-	b, err := t.subject(ev)
+func (t *Translator) release(ctx context.Context, ev Event) (any, error) {
+	b, err := t.subject(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -599,8 +600,8 @@ func (t *Translator) release(ev Event) (any, error) {
 	return contract.ReleaseHoldArgs{Batch: b, Reason: ev.Reason}, nil
 }
 
-func (t *Translator) usage(ev Event) (any, error) {
-	b, err := t.subject(ev)
+func (t *Translator) usage(ctx context.Context, ev Event) (any, error) {
+	b, err := t.subject(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -624,7 +625,7 @@ func (t *Translator) usage(ev Event) (any, error) {
 	return a, nil
 }
 
-func (t *Translator) transform(ev Event, at time.Time) (any, error) {
+func (t *Translator) transform(ctx context.Context, ev Event, at time.Time) (any, error) {
 	a := contract.TransformBatchesArgs{Kind: ev.Kind}
 	if len(ev.InputQuantityList) == 0 || len(ev.OutputQuantityList) == 0 {
 		return nil, invalid("/inputQuantityList", "a transformation lists its inputs and outputs with quantities")
@@ -636,12 +637,12 @@ func (t *Translator) transform(ev Event, at time.Time) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		code, err := t.batch(p+"/epcClass", q.EPCClass)
+		code, err := t.batch(ctx, p+"/epcClass", q.EPCClass)
 		if err != nil {
 			return nil, err
 		}
 		var b models.Batch
-		if ok, err := t.record(models.PrefixBatch, code, &b); err != nil {
+		if ok, err := t.record(ctx, models.PrefixBatch, code, &b); err != nil {
 			return nil, err
 		} else if ok {
 			inProducts[b.ProductID] = true
@@ -678,11 +679,11 @@ func (t *Translator) transform(ev Event, at time.Time) (any, error) {
 		}
 		switch {
 		case info != nil && info.Product != "":
-			if o.ProductID, err = t.product("/plb:outputs/plb:product", info.Product); err != nil {
+			if o.ProductID, err = t.product(ctx, "/plb:outputs/plb:product", info.Product); err != nil {
 				return nil, err
 			}
 		case id.Kind == IDLot:
-			if o.ProductID, err = t.product(p+"/epcClass", q.EPCClass); err != nil {
+			if o.ProductID, err = t.product(ctx, p+"/epcClass", q.EPCClass); err != nil {
 				return nil, err
 			}
 		case len(inProducts) == 1:
@@ -738,8 +739,8 @@ func sum(a, b models.Decimal) (models.Decimal, error) {
 	return s, nil
 }
 
-func (t *Translator) recall(ev Event) (any, error) {
-	b, err := t.subject(ev)
+func (t *Translator) recall(ctx context.Context, ev Event) (any, error) {
+	b, err := t.subject(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -752,8 +753,8 @@ func (t *Translator) recall(ev Event) (any, error) {
 	return contract.RecallBatchArgs{Batch: b, Reason: ev.Reason, Severity: ev.Severity}, nil
 }
 
-func (t *Translator) document(ev Event) (any, error) {
-	b, err := t.subject(ev)
+func (t *Translator) document(ctx context.Context, ev Event) (any, error) {
+	b, err := t.subject(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -764,7 +765,7 @@ func (t *Translator) document(ev Event) (any, error) {
 	}}, nil
 }
 
-func (t *Translator) correction(ev Event) (any, error) {
+func (t *Translator) correction(ctx context.Context, ev Event) (any, error) {
 	c := ev.Correction
 	if ev.Reason == "" {
 		return nil, invalid("/plb:reason", "say why the record is corrected")

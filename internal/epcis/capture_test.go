@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +18,7 @@ import (
 // read model would by index.
 type memLookup struct{ st contract.State }
 
-func (m memLookup) ProductByGTIN(g string) (string, error) {
+func (m memLookup) ProductByGTIN(_ context.Context, g string) (string, error) {
 	id := ""
 	err := m.st.Range(models.PrefixProduct, func(_ string, v []byte) error {
 		var p models.Product
@@ -34,8 +35,8 @@ func (m memLookup) ProductByGTIN(g string) (string, error) {
 	return id, err
 }
 
-func (m memLookup) BatchByLot(g, lot string) (string, error) {
-	pid, err := m.ProductByGTIN(g)
+func (m memLookup) BatchByLot(ctx context.Context, g, lot string) (string, error) {
+	pid, err := m.ProductByGTIN(ctx, g)
 	if err != nil {
 		return "", err
 	}
@@ -67,8 +68,8 @@ func TestRoundTripDemo(t *testing.T) {
 	m := h.mapper()
 	plan, _ := demo.Plan(demo.Options{Seed: 7})
 	fresh := contract.NewMemState()
-	tr := &Translator{State: fresh, Lookup: memLookup{fresh}}
-	m2 := &Mapper{Names: Names{Base: "https://other.example.org"}, Facts: fresh}
+	tr := &Translator{State: StateFacts{fresh}, Lookup: memLookup{fresh}}
+	m2 := &Mapper{Names: Names{Base: "https://other.example.org"}, Facts: StateFacts{fresh}}
 	n, skipped := 0, 0
 	for i, tx := range h.txs {
 		role := plan[i].Role
@@ -78,7 +79,7 @@ func TestRoundTripDemo(t *testing.T) {
 			}
 			continue
 		}
-		mp, err := m.Map(tx)
+		mp, err := m.Map(context.Background(), tx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +102,7 @@ func TestRoundTripDemo(t *testing.T) {
 		if err != nil || org != tx.Org {
 			t.Fatalf("event %d recorded by %q, %v; want %s", i, org, err, tx.Org)
 		}
-		got, err := tr.Tx(ev)
+		got, err := tr.Tx(context.Background(), ev)
 		if err != nil {
 			t.Fatalf("event %d (%s): %v\n%s", i, tx.Type, err, raw)
 		}
@@ -124,7 +125,7 @@ func TestRoundTripDemo(t *testing.T) {
 		if string(canon) != string(tx.Args) && got.Type == tx.Type {
 			t.Errorf("event %d (%s): arguments differ\n got %s\nwant %s", i, tx.Type, canon, tx.Args)
 		}
-		back, err := m2.Map(Tx{Seq: uint64(i + 1), TxID: newID, Type: got.Type, Org: org, Time: got.Time, Args: canon})
+		back, err := m2.Map(context.Background(), Tx{Seq: uint64(i + 1), TxID: newID, Type: got.Type, Org: org, Time: got.Time, Args: canon})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +150,7 @@ func TestTranslateRejects(t *testing.T) {
 	find := func(typ string) Event {
 		for _, tx := range h.txs {
 			if tx.Type == typ {
-				mp, err := m.Map(tx)
+				mp, err := m.Map(context.Background(), tx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -192,8 +193,8 @@ func TestTranslateRejects(t *testing.T) {
 			var cp Event
 			_ = json.Unmarshal(raw, &cp)
 			c.edit(&cp)
-			tr := &Translator{State: h.state, Lookup: memLookup{h.state}}
-			_, err := tr.Tx(cp)
+			tr := &Translator{State: StateFacts{h.state}, Lookup: memLookup{h.state}}
+			_, err := tr.Tx(context.Background(), cp)
 			var me *models.Error
 			if !errors.As(err, &me) || me.Field != c.pointer || !errors.Is(err, c.kind) {
 				t.Errorf("got %v, want %v at %s", err, c.kind, c.pointer)

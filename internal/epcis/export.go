@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +26,9 @@ type Tx struct {
 
 // Facts reads the world state: the JSON of a models record by its key
 // (models.PrefixBatch + code, …), or an error wrapping models.ErrNotFound.
-// contract.State satisfies it, and so does the ledger's State.
+// LedgerFacts reads it from the ledger; StateFacts adapts a contract.State.
 type Facts interface {
-	Get(key string) ([]byte, error)
+	Get(ctx context.Context, key string) ([]byte, error)
 }
 
 // Mapper maps committed transactions to EPCIS events.
@@ -53,7 +54,7 @@ var ErrMasterData = errors.New("master data, not an event")
 
 // Map returns the EPCIS event of tx, or an error wrapping ErrMasterData for
 // RegisterOrganization and RegisterProduct.
-func (m *Mapper) Map(tx Tx) (Mapped, error) {
+func (m *Mapper) Map(ctx context.Context, tx Tx) (Mapped, error) {
 	mp, ok := Mappings[tx.Type]
 	if !ok {
 		return Mapped{}, fmt.Errorf("transaction type %s has no EPCIS mapping", tx.Type)
@@ -69,7 +70,7 @@ func (m *Mapper) Map(tx Tx) (Mapped, error) {
 		EventID:             eventID(tx.Type, tx.Org, at, tx.Args),
 		RecordedBy:          m.Names.Party(tx.Org),
 	}
-	subjects, err := exporters[tx.Type](m, tx, &ev)
+	subjects, err := exporters[tx.Type](ctx, m, tx, &ev)
 	if err != nil {
 		return Mapped{}, fmt.Errorf("map %s %s (entry %d): %w", tx.Type, tx.TxID, tx.Seq, err)
 	}
@@ -109,7 +110,7 @@ var Mappings = map[string]Mapping{
 	"RecordDisposition": {ObjectEvent, "OBSERVE", "", "needs_replacement or none"},
 }
 
-type exporter func(m *Mapper, tx Tx, ev *Event) (subjects []string, err error)
+type exporter func(ctx context.Context, m *Mapper, tx Tx, ev *Event) (subjects []string, err error)
 
 var exporters = map[string]exporter{
 	"CommissionBatch":     exportCommission,
@@ -129,8 +130,8 @@ var exporters = map[string]exporter{
 }
 
 // get loads the record at prefix+id into v.
-func (m *Mapper) get(prefix, id string, v any) error {
-	raw, err := m.Facts.Get(models.Key(prefix, id))
+func (m *Mapper) get(ctx context.Context, prefix, id string, v any) error {
+	raw, err := m.Facts.Get(ctx, models.Key(prefix, id))
 	if err != nil {
 		return fmt.Errorf("read %s%s: %w", prefix, id, err)
 	}
@@ -141,21 +142,21 @@ func (m *Mapper) get(prefix, id string, v any) error {
 }
 
 // batch returns a batch, its product and its identifier.
-func (m *Mapper) batch(code string) (models.Batch, models.Product, string, error) {
+func (m *Mapper) batch(ctx context.Context, code string) (models.Batch, models.Product, string, error) {
 	var b models.Batch
 	var p models.Product
-	if err := m.get(models.PrefixBatch, code, &b); err != nil {
+	if err := m.get(ctx, models.PrefixBatch, code, &b); err != nil {
 		return b, p, "", err
 	}
-	if err := m.get(models.PrefixProduct, b.ProductID, &p); err != nil {
+	if err := m.get(ctx, models.PrefixProduct, b.ProductID, &p); err != nil {
 		return b, p, "", err
 	}
 	return b, p, m.Names.Batch(b, p), nil
 }
 
 // quantity is a quantity element of batch code.
-func (m *Mapper) quantity(code string, q *models.Decimal) (Quantity, error) {
-	b, _, uri, err := m.batch(code)
+func (m *Mapper) quantity(ctx context.Context, code string, q *models.Decimal) (Quantity, error) {
+	b, _, uri, err := m.batch(ctx, code)
 	if err != nil {
 		return Quantity{}, err
 	}
@@ -176,17 +177,17 @@ func decode(tx Tx, v any) error {
 
 func ptr[T any](v T) *T { return &v }
 
-func exportCommission(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportCommission(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.CommissionBatchArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
-	q, err := m.quantity(a.Code, &a.Quantity)
+	q, err := m.quantity(ctx, a.Code, &a.Quantity)
 	if err != nil {
 		return nil, err
 	}
 	var p models.Product
-	if err := m.get(models.PrefixProduct, a.ProductID, &p); err != nil {
+	if err := m.get(ctx, models.PrefixProduct, a.ProductID, &p); err != nil {
 		return nil, err
 	}
 	ev.Action, ev.BizStep, ev.Disposition = "ADD", "commissioning", "active"
@@ -207,7 +208,7 @@ func exportCommission(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{a.Code}, nil
 }
 
-func exportOrder(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportOrder(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.CreatePurchaseOrderArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
@@ -216,7 +217,7 @@ func exportOrder(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	ev.BizTransactionList = []BizTransaction{{"po", m.Names.PurchaseOrder(a.ID)}}
 	for _, l := range a.Lines {
 		var p models.Product
-		if err := m.get(models.PrefixProduct, l.ProductID, &p); err != nil {
+		if err := m.get(ctx, models.PrefixProduct, l.ProductID, &p); err != nil {
 			return nil, err
 		}
 		ev.QuantityList = append(ev.QuantityList, Quantity{EPCClass: m.Names.Product(p), Quantity: ptr(l.Quantity), UOM: UOM(p.Unit)})
@@ -231,7 +232,7 @@ func exportOrder(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 }
 
 // shipmentEvent fills what dispatch and receipt events share.
-func (m *Mapper) shipmentEvent(sh models.Shipment, ev *Event, receipt bool) ([]string, error) {
+func (m *Mapper) shipmentEvent(ctx context.Context, sh models.Shipment, ev *Event, receipt bool) ([]string, error) {
 	ev.Action = "OBSERVE"
 	var subjects []string
 	pos := map[string]bool{}
@@ -240,14 +241,14 @@ func (m *Mapper) shipmentEvent(sh models.Shipment, ev *Event, receipt bool) ([]s
 		ev.BizTransactionList = append(ev.BizTransactionList, BizTransaction{"desadv", m.Names.DeliveryNote(sh.From, sh.DeliveryNote)})
 	}
 	for _, l := range sh.Lines {
-		q, err := m.quantity(l.Batch, &l.Quantity)
+		q, err := m.quantity(ctx, l.Batch, &l.Quantity)
 		if err != nil {
 			return nil, err
 		}
 		ev.QuantityList = append(ev.QuantityList, q)
 		line := Line{EPCClass: q.EPCClass, Quantity: l.Quantity, POLine: l.POLine}
 		if l.Source != "" && l.Source != l.Batch {
-			_, _, src, err := m.batch(l.Source)
+			_, _, src, err := m.batch(ctx, l.Source)
 			if err != nil {
 				return nil, err
 			}
@@ -276,26 +277,26 @@ func (m *Mapper) shipmentEvent(sh models.Shipment, ev *Event, receipt bool) ([]s
 	return subjects, nil
 }
 
-func exportDispatch(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportDispatch(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.DispatchShipmentArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
 	var sh models.Shipment
-	if err := m.get(models.PrefixShipment, a.Code, &sh); err != nil {
+	if err := m.get(ctx, models.PrefixShipment, a.Code, &sh); err != nil {
 		return nil, err
 	}
 	ev.BizStep, ev.Disposition = "shipping", "in_transit"
-	return m.shipmentEvent(sh, ev, false)
+	return m.shipmentEvent(ctx, sh, ev, false)
 }
 
-func exportReceipt(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportReceipt(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.ReceiveShipmentArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
 	var sh models.Shipment
-	if err := m.get(models.PrefixShipment, a.Shipment, &sh); err != nil {
+	if err := m.get(ctx, models.PrefixShipment, a.Shipment, &sh); err != nil {
 		return nil, err
 	}
 	ev.BizStep, ev.Disposition = "receiving", "returned"
@@ -304,15 +305,15 @@ func exportReceipt(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 			ev.Disposition = "available"
 		}
 	}
-	return m.shipmentEvent(sh, ev, true)
+	return m.shipmentEvent(ctx, sh, ev, true)
 }
 
-func exportInspection(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportInspection(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var in models.Inspection
-	if err := m.get(models.PrefixInspection, tx.TxID, &in); err != nil {
+	if err := m.get(ctx, models.PrefixInspection, tx.TxID, &in); err != nil {
 		return nil, err
 	}
-	q, err := m.quantity(in.BatchCode, nil)
+	q, err := m.quantity(ctx, in.BatchCode, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -337,12 +338,12 @@ func exportInspection(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{in.BatchCode}, nil
 }
 
-func exportRelease(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportRelease(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.ReleaseHoldArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
-	q, err := m.quantity(a.Batch, nil)
+	q, err := m.quantity(ctx, a.Batch, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -353,12 +354,12 @@ func exportRelease(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{a.Batch}, nil
 }
 
-func exportUsage(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportUsage(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var u models.Usage
-	if err := m.get(models.PrefixUsage, tx.TxID, &u); err != nil {
+	if err := m.get(ctx, models.PrefixUsage, tx.TxID, &u); err != nil {
 		return nil, err
 	}
-	q, err := m.quantity(u.BatchCode, &u.Quantity)
+	q, err := m.quantity(ctx, u.BatchCode, &u.Quantity)
 	if err != nil {
 		return nil, err
 	}
@@ -370,14 +371,14 @@ func exportUsage(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{u.BatchCode}, nil
 }
 
-func exportTransform(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportTransform(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.TransformBatchesArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
 	var subjects []string
 	for _, in := range a.Inputs {
-		q, err := m.quantity(in.Code, &in.Quantity)
+		q, err := m.quantity(ctx, in.Code, &in.Quantity)
 		if err != nil {
 			return nil, err
 		}
@@ -386,12 +387,12 @@ func exportTransform(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	}
 	unit := ""
 	for _, o := range a.Outputs {
-		q, err := m.quantity(o.Code, &o.Quantity)
+		q, err := m.quantity(ctx, o.Code, &o.Quantity)
 		if err != nil {
 			return nil, err
 		}
 		var p models.Product
-		if err := m.get(models.PrefixProduct, o.ProductID, &p); err != nil {
+		if err := m.get(ctx, models.PrefixProduct, o.ProductID, &p); err != nil {
 			return nil, err
 		}
 		unit = p.Unit
@@ -406,12 +407,12 @@ func exportTransform(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return subjects, nil
 }
 
-func exportRecall(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportRecall(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var rc models.Recall
-	if err := m.get(models.PrefixRecall, tx.TxID, &rc); err != nil {
+	if err := m.get(ctx, models.PrefixRecall, tx.TxID, &rc); err != nil {
 		return nil, err
 	}
-	q, err := m.quantity(rc.BatchCode, nil)
+	q, err := m.quantity(ctx, rc.BatchCode, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +420,7 @@ func exportRecall(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	ev.QuantityList = []Quantity{q}
 	ev.Reason, ev.Severity = rc.Reason, rc.Severity
 	for _, c := range rc.Affected {
-		_, _, uri, err := m.batch(c)
+		_, _, uri, err := m.batch(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -431,12 +432,12 @@ func exportRecall(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 // certifying are the document kinds that certify a batch.
 var certifying = map[models.DocumentKind]bool{models.DocCertificate: true, models.DocMillTest: true, models.DocDeclaration: true, models.DocTestReport: true}
 
-func exportDocument(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportDocument(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.AttachDocumentArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
-	q, err := m.quantity(a.Batch, nil)
+	q, err := m.quantity(ctx, a.Batch, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +451,7 @@ func exportDocument(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{a.Batch}, nil
 }
 
-func exportCorrection(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportCorrection(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.CorrectEntryArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
@@ -459,18 +460,18 @@ func exportCorrection(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	switch a.TargetKind {
 	case contract.TargetUsage:
 		var u models.Usage
-		if err := m.get(models.PrefixUsage, a.TargetID, &u); err != nil {
+		if err := m.get(ctx, models.PrefixUsage, a.TargetID, &u); err != nil {
 			return nil, err
 		}
 		code = u.BatchCode
 	case contract.TargetInspection:
 		var in models.Inspection
-		if err := m.get(models.PrefixInspection, a.TargetID, &in); err != nil {
+		if err := m.get(ctx, models.PrefixInspection, a.TargetID, &in); err != nil {
 			return nil, err
 		}
 		code = in.BatchCode
 	}
-	q, err := m.quantity(code, nil)
+	q, err := m.quantity(ctx, code, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -530,12 +531,12 @@ func BizSteps() []string {
 
 // caseEvent fills what the events of a quality case share: the case's
 // batch and the case itself.
-func (m *Mapper) caseEvent(id string, ev *Event) (models.Case, error) {
+func (m *Mapper) caseEvent(ctx context.Context, id string, ev *Event) (models.Case, error) {
 	var c models.Case
-	if err := m.get(models.PrefixCase, id, &c); err != nil {
+	if err := m.get(ctx, models.PrefixCase, id, &c); err != nil {
 		return c, err
 	}
-	q, err := m.quantity(c.BatchCode, nil)
+	q, err := m.quantity(ctx, c.BatchCode, nil)
 	if err != nil {
 		return c, err
 	}
@@ -545,8 +546,8 @@ func (m *Mapper) caseEvent(id string, ev *Event) (models.Case, error) {
 	return c, nil
 }
 
-func exportOpenCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
-	c, err := m.caseEvent(tx.TxID, ev)
+func exportOpenCase(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
+	c, err := m.caseEvent(ctx, tx.TxID, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -556,7 +557,7 @@ func exportOpenCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	}
 	ev.CaseKind, ev.Severity, ev.Reason, ev.TargetDate = string(c.Kind), c.Severity, c.Reason, c.TargetDate
 	for _, code := range c.Batches {
-		_, _, uri, err := m.batch(code)
+		_, _, uri, err := m.batch(ctx, code)
 		if err != nil {
 			return nil, err
 		}
@@ -568,12 +569,12 @@ func exportOpenCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{c.BatchCode}, nil
 }
 
-func exportAckCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportAckCase(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.AcknowledgeCaseArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
-	c, err := m.caseEvent(a.Case, ev)
+	c, err := m.caseEvent(ctx, a.Case, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -581,12 +582,12 @@ func exportAckCase(m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	return []string{c.BatchCode}, nil
 }
 
-func exportDisposition(m *Mapper, tx Tx, ev *Event) ([]string, error) {
+func exportDisposition(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]string, error) {
 	var a contract.RecordDispositionArgs
 	if err := decode(tx, &a); err != nil {
 		return nil, err
 	}
-	c, err := m.caseEvent(a.Case, ev)
+	c, err := m.caseEvent(ctx, a.Case, ev)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package epcis
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -51,7 +52,7 @@ func TestExportEveryKindValidates(t *testing.T) {
 	var all []Event
 	ids := map[string]int{}
 	for i, tx := range h.txs {
-		mp, err := m.Map(tx)
+		mp, err := m.Map(context.Background(), tx)
 		if errors.Is(err, ErrMasterData) {
 			continue
 		}
@@ -88,7 +89,7 @@ func first(t *testing.T, match func(tx Tx, ev Event) bool) (Tx, Event) {
 	h := loadDemo(t)
 	m := h.mapper()
 	for _, tx := range h.txs {
-		mp, err := m.Map(tx)
+		mp, err := m.Map(context.Background(), tx)
 		if err != nil {
 			continue
 		}
@@ -263,18 +264,18 @@ func TestEventIDsAreStable(t *testing.T) {
 	h := loadDemo(t)
 	m := h.mapper()
 	tx := h.txs[len(h.txs)-1]
-	a, err := m.Map(tx)
+	a, err := m.Map(context.Background(), tx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := m.Map(tx)
+	b, _ := m.Map(context.Background(), tx)
 	if a.Event.EventID != b.Event.EventID || !strings.HasPrefix(a.Event.EventID, "urn:uuid:") {
 		t.Errorf("IDs %s, %s", a.Event.EventID, b.Event.EventID)
 	}
 	other := tx
 	other.Seq, other.TxID = 99999, testTxID(-1)
 	if tx.Type != "RecordUsage" && tx.Type != "RecordInspection" && tx.Type != "RecallBatch" {
-		c, err := m.Map(other)
+		c, err := m.Map(context.Background(), other)
 		if err != nil || c.Event.EventID != a.Event.EventID {
 			t.Errorf("a different ledger position changed the ID: %v %v", c.Event.EventID, err)
 		}
@@ -292,7 +293,7 @@ func TestRedact(t *testing.T) {
 	m := h.mapper()
 	private := 0
 	for _, tx := range h.txs {
-		mp, err := m.Map(tx)
+		mp, err := m.Map(context.Background(), tx)
 		if err != nil {
 			continue
 		}
@@ -378,7 +379,7 @@ func TestValidateLargeDocument(t *testing.T) {
 	m := h.mapper()
 	var evs []Event
 	for _, tx := range h.txs {
-		if mp, err := m.Map(tx); err == nil {
+		if mp, err := m.Map(context.Background(), tx); err == nil {
 			evs = append(evs, mp.Event)
 		}
 		if len(evs) == 300 {

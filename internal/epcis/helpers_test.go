@@ -55,7 +55,7 @@ func loadDemo(t testing.TB) *history {
 }
 
 func (h *history) mapper() *Mapper {
-	return &Mapper{Names: Names{Base: testBase}, Facts: h.state}
+	return &Mapper{Names: Names{Base: testBase}, Facts: StateFacts{h.state}}
 }
 
 // validate checks a document with events against the schema, failing the

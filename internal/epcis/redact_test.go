@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"sort"
@@ -52,7 +53,7 @@ func TestRedactedAsBefore(t *testing.T) {
 	m := h.mapper()
 	n := 0
 	for _, tx := range h.txs {
-		mp, err := m.Map(tx)
+		mp, err := m.Map(context.Background(), tx)
 		if err != nil {
 			continue
 		}
