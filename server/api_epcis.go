@@ -22,7 +22,6 @@ func newEPCISArea(s *Server) *epcisArea {
 	return &epcisArea{s: s}
 }
 
-
 // The export's query and events are the use cases'.
 type epcisQuery = app.EPCISQuery
 
