@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
@@ -198,7 +200,7 @@ func (s *Server) apiPhotos(c *gin.Context) {
 		s.fail(c, models.Invalid("photos", "no file in the field \"photos\""))
 		return
 	}
-	stored, err := s.storePhotos(mf.File["photos"])
+	stored, err := s.app.StorePhotos(mf.File["photos"])
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -227,7 +229,9 @@ func (s *Server) apiCreateInspection(c *gin.Context) {
 		}
 		photos = append(photos, p)
 	}
-	in, failed, err := s.recordInspection(c, args, photos)
+	in, failed, err := run2(s, c, func(ctx context.Context, act app.Actor) (models.Inspection, []string, error) {
+		return s.app.RecordInspection(ctx, act, args, photos)
+	})
 	if err != nil {
 		s.fail(c, err)
 		return

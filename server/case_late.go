@@ -4,25 +4,18 @@ import (
 	"context"
 
 	"github.com/plumbline/plumbline/internal/app"
-	"github.com/plumbline/plumbline/models"
 )
 
 // A failing late test result opens its case in internal/app
 // (late_results.go): right after the inspection commits, and in a sweep
 // that cmd_serve runs beside the HTTP server.
 
-// lateResults forwards to the late-result use cases of internal/app: the
-// inspection handlers call afterInspection, Background and the tests the
-// sweep. A lateResults made without a sweeper gets a fresh one, as a
-// restarted server does.
+// lateResults forwards to the late-result sweep of internal/app, which
+// Background and the tests run. A lateResults made without a sweeper gets
+// a fresh one, as a restarted server does.
 type lateResults struct {
 	s  *Server
 	sw *app.LateResults
-}
-
-// afterInspection is called after an inspection committed at seq.
-func (l *lateResults) afterInspection(ctx context.Context, in models.Inspection, seq uint64) {
-	l.s.app.AfterInspection(ctx, in, seq)
 }
 
 func (l *lateResults) sweeper() *app.LateResults {

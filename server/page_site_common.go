@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +14,7 @@ import (
 
 // The site area: a contractor's incoming shipments, receipts, stock and
 // usage, and an inspection agency's scanner, inspections and holds. Every
-// write is one contract transaction through s.submit; the checks here only
+// write is a use case of internal/app; the checks here only
 // decide what a page offers and who may read what. The contract decides.
 
 // may reports whether the contract's permission for the transaction type
@@ -93,3 +94,6 @@ func parseQuantity(field, text string) (models.Decimal, error) {
 	}
 	return d, nil
 }
+
+// containsString reports whether xs holds x.
+func containsString(xs []string, x string) bool { return slices.Contains(xs, x) }

@@ -1,8 +1,8 @@
 package server
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
@@ -150,12 +151,14 @@ func (s *Server) createInspection(c *gin.Context) {
 		s.formFail(c, "site_inspection_new", v, models.RenameField(err, field))
 		return
 	}
-	stored, err := s.storePhotos(photos)
+	stored, err := s.app.StorePhotos(photos)
 	if err != nil {
 		s.formFail(c, "site_inspection_new", v, err)
 		return
 	}
-	in, failed, err := s.recordInspection(c, args, stored)
+	in, failed, err := run2(s, c, func(ctx context.Context, act app.Actor) (models.Inspection, []string, error) {
+		return s.app.RecordInspection(ctx, act, args, stored)
+	})
 	if err != nil {
 		s.formFail(c, "site_inspection_new", v, models.RenameField(err, field))
 		return
@@ -191,43 +194,4 @@ func firstErr(err error) error {
 		return j.Unwrap()[0]
 	}
 	return err
-}
-
-// recordInspection submits the inspection with the photos' hashes, then
-// attaches each photo to the batch so that it can be downloaded by those
-// involved. It returns the inspection and the photos that could not be
-// attached, with why; the inspection itself is recorded either way.
-func (s *Server) recordInspection(c *gin.Context, args contract.RecordInspectionArgs, photos []storedPhoto) (models.Inspection, []string, error) {
-	for _, p := range photos {
-		if !containsString(args.Documents, p.SHA256) {
-			args.Documents = append(args.Documents, p.SHA256)
-		}
-	}
-	rec, err := s.submit(c, "RecordInspection", args)
-	if err != nil {
-		return models.Inspection{}, nil, err
-	}
-	var failed []string
-	for _, p := range photos {
-		doc := contract.AttachDocumentArgs{Batch: args.Batch, Document: contract.DocumentArgs{
-			SHA256: p.SHA256, Name: p.Name, MediaType: p.Type, Size: p.Size, Kind: models.DocPhoto, Visibility: models.Private,
-		}}
-		if _, err := s.submitPart(c, "photo-"+p.SHA256[:16], "AttachDocument", doc); err != nil && !errors.Is(err, models.ErrConflict) {
-			failed = append(failed, fmt.Sprintf("%s: %v", p.Name, err))
-		}
-	}
-	in, err := s.opts.Store.Inspection(c.Request.Context(), rec.TxID)
-	if err == nil && in.Verdict == models.VerdictFail {
-		s.late.afterInspection(c.Request.Context(), in, rec.Seq)
-	}
-	return in, failed, err
-}
-
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/app"
-	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -51,28 +50,23 @@ func requestKey(c *gin.Context) (string, error) {
 	return key, nil
 }
 
-// submit sends one contract transaction for the logged-in user through the
-// use cases' submit-and-wait (app.App.Submit).
-func (s *Server) submit(c *gin.Context, typ string, args any) (ledger.Receipt, error) {
-	return s.submitPart(c, "", typ, args)
-}
-
-// submitPart is submit for one of several transactions a request makes
-// (app.App.SubmitPart).
-func (s *Server) submitPart(c *gin.Context, part, typ string, args any) (ledger.Receipt, error) {
-	act, err := s.actor(c)
-	if err != nil {
-		return ledger.Receipt{}, err
-	}
-	return s.app.SubmitPart(c.Request.Context(), act, part, typ, args)
-}
-
 // run runs a write use case for the logged-in user.
 func run[T any](s *Server, c *gin.Context, write func(context.Context, app.Actor) (T, error)) (T, error) {
 	act, err := s.actor(c)
 	if err != nil {
 		var zero T
 		return zero, err
+	}
+	return write(c.Request.Context(), act)
+}
+
+// run2 is run for a use case with two results.
+func run2[T, U any](s *Server, c *gin.Context, write func(context.Context, app.Actor) (T, U, error)) (T, U, error) {
+	act, err := s.actor(c)
+	if err != nil {
+		var t T
+		var u U
+		return t, u, err
 	}
 	return write(c.Request.Context(), act)
 }
