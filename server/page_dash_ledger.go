@@ -157,3 +157,9 @@ type verifyStarted struct {
 	// its result shows in GET /api/v1/dashboard/ledger as last_verify.
 	Running *verifyProgress `json:"running,omitempty"`
 }
+
+// dashState is the dashboards' server-wide state: the running ledger
+// verification.
+type dashState struct {
+	verify verifyJob
+}

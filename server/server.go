@@ -22,6 +22,7 @@ import (
 	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/internal/webhook"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/templates"
 )
@@ -146,3 +147,48 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.engine }
 
 func isHTTPS(base string) bool { return len(base) > 8 && base[:8] == "https://" }
+
+// WebhookOptions configures webhook delivery (internal/webhook).
+type WebhookOptions = webhook.Options
+
+// Background runs the background work beside this server until ctx is
+// done: the webhook delivery worker (internal/webhook) and the sweep that
+// opens the case a late failing test result should have opened
+// (internal/app/late_results.go). It returns when both have stopped.
+// cmd_serve starts and stops the two itself; Background serves tests that
+// drive a server alone.
+func (s *Server) Background(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		webhook.NewWorker(s.opts.Store, s.opts.BaseURL, s.opts.Now, s.opts.Logger, s.opts.Webhooks).Run(ctx)
+	}()
+	go func() { defer wg.Done(); s.late.run(ctx) }()
+	wg.Wait()
+}
+
+// A failing late test result opens its case in internal/app
+// (late_results.go): right after the inspection commits, and in a sweep
+// that cmd_serve runs beside the HTTP server.
+
+// lateResults forwards to the late-result sweep of internal/app, which
+// Background and the tests run. A lateResults made without a sweeper gets
+// a fresh one, as a restarted server does.
+type lateResults struct {
+	s  *Server
+	sw *app.LateResults
+}
+
+func (l *lateResults) sweeper() *app.LateResults {
+	if l.sw == nil {
+		l.sw = l.s.app.NewLateResults()
+	}
+	return l.sw
+}
+
+// sweep opens every case a late failing result should have opened.
+func (l *lateResults) sweep(ctx context.Context) (int, error) { return l.sweeper().Sweep(ctx) }
+
+// run sweeps at start and every few minutes until ctx is done.
+func (l *lateResults) run(ctx context.Context) { l.sweeper().Run(ctx, 0) }
