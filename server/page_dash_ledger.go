@@ -2,15 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/hex"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/app"
-	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -24,53 +20,15 @@ import (
 // ledger's Verify; nil (on Fabric) hides the "verify now" button.
 type VerifyFunc = app.VerifyFunc
 
-// checkpointJSON is a checkpoint for the dashboard.
-type checkpointJSON struct {
-	Size uint64    `json:"size"`
-	Root string    `json:"root"` // hexadecimal
-	Time time.Time `json:"time"`
-}
+// The ledger health figure is the use case's.
+type (
+	dashLedger     = app.LedgerHealth
+	verifyProgress = app.VerifyProgress
+)
 
-// dashLedger is GET /api/v1/dashboard/ledger.
-type dashLedger struct {
-	Kind       string          `json:"kind"` // embedded or fabric
-	Entries    uint64          `json:"entries"`
-	Checkpoint *checkpointJSON `json:"checkpoint,omitempty"`
-	// LastVerify is the latest recorded verification, if any.
-	LastVerify *store.VerifyRun `json:"last_verify,omitempty"`
-	// Running is the verification under way on this server, if any.
-	Running *verifyProgress `json:"running,omitempty"`
-	// Last5 and Last60 sum the commits of the last 5 and 60 minutes on
-	// this server (since it started); Minutes has the last 60 one by one.
-	Last5   CommitStats   `json:"last_5_minutes"`
-	Last60  CommitStats   `json:"last_60_minutes"`
-	Minutes []CommitStats `json:"minutes"`
-}
-
+// ledgerData is the ledger health figure.
 func (t *traceArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, error) {
-	s := t.s
-	r := dashLedger{Kind: s.opts.LedgerKind}
-	var err error
-	if r.Entries, err = s.opts.Ledger.Head(ctx); err != nil {
-		return r, err
-	}
-	if cp, err := s.opts.Ledger.Checkpoint(ctx); err == nil {
-		r.Checkpoint = &checkpointJSON{Size: cp.Size, Root: hex.EncodeToString(cp.Root), Time: cp.Time.UTC()}
-	} else if !errors.Is(err, models.ErrNotFound) {
-		return r, err
-	}
-	runs, err := s.opTables.VerifyRuns(ctx, 1)
-	if err != nil {
-		return r, err
-	}
-	if len(runs) > 0 {
-		r.LastVerify = &runs[0]
-	}
-	r.Running = t.s.verifyRunning()
-	now := s.opts.Now()
-	r.Last5, _ = s.metrics.commits.stats(now, 5, false)
-	r.Last60, r.Minutes = s.metrics.commits.stats(now, 60, true)
-	return r, nil
+	return t.s.app.LedgerHealth(ctx, t.s.opts.LedgerKind)
 }
 
 // verifyJob is the dashboard's handle on the ledger verification, which
@@ -85,21 +43,13 @@ type verifyWait struct{ app *app.App }
 // Wait returns once no verification is running.
 func (w verifyWait) Wait() { w.app.WaitVerify() }
 
-// verifyProgress is how far the running verification got.
-type verifyProgress struct {
-	User      string    `json:"user"`
-	StartedAt time.Time `json:"started_at"`
-	Done      uint64    `json:"done"`
-	Total     uint64    `json:"total"`
-}
-
 // verifyRunning is the verification under way, if any.
 func (s *Server) verifyRunning() *verifyProgress {
 	p, ok := s.app.RunningVerify()
 	if !ok {
 		return nil
 	}
-	return &verifyProgress{User: p.User, StartedAt: p.StartedAt, Done: p.Done, Total: p.Total}
+	return &p
 }
 
 // startVerify starts verifying the ledger in the background, unless a

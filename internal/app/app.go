@@ -56,11 +56,12 @@ type Options struct {
 
 // App runs the use cases.
 type App struct {
-	opts  Options
-	ops   *store.Ops  // the operational tables beside the read model
-	dash  dashCache   // the dashboards' aggregates
-	trace traceCaches // batches and organizations as the trace pages read them
-	work  *work       // jobs and background work (jobs_*.go, late_results.go)
+	opts    Options
+	ops     *store.Ops   // the operational tables beside the read model
+	dash    dashCache    // the dashboards' aggregates
+	trace   traceCaches  // batches and organizations as the trace pages read them
+	work    *work        // jobs and background work (jobs_*.go, late_results.go)
+	commits CommitWindow // the last hour of ledger commits (ledger_health.go)
 }
 
 // New returns the use cases over opts.

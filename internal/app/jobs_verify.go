@@ -22,10 +22,10 @@ type VerifyFunc func(ctx context.Context, progress func(done, total uint64)) (le
 
 // VerifyProgress is how far a verification got.
 type VerifyProgress struct {
-	User      string
-	StartedAt time.Time
-	Done      uint64
-	Total     uint64
+	User      string    `json:"user"`
+	StartedAt time.Time `json:"started_at"`
+	Done      uint64    `json:"done"`
+	Total     uint64    `json:"total"`
 }
 
 // VerifyJob is a verification job as it stands.
