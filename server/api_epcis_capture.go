@@ -1,19 +1,13 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/epcis"
@@ -158,70 +152,13 @@ func behaviour(v string) (string, error) {
 }
 
 // readDocument checks a capture document against the EPCIS schema and
-// splits it into events. A document that breaks the schema is a
-// *schemaErrors.
+// splits it into events (epcis.ReadDocument).
 func readDocument(body []byte) (epcis.CaptureDoc, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return epcis.CaptureDoc{}, models.Invalid("", "the body is not JSON: %v", err)
-	}
-	errs, err := epcis.Validate(doc)
-	if err != nil {
-		return epcis.CaptureDoc{}, err
-	}
-	if len(errs) > 0 {
-		return epcis.CaptureDoc{}, &schemaErrors{errs}
-	}
-	var shape struct {
-		Type string `json:"type"`
-		Body struct {
-			EventList []json.RawMessage `json:"eventList"`
-		} `json:"epcisBody"`
-	}
-	if err := json.Unmarshal(body, &shape); err != nil {
-		return epcis.CaptureDoc{}, models.Invalid("", "the body could not be read: %v", err)
-	}
-	if shape.Type != "EPCISDocument" {
-		return epcis.CaptureDoc{}, models.Invalid("/type", "send an EPCISDocument (got %q)", shape.Type)
-	}
-	n := len(shape.Body.EventList)
-	if n == 0 {
-		return epcis.CaptureDoc{}, models.Invalid("/epcisBody/eventList", "is empty; send at least one event")
-	}
-	if n > maxCaptureEvents {
-		return epcis.CaptureDoc{}, fmt.Errorf("%w: %d events; at most %d may be captured at once", errTooLarge, n, maxCaptureEvents)
-	}
-	out := epcis.CaptureDoc{Events: make([]epcis.Event, n), Raws: make([][]byte, n), Bad: map[int]error{}}
-	for i, raw := range shape.Body.EventList {
-		out.Raws[i] = raw
-	}
-	bad := make([]error, n)
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < n; i += workers {
-				if err := json.Unmarshal(out.Raws[i], &out.Events[i]); err != nil {
-					bad[i] = models.Invalid("", "the event could not be read: %v", jsonError(err))
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for i, err := range bad {
-		if err != nil {
-			out.Bad[i] = err
-		}
-	}
-	return out, nil
+	return epcis.ReadDocument(body, maxCaptureEvents, jsonError)
 }
 
 // schemaErrors is a document that breaks the schema.
-type schemaErrors struct{ errs []epcis.SchemaError }
-
-func (e *schemaErrors) Error() string {
-	return fmt.Sprintf("the document does not match the EPCIS 2.0 schema (%d errors; the first at %q: %s); nothing was applied", len(e.errs), e.errs[0].Pointer, e.errs[0].Message)
-}
+type schemaErrors = epcis.SchemaErrors
 
 // beginCapture checks a document and starts its job; small documents are
 // answered when done.
@@ -270,8 +207,8 @@ func (e *epcisArea) apiCapture(c *gin.Context) {
 	var se *schemaErrors
 	if errors.As(err, &se) {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, schemaErrorBody{
-			Error:        apiError{Code: "invalid", Field: se.errs[0].Pointer, Message: se.Error()},
-			SchemaErrors: se.errs,
+			Error:        apiError{Code: "invalid", Field: se.Errs[0].Pointer, Message: se.Error()},
+			SchemaErrors: se.Errs,
 		})
 		return
 	}

@@ -92,11 +92,11 @@ func (e *epcisArea) upload(c *gin.Context) {
 	switch {
 	case errors.As(err, &se):
 		d := v.Data.(epcisPageData)
-		for _, x := range se.errs {
+		for _, x := range se.Errs {
 			d.Schema = append(d.Schema, schemaErrorLine{Pointer: x.Pointer, Message: x.Message})
 		}
 		v.Data = d
-		e.s.formFail(c, "epcis_capture", v, models.Invalid("file", "%s", v.L.T("epcis.schema_rejected", "N", len(se.errs))))
+		e.s.formFail(c, "epcis_capture", v, models.Invalid("file", "%s", v.L.T("epcis.schema_rejected", "N", len(se.Errs))))
 	case err != nil:
 		_, body := e.s.describe(c, err)
 		var me *models.Error
