@@ -322,3 +322,83 @@ func dashCached[T any](a *App, key string, load func() (T, error)) (T, error) {
 func dashKey(parts ...string) string { return strings.Join(parts, "|") }
 
 func day(t time.Time) string { return t.UTC().Format(models.DateLayout) }
+
+// Dashboard is the manager's dashboard (GET /api/v1/dashboard and the
+// /manager page): deliveries received in the last 7 days, batches on
+// hold, failed inspections of the last 30 days and recalls. Authorities
+// and inspection agencies see the whole project (or one organization with
+// ?org=); anyone else sees their own organization's part (deliveries to
+// it, holds in its custody, failed inspections it made or of batches it
+// produced, owns or holds); recalls are for everyone. See DashQueryFor.
+type Dashboard struct {
+	Scope              string              `json:"scope"` // "all" or the organization's ID
+	Since              time.Time           `json:"deliveries_since"`
+	FailedSince        time.Time           `json:"failed_since"`
+	Deliveries         []models.Shipment   `json:"deliveries"`
+	Holds              []models.Batch      `json:"holds"`
+	FailedInspections  []models.Inspection `json:"failed_inspections"`
+	Recalls            []models.Recall     `json:"recalls"`
+	DeliveriesQuantity map[string]string   `json:"delivered_quantity"` // unit → accepted quantity
+}
+
+// dashboardLimit bounds each dashboard list.
+const dashboardLimit = 200
+
+// Dashboard lists what the manager's dashboard shows for the query's scope.
+func (a *App) Dashboard(ctx context.Context, q DashQuery) (Dashboard, error) {
+	now := q.Now
+	r := Dashboard{Scope: q.ScopeName(), Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
+	scope := q.Scope
+	st := a.opts.Store
+	var err error
+	if r.Deliveries, err = st.ReceivedSince(ctx, scope, r.Since, dashboardLimit); err != nil {
+		return r, err
+	}
+	if r.Holds, err = st.Holds(ctx, scope, dashboardLimit); err != nil {
+		return r, err
+	}
+	if r.FailedInspections, err = st.FailedInspectionsSince(ctx, scope, r.FailedSince, dashboardLimit); err != nil {
+		return r, err
+	}
+	pg, err := st.RecallPage(ctx, "", dashboardLimit)
+	if err != nil {
+		return r, err
+	}
+	r.Recalls = pg.Items
+	var codes []string
+	for _, sh := range r.Deliveries {
+		for _, l := range sh.Lines {
+			codes = append(codes, l.Batch)
+		}
+	}
+	batches, err := st.BatchesByCode(ctx, codes) // one read, however many lines
+	if err != nil {
+		return r, err
+	}
+	sums := map[string]models.Decimal{}
+	for _, sh := range r.Deliveries {
+		for _, l := range sh.Lines {
+			if b, ok := batches[l.Batch]; ok {
+				sums[b.Unit], _ = sums[b.Unit].Add(l.Accepted)
+			}
+		}
+	}
+	for u, q := range sums {
+		r.DeliveriesQuantity[u] = q.String()
+	}
+	for _, l := range []*[]models.Shipment{&r.Deliveries} {
+		if *l == nil {
+			*l = []models.Shipment{}
+		}
+	}
+	if r.Holds == nil {
+		r.Holds = []models.Batch{}
+	}
+	if r.FailedInspections == nil {
+		r.FailedInspections = []models.Inspection{}
+	}
+	if r.Recalls == nil {
+		r.Recalls = []models.Recall{}
+	}
+	return r, nil
+}
