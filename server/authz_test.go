@@ -3,12 +3,11 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"

@@ -1,13 +1,12 @@
 package server
 
 import (
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 )
 
 var hrefs = regexp.MustCompile(`href="(/[^"#]*)"`)

@@ -3,13 +3,12 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 )
 
 // garbageParams are path parameter values a careless or hostile client
