@@ -26,22 +26,26 @@ type (
 // percent is n/of in percent rounded to 0.1.
 var percent = app.Percent
 
+// dashArea serves the dashboards: the manager's page and its charts, their
+// CSV and JSON, and the ledger's health with "verify now".
+type dashArea struct{ s *Server }
+
 // dashQueryOf reads ?org=, ?weeks= and ?by= for the viewer.
-func (t *traceArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
-	return t.s.app.DashQueryFor(c.Request.Context(), t.s.viewerOrg(c), c.Query("org"), c.Query("weeks"), c.Query("by"))
+func (a *dashArea) dashQueryOf(c *gin.Context) (dashQuery, error) {
+	return a.s.app.DashQueryFor(c.Request.Context(), a.s.viewerOrg(c), c.Query("org"), c.Query("weeks"), c.Query("by"))
 }
 
 // apiDash serves GET /api/v1/dashboard/{chart} with the figure's data.
-func apiDash[T any](t *traceArea, data func(context.Context, dashQuery) (T, error)) gin.HandlerFunc {
+func apiDash[T any](a *dashArea, data func(context.Context, dashQuery) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		q, err := t.dashQueryOf(c)
+		q, err := a.dashQueryOf(c)
 		if err != nil {
-			t.s.fail(c, err)
+			a.s.fail(c, err)
 			return
 		}
 		r, err := data(c.Request.Context(), q)
 		if err != nil {
-			t.s.fail(c, err)
+			a.s.fail(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, r)

@@ -54,14 +54,14 @@ func (d *dashChart) TableLimit() int { return dashTableLimit }
 // dashCharts lists the charts in page order with their builders.
 var dashCharts = []struct {
 	id    string
-	build func(t *traceArea, ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error)
+	build func(a *dashArea, ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error)
 }{
-	{"deliveries", (*traceArea).deliveriesChart},
-	{"on-time", (*traceArea).onTimeChart},
-	{"inspections", (*traceArea).inspectionsChart},
-	{"holds", (*traceArea).holdsChart},
-	{"recalls", (*traceArea).recallsChart},
-	{"ledger", (*traceArea).ledgerChart},
+	{"deliveries", (*dashArea).deliveriesChart},
+	{"on-time", (*dashArea).onTimeChart},
+	{"inspections", (*dashArea).inspectionsChart},
+	{"holds", (*dashArea).holdsChart},
+	{"recalls", (*dashArea).recallsChart},
+	{"ledger", (*dashArea).ledgerChart},
 }
 
 // dashLinks sets the chart's CSV and JSON links for the query.
@@ -86,10 +86,10 @@ func dashParams(c *gin.Context) url.Values {
 }
 
 // buildCharts builds every chart for the query.
-func (t *traceArea) buildCharts(ctx context.Context, q dashQuery, params url.Values, L *i18n.Localizer, n names) ([]*dashChart, error) {
+func (a *dashArea) buildCharts(ctx context.Context, q dashQuery, params url.Values, L *i18n.Localizer, n names) ([]*dashChart, error) {
 	out := make([]*dashChart, 0, len(dashCharts))
 	for _, dc := range dashCharts {
-		ch, err := dc.build(t, ctx, q, L, n)
+		ch, err := dc.build(a, ctx, q, L, n)
 		if err != nil {
 			return nil, err
 		}
@@ -101,26 +101,26 @@ func (t *traceArea) buildCharts(ctx context.Context, q dashQuery, params url.Val
 }
 
 // dashCSV serves GET /dashboard/{chart}.csv: the table behind a chart.
-func (t *traceArea) dashCSV(c *gin.Context) {
+func (a *dashArea) dashCSV(c *gin.Context) {
 	id, ok := strings.CutSuffix(c.Param("file"), ".csv")
 	for _, dc := range dashCharts {
 		if !ok || dc.id != id {
 			continue
 		}
-		q, err := t.dashQueryOf(c)
+		q, err := a.dashQueryOf(c)
 		if err != nil {
-			t.s.failPage(c, err)
+			a.s.failPage(c, err)
 			return
 		}
 		ctx := c.Request.Context()
-		n, err := t.s.app.Names(ctx)
+		n, err := a.s.app.Names(ctx)
 		if err != nil {
-			t.s.failPage(c, err)
+			a.s.failPage(c, err)
 			return
 		}
-		ch, err := dc.build(t, ctx, q, t.s.loc(c), n)
+		ch, err := dc.build(a, ctx, q, a.s.loc(c), n)
 		if err != nil {
-			t.s.failPage(c, err)
+			a.s.failPage(c, err)
 			return
 		}
 		rows := [][]string{ch.csvHead}
@@ -142,7 +142,7 @@ func (t *traceArea) dashCSV(c *gin.Context) {
 		_ = w.WriteAll(rows)
 		return
 	}
-	t.s.notFound(c)
+	a.s.notFound(c)
 }
 
 var nan = math.NaN()
@@ -171,8 +171,8 @@ func keyName(n names, by, key string) string {
 // into "others": the palette has eight colours.
 const dashSeriesMax = 7
 
-func (t *traceArea) deliveriesChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.s.app.Deliveries(ctx, q)
+func (a *dashArea) deliveriesChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
+	d, err := a.s.app.Deliveries(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +224,8 @@ func (t *traceArea) deliveriesChart(ctx context.Context, q dashQuery, L *i18n.Lo
 	return ch, nil
 }
 
-func (t *traceArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.s.app.OnTime(ctx, q)
+func (a *dashArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
+	d, err := a.s.app.OnTime(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -249,8 +249,8 @@ func (t *traceArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Locali
 	return ch, nil
 }
 
-func (t *traceArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.s.app.Inspections(ctx, q)
+func (a *dashArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
+	d, err := a.s.app.Inspections(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -269,8 +269,8 @@ func (t *traceArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.L
 	return ch, nil
 }
 
-func (t *traceArea) holdsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.s.app.Holds(ctx, q)
+func (a *dashArea) holdsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
+	d, err := a.s.app.Holds(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -290,8 +290,8 @@ func (t *traceArea) holdsChart(ctx context.Context, q dashQuery, L *i18n.Localiz
 	return ch, nil
 }
 
-func (t *traceArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.s.app.Recalls(ctx, q)
+func (a *dashArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
+	d, err := a.s.app.Recalls(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -324,8 +324,8 @@ func (t *traceArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Local
 	return ch, nil
 }
 
-func (t *traceArea) ledgerChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
-	d, err := t.ledgerData(ctx, q)
+func (a *dashArea) ledgerChart(ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error) {
+	d, err := a.ledgerData(ctx, q)
 	if err != nil {
 		return nil, err
 	}

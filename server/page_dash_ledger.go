@@ -27,8 +27,8 @@ type (
 )
 
 // ledgerData is the ledger health figure.
-func (t *traceArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, error) {
-	return t.s.app.LedgerHealth(ctx, t.s.opts.LedgerKind)
+func (a *dashArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, error) {
+	return a.s.app.LedgerHealth(ctx, a.s.opts.LedgerKind)
 }
 
 // verifyJob is the dashboard's handle on the ledger verification, which
@@ -55,8 +55,8 @@ func (s *Server) verifyRunning() *verifyProgress {
 // startVerify starts verifying the ledger in the background, unless a
 // verification is running already; it reports whether it started one. The
 // run is recorded in the store when it ends, passed or failed.
-func (t *traceArea) startVerify(user string) (bool, error) {
-	s := t.s
+func (a *dashArea) startVerify(user string) (bool, error) {
+	s := a.s
 	if s.opts.Verify == nil {
 		return false, models.Invalid("", "this server's ledger (%s) is verified by its peers, not by Plumbline", s.opts.LedgerKind)
 	}
@@ -65,38 +65,38 @@ func (t *traceArea) startVerify(user string) (bool, error) {
 
 // verifyNow serves POST /manager/verify: an organization administrator
 // starts a verification of the whole ledger.
-func (t *traceArea) verifyNow(c *gin.Context) {
+func (a *dashArea) verifyNow(c *gin.Context) {
 	u := currentUser(c)
 	if u.Role != models.RoleAdmin {
-		t.s.failPage(c, models.Forbidden("only administrators may start a verification of the ledger"))
+		a.s.failPage(c, models.Forbidden("only administrators may start a verification of the ledger"))
 		return
 	}
-	started, err := t.startVerify(u.ID)
+	started, err := a.startVerify(u.ID)
 	if err != nil {
-		t.s.failPage(c, err)
+		a.s.failPage(c, err)
 		return
 	}
 	msg := "fig.verify.started"
 	if !started {
 		msg = "fig.verify.already"
 	}
-	t.s.flash(c, t.s.loc(c).T(msg))
+	a.s.flash(c, a.s.loc(c).T(msg))
 	c.Redirect(http.StatusSeeOther, "/manager#chart-ledger")
 }
 
 // apiVerify serves POST /api/v1/ledger/verify.
-func (t *traceArea) apiVerify(c *gin.Context) {
+func (a *dashArea) apiVerify(c *gin.Context) {
 	u := currentUser(c)
 	if u.Role != models.RoleAdmin {
-		t.s.fail(c, models.Forbidden("only administrators may start a verification of the ledger"))
+		a.s.fail(c, models.Forbidden("only administrators may start a verification of the ledger"))
 		return
 	}
-	started, err := t.startVerify(u.ID)
+	started, err := a.startVerify(u.ID)
 	if err != nil {
-		t.s.fail(c, err)
+		a.s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: t.s.verifyRunning()})
+	c.JSON(http.StatusAccepted, verifyStarted{Started: started, Running: a.s.verifyRunning()})
 }
 
 // verifyStarted answers POST /api/v1/ledger/verify.

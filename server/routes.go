@@ -75,13 +75,14 @@ func (s *Server) routes() {
 	// Trace and manager pages: trace reports, recalls, labels.
 	ev := s.evidence
 	t := newTraceArea(s)
+	dash := &dashArea{s: s}
 	lb := &labelArea{s: s}
 	r.GET("/b", t.openCode)                 // the home page's code form
 	r.GET("/b/:code", t.batchPage)          // the public trace page
 	r.POST("/b/:code/verify", t.verifyFile) // "verify a file": hashed, never stored
 	r.GET("/01/*link", t.digitalLink)       // GS1 Digital Link → /b/{code}
 	r.GET("/files/:sha256", t.download)     // public documents; private ones for involved organizations
-	p.GET("/manager", t.manager)
+	p.GET("/manager", dash.manager)
 	p.GET("/trace", t.traceReport)
 	p.GET("/trace.csv", t.traceCSV)
 	p.GET("/recalls", t.recalls)
@@ -108,8 +109,8 @@ func (s *Server) routes() {
 	p.GET("/where-used.csv", t.whereUsedCSV)
 
 	// Dashboard pages: the charts' CSV downloads, "verify now" (api_dash.go).
-	p.GET("/dashboard/:file", t.dashCSV)
-	p.POST("/manager/verify", t.verifyNow)
+	p.GET("/dashboard/:file", dash.dashCSV)
+	p.POST("/manager/verify", dash.verifyNow)
 
 	// Admin pages: users, roles, API tokens.
 	adm := p.Group("/admin", s.requireAdmin)
@@ -199,7 +200,7 @@ func (s *Server) routes() {
 		Query: []string{"product: product ID", "supplier: producer organization ID", "heat: heat number", "from: YYYY-MM-DD", "to: YYYY-MM-DD (inclusive)",
 			"dates: produced (default) or used: what from and to bound", "limit: 1-1000, default 200"}}, t.apiWhereUsed)
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard", Tag: "manager", Response: dashboardResponse{},
-		Summary: "The manager's dashboard: deliveries this week, open holds, failed inspections, recalls"}, t.apiDashboard)
+		Summary: "The manager's dashboard: deliveries this week, open holds, failed inspections, recalls"}, dash.apiDashboard)
 	s.api(a, apiOp{Method: "POST", Path: "/recalls", Tag: "recalls", Status: http.StatusCreated, Request: recallRequest{}, Response: recallResponse{},
 		Summary: "Recall a batch and everything made from it (producer, authority or inspection agency)"}, t.apiCreateRecall)
 	s.api(a, apiOp{Method: "GET", Path: "/recalls", Tag: "recalls", Response: store.Page[models.Recall]{},
@@ -228,19 +229,19 @@ func (s *Server) routes() {
 
 	// Dashboard API: the figures behind the charts on /manager.
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/deliveries", Tag: "dashboard", Response: dashDeliveries{}, Query: dashQueryDoc,
-		Summary: "Shipments received per week, by supplier or product (distinct shipments and accepted quantity per unit)"}, apiDash(t, t.s.app.Deliveries))
+		Summary: "Shipments received per week, by supplier or product (distinct shipments and accepted quantity per unit)"}, apiDash(dash, s.app.Deliveries))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/on-time", Tag: "dashboard", Response: dashOnTime{}, Query: dashQueryDoc,
-		Summary: "On-time delivery per supplier: shipment lines against orders with a due date, received on or before it"}, apiDash(t, t.s.app.OnTime))
+		Summary: "On-time delivery per supplier: shipment lines against orders with a due date, received on or before it"}, apiDash(dash, s.app.OnTime))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/inspections", Tag: "dashboard", Response: dashInspections{}, Query: dashQueryDoc,
-		Summary: "Inspections and failures per product or supplier (the batch's producer)"}, apiDash(t, t.s.app.Inspections))
+		Summary: "Inspections and failures per product or supplier (the batch's producer)"}, apiDash(dash, s.app.Inspections))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/holds", Tag: "dashboard", Response: dashHolds{}, Query: dashQueryDoc,
-		Summary: "Open holds by age (under 1 day, 1-7, 7-30, 30 days and more), oldest first"}, apiDash(t, t.s.app.Holds))
+		Summary: "Open holds by age (under 1 day, 1-7, 7-30, 30 days and more), oldest first"}, apiDash(dash, s.app.Holds))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/recalls", Tag: "dashboard", Response: dashRecalls{}, Query: dashQueryDoc,
-		Summary: "Recalls and their progress"}, apiDash(t, t.s.app.Recalls))
+		Summary: "Recalls and their progress"}, apiDash(dash, s.app.Recalls))
 	s.api(a, apiOp{Method: "GET", Path: "/dashboard/ledger", Tag: "dashboard", Response: dashLedger{},
-		Summary: "Ledger health: entries, last checkpoint, last verification, commit throughput and latency over the last 5 and 60 minutes"}, apiDash(t, t.ledgerData))
+		Summary: "Ledger health: entries, last checkpoint, last verification, commit throughput and latency over the last 5 and 60 minutes"}, apiDash(dash, dash.ledgerData))
 	s.api(a, apiOp{Method: "POST", Path: "/ledger/verify", Tag: "dashboard", Status: http.StatusAccepted, Response: verifyStarted{},
-		Summary: "Start verifying the whole ledger in the background (administrators; one at a time); the result shows as last_verify"}, t.apiVerify)
+		Summary: "Start verifying the whole ledger in the background (administrators; one at a time); the result shows as last_verify"}, dash.apiVerify)
 
 	// Recall and non-conformance cases API, notifications.
 	s.api(a, apiOp{Method: "POST", Path: "/cases", Tag: "cases", Status: http.StatusCreated, Request: openCaseRequest{}, Response: caseView{},

@@ -16,15 +16,15 @@ import (
 type dashboardResponse = app.Dashboard
 
 // apiDashboard serves GET /api/v1/dashboard.
-func (t *traceArea) apiDashboard(c *gin.Context) {
-	q, err := t.dashQueryOf(c)
+func (a *dashArea) apiDashboard(c *gin.Context) {
+	q, err := a.dashQueryOf(c)
 	if err != nil {
-		t.s.fail(c, err)
+		a.s.fail(c, err)
 		return
 	}
-	r, err := t.s.app.Dashboard(c.Request.Context(), q)
+	r, err := a.s.app.Dashboard(c.Request.Context(), q)
 	if err != nil {
-		t.s.fail(c, err)
+		a.s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, r)
@@ -47,42 +47,42 @@ type managerPage struct {
 
 // manager serves GET /manager, the manager's dashboard: the figures and
 // charts for the viewer's scope (api_dash.go), then the week's lists.
-func (t *traceArea) manager(c *gin.Context) {
+func (a *dashArea) manager(c *gin.Context) {
 	ctx := c.Request.Context()
-	q, err := t.dashQueryOf(c)
+	q, err := a.dashQueryOf(c)
 	if err != nil {
-		t.s.failPage(c, err)
+		a.s.failPage(c, err)
 		return
 	}
-	r, err := t.s.app.Dashboard(ctx, q)
+	r, err := a.s.app.Dashboard(ctx, q)
 	if err != nil {
-		t.s.failPage(c, err)
+		a.s.failPage(c, err)
 		return
 	}
-	n, err := t.s.app.Names(ctx)
+	n, err := a.s.app.Names(ctx)
 	if err != nil {
-		t.s.failPage(c, err)
+		a.s.failPage(c, err)
 		return
 	}
-	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: access.SeesAll(t.s.viewerOrg(c)),
+	p := &managerPage{dashboardResponse: r, Names: n, Weeks: q.Weeks, By: q.By, ProjectWide: access.SeesAll(a.s.viewerOrg(c)),
 		WeekOptions: []int{4, 8, 12, 16, 26, 52}}
 	if !slices.Contains(p.WeekOptions, q.Weeks) {
 		p.WeekOptions = append(p.WeekOptions, q.Weeks)
 		slices.Sort(p.WeekOptions)
 	}
-	if p.Charts, err = t.buildCharts(ctx, q, dashParams(c), t.s.loc(c), n); err != nil {
-		t.s.failPage(c, err)
+	if p.Charts, err = a.buildCharts(ctx, q, dashParams(c), a.s.loc(c), n); err != nil {
+		a.s.failPage(c, err)
 		return
 	}
-	if p.Ledger, err = t.ledgerData(ctx, q); err != nil {
-		t.s.failPage(c, err)
+	if p.Ledger, err = a.ledgerData(ctx, q); err != nil {
+		a.s.failPage(c, err)
 		return
 	}
-	p.CanVerify = t.s.opts.Verify != nil && currentUser(c).Role == models.RoleAdmin
+	p.CanVerify = a.s.opts.Verify != nil && currentUser(c).Role == models.RoleAdmin
 	if p.ProjectWide {
-		orgs, err := t.orgMap(ctx)
+		orgs, err := a.s.app.Organizations(ctx)
 		if err != nil {
-			t.s.failPage(c, err)
+			a.s.failPage(c, err)
 			return
 		}
 		for _, o := range orgs {
@@ -90,5 +90,5 @@ func (t *traceArea) manager(c *gin.Context) {
 		}
 		sort.Slice(p.Orgs, func(i, j int) bool { return p.Orgs[i].Name < p.Orgs[j].Name })
 	}
-	t.s.page(c, http.StatusOK, "trace_manager", t.s.view(c, "manager", p))
+	a.s.page(c, http.StatusOK, "trace_manager", a.s.view(c, "manager", p))
 }
