@@ -57,7 +57,7 @@ type caseDisposition struct {
 // The case views are the use cases'.
 type (
 	caseView   = app.CaseView
-	impactLine = app.CaseImpactLine
+	impactLine = app.ImpactLine
 	caseStep   = app.CaseStep
 	caseList   = store.Page[store.CaseSummary]
 )

@@ -8,9 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -130,6 +133,23 @@ func (s *Server) openAPIHandler(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", s.openAPIDoc)
 }
 
+// appPkg is the package of the use cases, whose request and response
+// types moved there from server.
+var appPkg = reflect.TypeOf(app.Actor{}).PkgPath()
+
+// schemaName is the component name of a struct type: its Go name, with
+// the first letter of internal/app's types lowered, so that the published
+// names stay those of the server types they were (receiveRequest,
+// caseView, …), as client generators saw them.
+func schemaName(t reflect.Type) string {
+	name := t.Name()
+	if t.PkgPath() == appPkg && name != "" && name != "CommitStats" { // CommitStats was exported already
+		r, n := utf8.DecodeRuneInString(name)
+		return string(unicode.ToLower(r)) + name[n:]
+	}
+	return name
+}
+
 // schemaGen turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses),
 // following encoding/json's rules for field names and omitempty.
 type schemaGen struct{ defs map[string]any }
@@ -170,7 +190,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
-		name := t.Name()
+		name := schemaName(t)
 		if name == "" || strings.Contains(name, "[") {
 			return g.object(t)
 		}

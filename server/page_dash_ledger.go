@@ -22,13 +22,13 @@ type VerifyFunc = app.VerifyFunc
 
 // The ledger health figure is the use case's.
 type (
-	dashLedger     = app.LedgerHealth
+	dashLedger     = app.DashLedger
 	verifyProgress = app.VerifyProgress
 )
 
 // ledgerData is the ledger health figure.
 func (a *dashArea) ledgerData(ctx context.Context, _ dashQuery) (dashLedger, error) {
-	return a.s.app.LedgerHealth(ctx, a.s.opts.LedgerKind)
+	return a.s.app.DashLedger(ctx, a.s.opts.LedgerKind)
 }
 
 // verifyJob is the dashboard's handle on the ledger verification, which

@@ -12,8 +12,8 @@ import (
 	"github.com/plumbline/plumbline/models"
 )
 
-// dashboardResponse is the manager's dashboard (app.Dashboard).
-type dashboardResponse = app.Dashboard
+// dashboardResponse is the manager's dashboard (app.DashboardResponse).
+type dashboardResponse = app.DashboardResponse
 
 // apiDashboard serves GET /api/v1/dashboard.
 func (a *dashArea) apiDashboard(c *gin.Context) {

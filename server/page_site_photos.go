@@ -16,7 +16,7 @@ const maxPhotos = app.MaxPhotos
 const maxPhotoRequest = maxPhotos*(15<<20) + 1<<20
 
 // The photo is the use case's.
-type storedPhoto = app.Photo
+type storedPhoto = app.StoredPhoto
 
 // photoName is a safe document name for an uploaded photo.
 var photoName = app.PhotoName

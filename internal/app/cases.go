@@ -84,14 +84,14 @@ type CaseView struct {
 	Progress store.CaseSummary `json:"progress"`
 	// Impact is every usage the case affects; Location is empty (and
 	// Hidden set) where the viewer may not see where the material went.
-	Impact []CaseImpactLine `json:"impact"`
+	Impact []ImpactLine `json:"impact"`
 	// Steps are the case's ledger transactions, oldest first, each with
 	// its event sequence number (proof: /api/v1/ledger/entries/{seq}/proof).
 	Steps []CaseStep `json:"steps"`
 }
 
-// CaseImpactLine is one affected usage.
-type CaseImpactLine struct {
+// ImpactLine is one affected usage.
+type ImpactLine struct {
 	store.ImpactLine
 	Hidden bool `json:"hidden,omitempty"`
 }
@@ -122,7 +122,7 @@ func (a *App) Case(ctx context.Context, chk *access.Checker, id string) (CaseVie
 		}
 		return CaseView{}, err
 	}
-	v := CaseView{Case: c, Impact: []CaseImpactLine{}, Steps: []CaseStep{}}
+	v := CaseView{Case: c, Impact: []ImpactLine{}, Steps: []CaseStep{}}
 	if v.Progress, err = st.CaseProgress(ctx, id); err != nil {
 		return CaseView{}, err
 	}
@@ -132,7 +132,7 @@ func (a *App) Case(ctx context.Context, chk *access.Checker, id string) (CaseVie
 	}
 	shown, hidden, usages := chk.CaseImpact(ctx, c, lines)
 	for i, l := range shown {
-		v.Impact = append(v.Impact, CaseImpactLine{ImpactLine: l, Hidden: hidden[i]})
+		v.Impact = append(v.Impact, ImpactLine{ImpactLine: l, Hidden: hidden[i]})
 	}
 	v.Case.Usages = usages
 	v.Steps, err = a.caseSteps(ctx, &c)

@@ -323,14 +323,14 @@ func dashKey(parts ...string) string { return strings.Join(parts, "|") }
 
 func day(t time.Time) string { return t.UTC().Format(models.DateLayout) }
 
-// Dashboard is the manager's dashboard (GET /api/v1/dashboard and the
+// DashboardResponse is the manager's dashboard (GET /api/v1/dashboard and the
 // /manager page): deliveries received in the last 7 days, batches on
 // hold, failed inspections of the last 30 days and recalls. Authorities
 // and inspection agencies see the whole project (or one organization with
 // ?org=); anyone else sees their own organization's part (deliveries to
 // it, holds in its custody, failed inspections it made or of batches it
 // produced, owns or holds); recalls are for everyone. See DashQueryFor.
-type Dashboard struct {
+type DashboardResponse struct {
 	Scope              string              `json:"scope"` // "all" or the organization's ID
 	Since              time.Time           `json:"deliveries_since"`
 	FailedSince        time.Time           `json:"failed_since"`
@@ -345,9 +345,9 @@ type Dashboard struct {
 const dashboardLimit = 200
 
 // Dashboard lists what the manager's dashboard shows for the query's scope.
-func (a *App) Dashboard(ctx context.Context, q DashQuery) (Dashboard, error) {
+func (a *App) Dashboard(ctx context.Context, q DashQuery) (DashboardResponse, error) {
 	now := q.Now
-	r := Dashboard{Scope: q.ScopeName(), Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
+	r := DashboardResponse{Scope: q.ScopeName(), Since: now.AddDate(0, 0, -7).UTC(), FailedSince: now.AddDate(0, 0, -30).UTC(), DeliveriesQuantity: map[string]string{}}
 	scope := q.Scope
 	st := a.opts.Store
 	var err error

@@ -23,8 +23,8 @@ import (
 // MaxPhotos is how many photos one inspection takes.
 const MaxPhotos = 10
 
-// Photo is an inspection photo in the file store.
-type Photo struct {
+// StoredPhoto is an inspection photo in the file store.
+type StoredPhoto struct {
 	SHA256 string `json:"sha256"`
 	Name   string `json:"name"`
 	Type   string `json:"media_type"`
@@ -35,7 +35,7 @@ type Photo struct {
 // attaches each photo to the batch so that it can be downloaded by those
 // involved. It returns the inspection and the photos that could not be
 // attached, with why; the inspection itself is recorded either way.
-func (a *App) RecordInspection(ctx context.Context, act Actor, args contract.RecordInspectionArgs, photos []Photo) (models.Inspection, []string, error) {
+func (a *App) RecordInspection(ctx context.Context, act Actor, args contract.RecordInspectionArgs, photos []StoredPhoto) (models.Inspection, []string, error) {
 	for _, p := range photos {
 		if !slices.Contains(args.Documents, p.SHA256) {
 			args.Documents = append(args.Documents, p.SHA256)
@@ -64,7 +64,7 @@ func (a *App) RecordInspection(ctx context.Context, act Actor, args contract.Rec
 // StorePhotos checks and stores every uploaded photo; the first that is
 // not an accepted image stops them all, naming the photo. Empty file
 // inputs (no photo chosen) are skipped.
-func (a *App) StorePhotos(fhs []*multipart.FileHeader) ([]Photo, error) {
+func (a *App) StorePhotos(fhs []*multipart.FileHeader) ([]StoredPhoto, error) {
 	var real []*multipart.FileHeader
 	for _, fh := range fhs {
 		if fh.Filename == "" && fh.Size == 0 {
@@ -75,7 +75,7 @@ func (a *App) StorePhotos(fhs []*multipart.FileHeader) ([]Photo, error) {
 	if len(real) > MaxPhotos {
 		return nil, models.Invalid("photos", "%d photos is too many; send at most %d", len(real), MaxPhotos)
 	}
-	var out []Photo
+	var out []StoredPhoto
 	for _, fh := range real {
 		f, err := fh.Open()
 		if err != nil {
@@ -90,7 +90,7 @@ func (a *App) StorePhotos(fhs []*multipart.FileHeader) ([]Photo, error) {
 			}
 			return nil, err
 		}
-		out = append(out, Photo{SHA256: st.SHA256, Name: PhotoName(fh.Filename, st.SHA256), Type: st.Type, Size: st.Size})
+		out = append(out, StoredPhoto{SHA256: st.SHA256, Name: PhotoName(fh.Filename, st.SHA256), Type: st.Type, Size: st.Size})
 	}
 	return out, nil
 }

@@ -16,20 +16,20 @@ import (
 // model and the window of recent commits the ledger reports
 // (ledger.CommitObserver).
 
-// LedgerCheckpoint is a checkpoint as the ledger health shows it.
-type LedgerCheckpoint struct {
+// CheckpointJSON is a checkpoint as the ledger health shows it.
+type CheckpointJSON struct {
 	Size uint64    `json:"size"`
 	Root string    `json:"root"` // hexadecimal
 	Time time.Time `json:"time"`
 }
 
-// LedgerHealth is the ledger health figure: the seed's yardsticks —
+// DashLedger is the ledger health figure: the seed's yardsticks —
 // security (the last verification and the signed checkpoint), transaction
 // speed (commit latency) and efficiency (group size, throughput).
-type LedgerHealth struct {
+type DashLedger struct {
 	Kind       string            `json:"kind"` // embedded or fabric
 	Entries    uint64            `json:"entries"`
-	Checkpoint *LedgerCheckpoint `json:"checkpoint,omitempty"`
+	Checkpoint *CheckpointJSON `json:"checkpoint,omitempty"`
 	// LastVerify is the latest recorded verification, if any.
 	LastVerify *store.VerifyRun `json:"last_verify,omitempty"`
 	// Running is the verification under way on this server, if any.
@@ -41,15 +41,15 @@ type LedgerHealth struct {
 	Minutes []CommitStats `json:"minutes"`
 }
 
-// LedgerHealth reports on the ledger of kind (embedded or fabric).
-func (a *App) LedgerHealth(ctx context.Context, kind string) (LedgerHealth, error) {
-	r := LedgerHealth{Kind: kind}
+// DashLedger reports on the ledger of kind (embedded or fabric).
+func (a *App) DashLedger(ctx context.Context, kind string) (DashLedger, error) {
+	r := DashLedger{Kind: kind}
 	var err error
 	if r.Entries, err = a.opts.Ledger.Head(ctx); err != nil {
 		return r, err
 	}
 	if cp, err := a.opts.Ledger.Checkpoint(ctx); err == nil {
-		r.Checkpoint = &LedgerCheckpoint{Size: cp.Size, Root: hex.EncodeToString(cp.Root), Time: cp.Time.UTC()}
+		r.Checkpoint = &CheckpointJSON{Size: cp.Size, Root: hex.EncodeToString(cp.Root), Time: cp.Time.UTC()}
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return r, err
 	}
