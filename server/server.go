@@ -120,6 +120,9 @@ func New(opts Options) (*Server, error) {
 	s.parties = newAccessSource(s)
 	s.evidence = newEvidenceArea(s)
 	s.app, s.opTables = opts.App, opts.Store.Ops()
+	if s.app != nil && s.app.BaseURL() != opts.BaseURL {
+		return nil, fmt.Errorf("the use cases build identifiers on %q, the server on %q: give both the same base URL", s.app.BaseURL(), opts.BaseURL)
+	}
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
 			Files: opts.Files, BaseURL: opts.BaseURL, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,

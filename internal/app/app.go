@@ -84,6 +84,9 @@ func New(opts Options) *App {
 	return a
 }
 
+// BaseURL is the public URL the use cases build identifiers on.
+func (a *App) BaseURL() string { return a.opts.BaseURL }
+
 // Actor says who acts: the user, their organization as the read model
 // knows it, and the idempotency key the client gave for this request ("" for
 // none), so a retried request commits once.
