@@ -86,8 +86,7 @@ func (e *epcisArea) events(c *gin.Context) {
 // batchTrace serves GET /api/v1/batches/{code}/epcis: every event of every
 // batch on the batch's backward and forward trace, as one document.
 func (e *epcisArea) batchTrace(c *gin.Context) {
-	codes, err := e.s.app.TraceBatches(c.Request.Context(), c.Param("code"))
-	if err != nil {
+	if _, err := e.s.opts.Store.Batch(c.Request.Context(), c.Param("code")); err != nil {
 		e.s.fail(c, err)
 		return
 	}
@@ -102,6 +101,11 @@ func (e *epcisArea) batchTrace(c *gin.Context) {
 	}
 	if c.Query("perPage") == "" {
 		q.PerPage = epcisTraceEvents
+	}
+	codes, err := e.s.app.TraceBatches(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		e.s.fail(c, err)
+		return
 	}
 	evs, next, red, err := e.collect(c, q, codes)
 	if err != nil {

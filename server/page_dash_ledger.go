@@ -16,8 +16,8 @@ import (
 // recorded in the store and the commit window kept by CommitObserver.
 
 // VerifyFunc verifies the whole ledger for the dashboard's "verify now"
-// (internal/app runs it as a job). cmd_serve wires it to the embedded
-// ledger's Verify; nil (on Fabric) hides the "verify now" button.
+// (internal/app runs it as a job). cmd_serve wires it to the ledger's
+// ledger.Verifier; nil (on Fabric) hides the "verify now" button.
 type VerifyFunc = app.VerifyFunc
 
 // The ledger health figure is the use case's.
@@ -54,7 +54,8 @@ func (s *Server) verifyRunning() *verifyProgress {
 
 // startVerify starts verifying the ledger in the background, unless a
 // verification is running already; it reports whether it started one. The
-// run is recorded in the store when it ends, passed or failed.
+// run is recorded when it ends, passed or failed (not when shutdown
+// interrupts it).
 func (a *dashArea) startVerify(user string) (bool, error) {
 	s := a.s
 	if s.opts.Verify == nil {

@@ -91,10 +91,13 @@ func (s *Server) receiveView(c *gin.Context, act app.Actor, sh models.Shipment) 
 	return v, d
 }
 
-// incoming loads the shipment of the path for the actor, who must be its
-// destination.
+// incomingOf loads the shipment of the path for the actor, whose
+// organization must be registered and its destination.
 func (s *Server) incomingOf(c *gin.Context) (app.Actor, models.Shipment, error) {
 	act, err := s.actor(c)
+	if err == nil && act.Org == nil {
+		_, _, err = s.userOrg(c) // says the organization is not registered
+	}
 	if err != nil {
 		return act, models.Shipment{}, err
 	}

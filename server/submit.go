@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/app"
-	"github.com/plumbline/plumbline/models"
 )
 
 // actor is the logged-in user as the use cases take them: the user, their
@@ -15,16 +14,18 @@ import (
 // header for the API, the form's idempotency_key field for pages). A write
 // that answers a retry sets the Idempotent-Replayed header.
 //
-// An organization the read model does not know leaves Org nil: the
-// contract, which has the last word, rejects what it submits.
+// The key is passed on as given: the use case checks its length when it
+// submits, after the request's own checks. An organization the read model
+// does not know leaves Org nil: use cases that decide by the organization
+// refuse it, and the contract rejects what it submits.
 func (s *Server) actor(c *gin.Context) (app.Actor, error) {
 	u := currentUser(c)
 	if u == nil {
 		return app.Actor{}, unauthorized("log in first")
 	}
-	key, err := requestKey(c)
-	if err != nil {
-		return app.Actor{}, err
+	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
+	if key == "" {
+		key = strings.TrimSpace(c.PostForm("idempotency_key"))
 	}
 	act := app.Actor{User: u, IdempotencyKey: key,
 		Replayed: func() { c.Header("Idempotent-Replayed", "true") }}
@@ -34,21 +35,8 @@ func (s *Server) actor(c *gin.Context) (app.Actor, error) {
 	return act, nil
 }
 
-// maxIdempotencyKey bounds a client's Idempotency-Key.
+// maxIdempotencyKey bounds a client's Idempotency-Key (the OpenAPI document says so).
 const maxIdempotencyKey = app.MaxIdempotencyKey
-
-// requestKey returns the request's idempotency key: the Idempotency-Key
-// header, else the form's idempotency_key field.
-func requestKey(c *gin.Context) (string, error) {
-	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
-	if key == "" {
-		key = strings.TrimSpace(c.PostForm("idempotency_key"))
-	}
-	if len(key) > maxIdempotencyKey {
-		return "", models.Invalid("Idempotency-Key", "is %d characters long; use at most %d", len(key), maxIdempotencyKey)
-	}
-	return key, nil
-}
 
 // run runs a write use case for the logged-in user.
 func run[T any](s *Server, c *gin.Context, write func(context.Context, app.Actor) (T, error)) (T, error) {

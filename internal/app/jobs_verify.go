@@ -17,7 +17,7 @@ import (
 
 // VerifyFunc verifies the whole ledger and returns the checkpoint it
 // verified and how many entries it checked; progress, when set, hears how
-// far it got. cmd_serve wires it to the embedded ledger's Verify.
+// far it got. cmd_serve wires it to the ledger's ledger.Verifier.
 type VerifyFunc func(ctx context.Context, progress func(done, total uint64)) (ledger.Checkpoint, uint64, error)
 
 // VerifyProgress is how far a verification got.

@@ -27,8 +27,8 @@ type CheckpointJSON struct {
 // security (the last verification and the signed checkpoint), transaction
 // speed (commit latency) and efficiency (group size, throughput).
 type DashLedger struct {
-	Kind       string            `json:"kind"` // embedded or fabric
-	Entries    uint64            `json:"entries"`
+	Kind       string          `json:"kind"` // embedded or fabric
+	Entries    uint64          `json:"entries"`
 	Checkpoint *CheckpointJSON `json:"checkpoint,omitempty"`
 	// LastVerify is the latest recorded verification, if any.
 	LastVerify *store.VerifyRun `json:"last_verify,omitempty"`

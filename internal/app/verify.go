@@ -35,7 +35,7 @@ type VerifyRequest struct {
 func (a *App) VerifyLedger(ctx context.Context, verify VerifierFunc, req VerifyRequest) (ledger.Verification, error) {
 	started, t0 := a.opts.Now(), time.Now()
 	rep, err := verify(ctx, req.Progress)
-	if errors.Is(ctx.Err(), context.Canceled) {
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
 		// Interrupted (a server's shutdown, a Ctrl-C): it neither passed
 		// nor failed, so nothing is recorded.
 		a.opts.Logger.Info("ledger verification interrupted; not recorded")
@@ -48,7 +48,7 @@ func (a *App) VerifyLedger(ctx context.Context, verify VerifierFunc, req VerifyR
 	}
 	run := store.VerifyRun{Source: req.Source, User: req.User, StartedAt: started, DurationMS: time.Since(t0).Milliseconds(),
 		ToSeq: rep.Checkpoint.Size, Root: hex.EncodeToString(rep.Checkpoint.Root), OK: err == nil,
-		Message: fmt.Sprintf("%d entries: %s", rep.Checkpoint.Size, what)}
+		Message: fmt.Sprintf("%d entries: %s", rep.Entries, what)}
 	if err != nil {
 		run.Message = err.Error()
 		if rep.Checkpoint.Size == 0 { // a failed run covered what was there when it started

@@ -88,8 +88,8 @@ func (l *Ledger) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, 
 
 var _ ledger.Verifier = (*Ledger)(nil)
 
-// VerifyAll implements ledger.Verifier with Verify: it returns the
-// checkpoint verified and the number of entries checked.
+// VerifyAll implements ledger.Verifier with Verify: what it checked, with
+// the world state it replayed.
 func (l *Ledger) VerifyAll(ctx context.Context, progress func(done, total uint64)) (ledger.Verification, error) {
 	rep, err := l.Verify(ctx, VerifyOptions{Progress: progress})
 	v := ledger.Verification{Checkpoint: rep.Checkpoint, Entries: rep.Entries, Checkpoints: rep.Checkpoints, StateKeys: rep.StateKeys}
