@@ -93,7 +93,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// The job table every long-running job of a request runs in; it is
 	// shut down after the HTTP server and before the ledger closes.
 	table := jobs.New(jobs.Options{})
-	uc := usecases.New(usecases.Options{Ledger: a.ledger, Store: a.store, Projector: a.proj, Files: fs, Logger: e.log, Jobs: table,
+	uc := usecases.New(usecases.Options{Ledger: a.ledger, Store: a.store, Projector: a.proj, Files: fs, Accounts: accounts, Logger: e.log, Jobs: table,
 		BaseURL: e.cfg.PublicBaseURL()})
 	hooks := webhook.Options{AllowPrivate: e.cfg.WebhookAllowPrivate}
 	opts := server.Options{

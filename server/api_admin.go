@@ -47,7 +47,7 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.createUser(c.Request.Context(), currentUser(c), req)
+	u, err := s.app.CreateUser(c.Request.Context(), currentUser(c), req)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -61,7 +61,7 @@ func (s *Server) apiChangeUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.changeUser(c.Request.Context(), currentUser(c), c.Param("id"), req)
+	u, err := s.app.ChangeUser(c.Request.Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		s.fail(c, err)
 		return

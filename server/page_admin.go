@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/models"
 )
@@ -60,29 +61,11 @@ func (s *Server) adminUsersData(ctx context.Context, org string) (*adminUsersDat
 	return &adminUsersData{Users: us, Roles: models.Roles}, nil
 }
 
-// newUserRequest creates an account in the admin's organization. The
-// login becomes "<org>.<name>".
-type newUserRequest struct {
-	Name     string      `json:"name"`     // short login name, e.g. "wang.fang"
-	FullName string      `json:"fullname"` // display name
-	Role     models.Role `json:"role"`
-	Password string      `json:"password"` // initial password, 8–128 characters
-}
-
-func (s *Server) createUser(ctx context.Context, admin *auth.User, r newUserRequest) (auth.User, error) {
-	name := strings.TrimSpace(r.Name)
-	if name == "" {
-		return auth.User{}, models.Invalid("name", "is required, e.g. wang.fang")
-	}
-	id := admin.OrgID + "." + strings.ToLower(name)
-	if err := models.ValidateID("name", id); err != nil {
-		return auth.User{}, models.Invalid("name", "%q must be letters, digits, '.', '_' or '-' (the login becomes %s.<name>, at most 64 characters)", name, admin.OrgID)
-	}
-	if !r.Role.Valid() {
-		return auth.User{}, models.Invalid("role", "%q is not one of admin, operator, inspector, viewer", r.Role)
-	}
-	return s.opts.Accounts.CreateUser(ctx, models.User{ID: id, OrgID: admin.OrgID, Name: strings.TrimSpace(r.FullName), Role: r.Role}, r.Password)
-}
+// The account requests are the use cases'.
+type (
+	newUserRequest = app.NewUserRequest
+	userChange     = app.UserChange
+)
 
 func (s *Server) adminCreateUser(c *gin.Context) {
 	v := s.view(c, "users", nil)
@@ -93,7 +76,7 @@ func (s *Server) adminCreateUser(c *gin.Context) {
 		return
 	}
 	v.Data = d
-	u, err := s.createUser(c.Request.Context(), admin, newUserRequest{
+	u, err := s.app.CreateUser(c.Request.Context(), admin, newUserRequest{
 		Name: c.PostForm("name"), FullName: c.PostForm("fullname"), Role: models.Role(c.PostForm("role")), Password: c.PostForm("password"),
 	})
 	if err != nil {
@@ -102,48 +85,6 @@ func (s *Server) adminCreateUser(c *gin.Context) {
 	}
 	s.flash(c, v.L.T("admin.user_created", "Login", u.ID))
 	c.Redirect(http.StatusSeeOther, "/admin/users")
-}
-
-// userChange is a change to one account: a new role, disabling or enabling,
-// or a new password. Empty fields are left alone.
-type userChange struct {
-	Role     models.Role `json:"role,omitempty"`
-	Disabled *bool       `json:"disabled,omitempty"`
-	Password string      `json:"password,omitempty"`
-}
-
-// changeUser applies a change to a user of the admin's organization,
-// refusing to lock the organization out of its own administration.
-func (s *Server) changeUser(ctx context.Context, admin *auth.User, id string, ch userChange) (auth.User, error) {
-	u, err := s.opts.Accounts.User(ctx, id)
-	if err != nil || u.OrgID != admin.OrgID {
-		return auth.User{}, models.NotFound("user", "no user %q in %s", id, admin.OrgID)
-	}
-	losesAdmin := (ch.Role != "" && ch.Role != models.RoleAdmin) || (ch.Disabled != nil && *ch.Disabled)
-	if u.Role == models.RoleAdmin && losesAdmin {
-		if u.ID == admin.ID {
-			return auth.User{}, models.Conflict("role", "you cannot remove your own admin rights; ask another admin")
-		}
-	}
-	if ch.Role != "" {
-		if !ch.Role.Valid() {
-			return auth.User{}, models.Invalid("role", "%q is not one of admin, operator, inspector, viewer", ch.Role)
-		}
-		if err := s.opts.Accounts.SetRole(ctx, id, ch.Role); err != nil {
-			return auth.User{}, err
-		}
-	}
-	if ch.Disabled != nil {
-		if err := s.opts.Accounts.SetDisabled(ctx, id, *ch.Disabled); err != nil {
-			return auth.User{}, err
-		}
-	}
-	if ch.Password != "" {
-		if err := s.opts.Accounts.SetPassword(ctx, id, ch.Password); err != nil {
-			return auth.User{}, err
-		}
-	}
-	return s.opts.Accounts.User(ctx, id)
 }
 
 func (s *Server) adminChangeUser(c *gin.Context) {
@@ -164,7 +105,7 @@ func (s *Server) adminChangeUser(c *gin.Context) {
 		f := false
 		ch.Disabled = &f
 	}
-	if _, err := s.changeUser(c.Request.Context(), admin, c.Param("id"), ch); err != nil {
+	if _, err := s.app.ChangeUser(c.Request.Context(), admin, c.Param("id"), ch); err != nil {
 		s.formFail(c, "admin_users", v, err)
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -58,13 +57,7 @@ func (t *traceArea) traceSVG(c *gin.Context) {
 }
 
 // traceValues are the trace query's URL parameters.
-func traceValues(q traceQuery) url.Values {
-	u := url.Values{"batch": {q.Batch}, "direction": {q.Direction}}
-	if q.Depth > 0 {
-		u.Set("depth", strconv.Itoa(q.Depth))
-	}
-	return u
-}
+func traceValues(q traceQuery) url.Values { return q.Values() }
 
 // inlineSVG marks the server's own SVG, in which every text is escaped
 // (report.SVG), as safe to put into a page.

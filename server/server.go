@@ -29,10 +29,7 @@ import (
 
 // Projection is what the server needs of the projector: how far the read
 // model has got, and a way to wait for a write to show up in it.
-type Projection interface {
-	Applied() uint64
-	WaitFor(ctx context.Context, seq uint64) error
-}
+type Projection = app.Projection
 
 // Options wires the server to its dependencies. Ledger, Store, Projector,
 // Accounts and Files are required.
@@ -125,7 +122,7 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.app == nil {
 		s.app = app.New(app.Options{Ledger: opts.Ledger, Store: opts.Store, Projector: opts.Projector,
-			Files: opts.Files, BaseURL: opts.BaseURL, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
+			Files: opts.Files, Accounts: opts.Accounts, BaseURL: opts.BaseURL, Logger: opts.Logger, WriteTimeout: opts.WriteTimeout,
 			Now: func() time.Time { return s.opts.Now() }}) // the server's clock, which tests may set
 	}
 	s.dash.verify.wg.app = s.app

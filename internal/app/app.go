@@ -41,6 +41,8 @@ type Options struct {
 	Store     *store.Store
 	Projector Projection
 	Files     *files.Store
+	// Accounts are the users and tokens, for the admins' use cases.
+	Accounts *auth.Accounts
 	// BaseURL is the public URL batches' Digital Link URIs start with.
 	BaseURL string
 	Logger  *slog.Logger

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/internal/report"
+	"github.com/plumbline/plumbline/models"
+)
+
+// pdfBatches is how many batches of a trace the PDF lists inspections and
+// documents of, nearest to the traced batch first.
+const pdfBatches = 60
+
+// TracePDF gathers what the PDF report of trace q shows the viewer of chk:
+// cover with the ledger's evidence, timeline, graph, inspections and
+// documents, private details only of batches the viewer is involved
+// with; font is the TrueType font it prints names in (nil: Latin only).
+func (a *App) TracePDF(ctx context.Context, q TraceQuery, chk *access.Checker, font []byte) (report.PDFReport, error) {
+	var r report.PDFReport
+	tr, err := a.RunTrace(ctx, q, chk)
+	if err != nil {
+		return r, err
+	}
+	n, err := a.Names(ctx)
+	if err != nil {
+		return r, err
+	}
+	d, err := a.Trace(ctx, q.Batch)
+	if err != nil {
+		return r, models.Prefix("batch", err)
+	}
+	r = report.PDFReport{Batch: d.Batch, Product: d.Product.Name, Standard: d.Product.Standard, Names: n,
+		Graph: report.New(tr.Backward, tr.Forward, n), More: d.More, Generated: a.opts.Now(), Font: font,
+		URL: strings.TrimSuffix(a.opts.BaseURL, "/") + "/trace?" + q.Values().Encode()}
+	involved, err := chk.Involved(ctx, &d.Batch)
+	if err != nil {
+		return r, err
+	}
+	if !involved {
+		r.Batch = access.PublicBatch(d.Batch, d.Documents)
+	}
+	for _, e := range d.Timeline {
+		r.Timeline = append(r.Timeline, report.TimelineEntry{Seq: e.Seq, TxID: e.TxID, Block: e.Block, Type: e.Type, Org: n.Org(e.Org), Time: e.Time})
+	}
+	if len(d.Timeline) > 0 {
+		ev, err := a.opts.Ledger.Evidence(ctx, d.Timeline[0].Seq)
+		if err != nil {
+			return r, err
+		}
+		r.Evidence = report.Evidence{Kind: ev.Kind, Seq: ev.Seq, TxID: ev.TxID, LeafHash: ev.LeafHash, Block: ev.Block,
+			Size: ev.Checkpoint.Size, Root: ev.Checkpoint.Root, At: ev.Checkpoint.Time}
+	}
+	// Inspections and documents of the traced batches, nearest first.
+	var batches []report.Node
+	for _, nd := range r.Graph.Nodes {
+		if nd.Kind == report.KindBatch {
+			batches = append(batches, nd)
+		}
+	}
+	slices.SortStableFunc(batches, func(a, b report.Node) int { return cmp.Compare(layerDistance(a.Layer), layerDistance(b.Layer)) })
+	if len(batches) > pdfBatches {
+		r.Omitted, batches = len(batches)-pdfBatches, batches[:pdfBatches]
+	}
+	for _, nd := range batches {
+		bd, err := a.Trace(ctx, nd.Code)
+		if err != nil {
+			return r, err
+		}
+		involved, err := chk.Involved(ctx, &bd.Batch)
+		if err != nil {
+			return r, err
+		}
+		for _, in := range bd.Inspections {
+			in = access.Inspection(in, involved)
+			r.Inspections = append(r.Inspections, report.ReportInspection{Inspection: in, Agency: n.Org(in.Agency)})
+		}
+		for _, doc := range bd.Documents {
+			if access.Document(doc, involved) {
+				r.Documents = append(r.Documents, report.ReportDocument{Document: doc})
+			}
+		}
+	}
+	return r, nil
+}
+
+// layerDistance is how many steps a graph layer is from the root.
+func layerDistance(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Values are the query's URL parameters.
+func (q TraceQuery) Values() url.Values {
+	u := url.Values{"batch": {q.Batch}, "direction": {q.Direction}}
+	if q.Depth > 0 {
+		u.Set("depth", strconv.Itoa(q.Depth))
+	}
+	return u
+}
