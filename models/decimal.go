@@ -135,3 +135,16 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	*d = v
 	return nil
 }
+
+// DecimalField parses the quantity given for field (a form input, a CSV
+// column); an empty one is an error naming the field.
+func DecimalField(field, s string) (Decimal, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, Invalid(field, "is required")
+	}
+	d, err := ParseDecimal(s)
+	if err != nil {
+		return 0, Invalid(field, "%v", err)
+	}
+	return d, nil
+}

@@ -107,7 +107,7 @@ func (s *Server) commissionFromForm(c *gin.Context) (models.Batch, error) {
 		HeatNumber: strings.TrimSpace(c.PostForm("heat_number")), LotNumber: strings.TrimSpace(c.PostForm("lot_number")),
 	}
 	var err error
-	if a.Quantity, err = decimalField("quantity", c.PostForm("quantity")); err != nil {
+	if a.Quantity, err = models.DecimalField("quantity", c.PostForm("quantity")); err != nil {
 		return models.Batch{}, err
 	}
 	if err := a.Validate(); err != nil { // before any file is stored

@@ -124,18 +124,6 @@ func formError(err error, prefix string, rename func(list string, i int, sub str
 	return &c
 }
 
-// decimalField parses a quantity typed into field; "" is an error.
-func decimalField(field, s string) (models.Decimal, error) {
-	if strings.TrimSpace(s) == "" {
-		return 0, models.Invalid(field, "is required")
-	}
-	d, err := models.ParseDecimal(s)
-	if err != nil {
-		return 0, models.Invalid(field, "%v", err)
-	}
-	return d, nil
-}
-
 // pageSize reads the ?limit= of an API list (0 means the default).
 func pageSize(c *gin.Context) (int, error) {
 	v := c.Query("limit")

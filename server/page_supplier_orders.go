@@ -109,7 +109,7 @@ func (s *Server) createOrder(c *gin.Context) {
 		if prod == "" && qty == "" {
 			continue
 		}
-		q, err := decimalField(fmt.Sprintf("quantity_%d", i), qty)
+		q, err := models.DecimalField(fmt.Sprintf("quantity_%d", i), qty)
 		if err != nil {
 			s.formFail(c, "supplier_order_new", v, err)
 			return

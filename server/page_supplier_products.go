@@ -124,7 +124,7 @@ func productFromForm(c *gin.Context) (models.Product, error) {
 			if b.text == "" {
 				continue
 			}
-			d, err := decimalField(b.field, b.text)
+			d, err := models.DecimalField(b.field, b.text)
 			if err != nil {
 				return p, err
 			}

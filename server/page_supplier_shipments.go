@@ -175,7 +175,7 @@ func (s *Server) createShipment(c *gin.Context) {
 			continue
 		}
 		l := contract.DispatchLine{Batch: batch, POID: po.ID}
-		if l.Quantity, err = decimalField(fmt.Sprintf("quantity_%d", i), qty); err != nil {
+		if l.Quantity, err = models.DecimalField(fmt.Sprintf("quantity_%d", i), qty); err != nil {
 			s.formFail(c, "supplier_shipment_new", v, err)
 			return
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -30,7 +29,7 @@ func batchRows(ctx context.Context, dir Directory, org string, rows [][]string, 
 			Code: get(rec, "code"), ProductID: get(rec, "product_id"), ProducedOn: get(rec, "produced_on"),
 			Origin: get(rec, "origin"), HeatNumber: get(rec, "heat_number"), LotNumber: get(rec, "lot_number"),
 		}
-		q, err := decimalField("quantity", get(rec, "quantity"))
+		q, err := models.DecimalField("quantity", get(rec, "quantity"))
 		if err != nil {
 			bad.addErr(err, column)
 			continue
@@ -103,7 +102,7 @@ func shipmentRows(ctx context.Context, dir Directory, rows [][]string, nums []in
 			}
 		}
 		l := contract.DispatchLine{Batch: get(rec, "batch"), POID: get(rec, "po_id")}
-		q, err := decimalField("quantity", get(rec, "quantity"))
+		q, err := models.DecimalField("quantity", get(rec, "quantity"))
 		if err != nil {
 			bad.addErr(err, func(f string) (int, string) { return n, f })
 		}
@@ -148,15 +147,3 @@ func shipmentRows(ctx context.Context, dir Directory, rows [][]string, nums []in
 
 // listField is a contract error's field inside a list: "lines[2].quantity".
 var listField = regexp.MustCompile(`^(lines|spec_limits)\[(\d+)\](?:\.([a-z_]+))?$`)
-
-// decimalField parses the quantity in column field; "" is an error.
-func decimalField(field, s string) (models.Decimal, error) {
-	if strings.TrimSpace(s) == "" {
-		return 0, models.Invalid(field, "is required")
-	}
-	d, err := models.ParseDecimal(s)
-	if err != nil {
-		return 0, models.Invalid(field, "%v", err)
-	}
-	return d, nil
-}
