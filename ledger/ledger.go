@@ -188,6 +188,19 @@ type Verifier interface {
 	VerifyAll(ctx context.Context, progress func(done, total uint64)) (Verification, error)
 }
 
+// ConsistencyProver is implemented by ledgers that keep every checkpoint
+// they signed and can prove that a later tree extends an earlier one
+// (ledger/embedded), so a client holding an old checkpoint can check that
+// history only grew.
+type ConsistencyProver interface {
+	// CheckpointAt returns the checkpoint signed at exactly size entries;
+	// when none was, a wrapped models.ErrNotFound naming the nearest.
+	CheckpointAt(ctx context.Context, size uint64) (Checkpoint, error)
+	// ConsistencyProof proves that the tree of newSize entries extends the
+	// tree of oldSize entries (an RFC 6962 consistency proof).
+	ConsistencyProof(ctx context.Context, oldSize, newSize uint64) ([][]byte, error)
+}
+
 // Verification is what a Verifier checked.
 type Verification struct {
 	// Checkpoint is the latest checkpoint, which covers every entry.

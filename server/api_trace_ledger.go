@@ -13,12 +13,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
 // checkpointResponse is GET /api/v1/ledger/checkpoint: the latest signed
-// checkpoint and what is needed to check it.
+// checkpoint (or, with ?size=N, the one signed at N entries) and what is
+// needed to check it.
 type checkpointResponse struct {
 	Checkpoint ledger.Checkpoint `json:"checkpoint"`
 	// VerifierKey is the checkpoint signer's note verifier key (embedded
@@ -78,6 +80,12 @@ func newProofCache(max int) *proofCache {
 
 func (e *evidenceArea) checkpoint(c *gin.Context) {
 	cp, err := e.s.opts.Ledger.Checkpoint(c.Request.Context())
+	if v, ok := c.GetQuery("size"); ok && err == nil {
+		var size uint64
+		if size, err = app.ParseSize("size", v); err == nil {
+			cp, err = e.s.app.CheckpointAt(c.Request.Context(), size)
+		}
+	}
 	if err != nil {
 		e.s.fail(c, err)
 		return
@@ -193,4 +201,24 @@ func (e *evidenceArea) proofAttrs(lang string, c *gin.Context) template.HTMLAttr
 	a := template.HTMLAttr(sb.String())
 	e.attrs.Store(lang, a)
 	return a
+}
+
+// consistency serves GET /api/v1/ledger/consistency?from=N&to=M: the
+// checkpoints signed at N and M entries (M: the latest when left out) and
+// the proof that the second extends the first.
+func (e *evidenceArea) consistency(c *gin.Context) {
+	from, err := app.ParseSize("from", c.Query("from"))
+	var to uint64
+	if v := c.Query("to"); err == nil && v != "" {
+		to, err = app.ParseSize("to", v)
+	}
+	var r app.Consistency
+	if err == nil {
+		r, err = e.s.app.Consistency(c.Request.Context(), from, to)
+	}
+	if err != nil {
+		e.s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/frontend"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/epcis"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/contract"
@@ -182,7 +183,11 @@ func (s *Server) routes() {
 
 	// Trace, ledger and manager API.
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/checkpoint", Tag: "ledger", Public: true,
-		Summary: "The latest signed checkpoint, the key to verify it and the ledger kind", Response: checkpointResponse{}}, ev.checkpoint)
+		Summary: "The latest signed checkpoint (or the one signed at ?size=N entries), the key to verify it and the ledger kind",
+		Query:   []string{"size: the number of entries of a checkpoint signed earlier; 404 names the nearest signed sizes"}, Response: checkpointResponse{}}, ev.checkpoint)
+	s.api(a, apiOp{Method: "GET", Path: "/ledger/consistency", Tag: "ledger", Public: true,
+		Summary: "An RFC 6962 consistency proof: the checkpoint signed at ?to= entries (default the latest) extends the one signed at ?from=",
+		Query:   []string{"from: the older checkpoint's size", "to: the newer checkpoint's size; the latest when left out"}, Response: app.Consistency{}}, ev.consistency)
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/entries/:seq/proof", Tag: "ledger", Public: true,
 		Summary: "An entry's inclusion proof; the entry itself only for those who may read it (else redacted: true)", Response: proofResponse{}}, ev.proof)
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.png", Tag: "labels", Public: true, Produces: "image/png",

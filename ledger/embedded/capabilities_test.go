@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/plumbline/plumbline/internal/dbx"
@@ -83,4 +85,38 @@ func TestVerifyAll(t *testing.T) {
 	if keys == 0 || keys != rep.StateKeys {
 		t.Fatalf("replayed state has %d keys, the report says %d compared", keys, rep.StateKeys)
 	}
+}
+
+// TestCheckpointAt: every checkpoint the ledger signed can be read again
+// by its size; a size never signed is not found, naming the nearest.
+func TestCheckpointAt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		l := newEnv(t, dialect).open()
+		seed(t, l, 3)
+		ctx := context.Background()
+		var p ledger.ConsistencyProver = l
+		latest, err := l.Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := p.CheckpointAt(ctx, latest.Size)
+		if err != nil || cp.Note != latest.Note || cp.Size != latest.Size {
+			t.Fatalf("checkpoint at %d: %+v, %v", latest.Size, cp, err)
+		}
+		_, err = p.CheckpointAt(ctx, latest.Size+5)
+		if !errors.Is(err, models.ErrNotFound) || !strings.Contains(err.Error(), strconv.FormatUint(latest.Size, 10)) {
+			t.Fatalf("a size past the end: %v", err)
+		}
+		proof, err := p.ConsistencyProof(ctx, 1, latest.Size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := p.CheckpointAt(ctx, 1)
+		if err != nil {
+			t.Fatalf("checkpoint at 1: %v", err)
+		}
+		if err := VerifyConsistency(first, latest, proof, l.VerifierKey()); err != nil {
+			t.Fatalf("consistency 1..%d: %v", latest.Size, err)
+		}
+	})
 }

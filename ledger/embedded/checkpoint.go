@@ -107,6 +107,37 @@ func (l *Ledger) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
 	return cp, err
 }
 
+// CheckpointAt returns the checkpoint signed at exactly size entries. When
+// none was, the error wraps models.ErrNotFound and names the nearest sizes
+// that were signed.
+func (l *Ledger) CheckpointAt(ctx context.Context, size uint64) (ledger.Checkpoint, error) {
+	if l.isClosed() {
+		return ledger.Checkpoint{}, ledger.ErrClosed
+	}
+	cp, err := readCheckpoint(ctx, l.db, `SELECT size, root, time_ns, note FROM ledger_checkpoints WHERE size = `+l.d.ph(1), int64(size))
+	if !errors.Is(err, models.ErrNotFound) {
+		return cp, err
+	}
+	var below, above sql.NullInt64
+	if err := l.db.QueryRowContext(ctx, `SELECT MAX(size) FROM ledger_checkpoints WHERE size < `+l.d.ph(1), int64(size)).Scan(&below); err != nil {
+		return cp, fmt.Errorf("read checkpoints: %w", err)
+	}
+	if err := l.db.QueryRowContext(ctx, `SELECT MIN(size) FROM ledger_checkpoints WHERE size > `+l.d.ph(1), int64(size)).Scan(&above); err != nil {
+		return cp, fmt.Errorf("read checkpoints: %w", err)
+	}
+	var near []string
+	if below.Valid {
+		near = append(near, strconv.FormatInt(below.Int64, 10))
+	}
+	if above.Valid {
+		near = append(near, strconv.FormatInt(above.Int64, 10))
+	}
+	if len(near) == 0 {
+		return cp, models.NotFound("size", "no checkpoint was signed at size %d; none is signed yet", size)
+	}
+	return cp, models.NotFound("size", "no checkpoint was signed at size %d; the nearest signed sizes are %s", size, strings.Join(near, " and "))
+}
+
 // latestCheckpoint reads the newest stored checkpoint.
 func (l *Ledger) latestCheckpoint(ctx context.Context) (ledger.Checkpoint, error) {
 	return readCheckpoint(ctx, l.db, `SELECT size, root, time_ns, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`)

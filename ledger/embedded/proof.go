@@ -45,6 +45,8 @@ func (l *Ledger) Evidence(ctx context.Context, seq uint64) (ledger.Evidence, err
 	}, nil
 }
 
+var _ ledger.ConsistencyProver = (*Ledger)(nil)
+
 // ConsistencyProof proves that the tree of newSize entries extends the
 // tree of oldSize entries (RFC 6962 consistency proof, tlog.ProveTree).
 // Both sizes must be at most the latest checkpoint's size.
