@@ -110,6 +110,12 @@ func TestVerifyTamper(t *testing.T) {
 		{"checkpoint root edited", func(t *testing.T, db *sql.DB, d dialect) {
 			execSQL(t, db, d, `UPDATE ledger_checkpoints SET root = ? WHERE size = 12`, bytes.Repeat([]byte{7}, 32))
 		}, 12, "ledger_checkpoints", "12"},
+		{"entry's tx_id column edited", func(t *testing.T, db *sql.DB, d dialect) {
+			execSQL(t, db, d, `UPDATE ledger_entries SET tx_id = 'forged' WHERE seq = 7`)
+		}, 7, "ledger_entries", ""},
+		{"checkpoint time edited", func(t *testing.T, db *sql.DB, d dialect) {
+			execSQL(t, db, d, `UPDATE ledger_checkpoints SET time_ns = time_ns - 86400000000000 WHERE size = 9`)
+		}, 9, "ledger_checkpoints", "9"},
 		{"interior hash edited", func(t *testing.T, db *sql.DB, d dialect) {
 			execSQL(t, db, d, `UPDATE ledger_hashes SET hash = ? WHERE id = ?`, bytes.Repeat([]byte{9}, 32), tlog.StoredHashIndex(1, 5))
 		}, 12, "ledger_hashes", fmt.Sprint(tlog.StoredHashIndex(1, 5))},

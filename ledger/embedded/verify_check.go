@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -102,6 +103,9 @@ func (v *verifier) batch(b *vbatch) error {
 		if e.Seq != seq {
 			return verr(seq, "ledger_entries", "", "the row holds the entry of seq %d (entries reordered?)", e.Seq)
 		}
+		if b.txIDs[i] != e.Tx.TxID {
+			return verr(seq, "ledger_entries", "", "the tx_id column says %q but the entry is transaction %q", b.txIDs[i], e.Tx.TxID)
+		}
 		n := int64(seq - 1)
 		hs, err := tlog.StoredHashesForRecordHash(n, b.leaves[i], v.frontierReader())
 		if err != nil {
@@ -156,6 +160,10 @@ func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64) error {
 	signed := b.cpText[ci]
 	if signed.Size != c.size || !bytes.Equal(signed.Root, c.root) {
 		return verr(c.size, "ledger_checkpoints", key, "stored size/root (%d, %x) differ from the signed note (%d, %x)", c.size, c.root, signed.Size, signed.Root)
+	}
+	if !signed.Time.Equal(time.Unix(0, c.timeNS)) {
+		return verr(c.size, "ledger_checkpoints", key, "stored time %s differs from the signed note's %s",
+			time.Unix(0, c.timeNS).UTC().Format(time.RFC3339Nano), signed.Time.Format(time.RFC3339Nano))
 	}
 	root, err := tlog.TreeHash(int64(seq), v.frontierReader())
 	if err != nil {

@@ -54,6 +54,7 @@ type certInfo struct {
 // belong to it, and what the workers found.
 type vbatch struct {
 	seqs   []uint64
+	txIDs  []string // the tx_id column beside each entry
 	data   [][]byte
 	hashes []hashRow
 	cps    []cpRow
@@ -72,9 +73,10 @@ type hashRow struct {
 }
 
 type cpRow struct {
-	size uint64
-	root []byte
-	note []byte
+	size   uint64
+	root   []byte
+	timeNS int64 // the time_ns column
+	note   []byte
 }
 
 // loadCerts reads and checks every stored organization certificate.
@@ -115,20 +117,21 @@ func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
 	var last int64 // last entry seq read
 	for {
 		b := &vbatch{ready: make(chan struct{})}
-		rows, err := v.q.QueryContext(ctx, `SELECT seq, data FROM ledger_entries WHERE seq > `+v.d.ph(1)+` ORDER BY seq LIMIT `+v.d.ph(2), last, verifyPage)
+		rows, err := v.q.QueryContext(ctx, `SELECT seq, tx_id, data FROM ledger_entries WHERE seq > `+v.d.ph(1)+` ORDER BY seq LIMIT `+v.d.ph(2), last, verifyPage)
 		if err != nil {
 			return fmt.Errorf("verify: read entries: %w", err)
 		}
-		b.seqs, b.data = make([]uint64, 0, verifyPage), make([][]byte, 0, verifyPage)
+		b.seqs, b.txIDs, b.data = make([]uint64, 0, verifyPage), make([]string, 0, verifyPage), make([][]byte, 0, verifyPage)
 		var a arena
 		for rows.Next() {
 			var seq int64
+			var txID string
 			var data sql.RawBytes
-			if err := rows.Scan(&seq, &data); err != nil {
+			if err := rows.Scan(&seq, &txID, &data); err != nil {
 				rows.Close()
 				return fmt.Errorf("verify: read entries: %w", err)
 			}
-			b.seqs = append(b.seqs, uint64(seq))
+			b.seqs, b.txIDs = append(b.seqs, uint64(seq)), append(b.txIDs, txID)
 			b.data = append(b.data, a.copy(data))
 		}
 		rows.Close()
@@ -181,7 +184,7 @@ func (v *verifier) readHashRange(ctx context.Context, from, to int64) ([]hashRow
 
 // readCheckpoints reads the checkpoints with after < size <= upto.
 func (v *verifier) readCheckpoints(ctx context.Context, after, upto int64) ([]cpRow, error) {
-	q := `SELECT size, root, note FROM ledger_checkpoints WHERE size > ` + v.d.ph(1)
+	q := `SELECT size, root, time_ns, note FROM ledger_checkpoints WHERE size > ` + v.d.ph(1)
 	args := []any{after}
 	if upto >= 0 {
 		q += ` AND size <= ` + v.d.ph(2)
@@ -198,7 +201,7 @@ func (v *verifier) readCheckpoints(ctx context.Context, after, upto int64) ([]cp
 		var r cpRow
 		var size int64
 		var root, note sql.RawBytes
-		if err := rows.Scan(&size, &root, &note); err != nil {
+		if err := rows.Scan(&size, &root, &r.timeNS, &note); err != nil {
 			return nil, fmt.Errorf("verify: read checkpoints: %w", err)
 		}
 		r.size, r.root, r.note = uint64(size), a.copy(root), a.copy(note)
