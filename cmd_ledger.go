@@ -8,6 +8,7 @@ import (
 
 	usecase "github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/projector"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/embedded"
 )
@@ -68,7 +69,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	var t1 time.Time
 	uc := usecase.New(usecase.Options{Ledger: a.ledger, Store: a.store, Projector: a.proj, Logger: e.log})
 	rep, err := uc.VerifyLedger(ctx, el.VerifyAll, usecase.VerifyRequest{Source: store.VerifyCLI,
-		Progress: e.progress("verify ledger"),
+		Progress: e.progress("verify ledger"), EventRow: projector.EventRow,
 		CatchUp: func(ctx context.Context, seq uint64) error {
 			t1 = time.Now() // the ledger is verified; the read model's turn
 			e.status("checking the read model against the replayed state…")

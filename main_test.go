@@ -110,6 +110,30 @@ func TestDemoVerifyTamperReindex(t *testing.T) {
 		t.Fatalf("verify after reindex: exit %d\n%s\n%s", code, out, errs)
 	}
 
+	// The events table and the batches each event touched decide who is
+	// involved with a batch: verify compares them with the ledger too.
+	var org5 string
+	if err := db.QueryRow(`SELECT org_id FROM rm_events WHERE seq = 5`).Scan(&org5); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ tamper, undo, table string }{
+		{`UPDATE rm_events SET org_id = 'intruder' WHERE seq = 5`, `UPDATE rm_events SET org_id = '` + org5 + `' WHERE seq = 5`, "rm_events"},
+		{`INSERT INTO rm_event_batches (batch_code, seq) VALUES ('` + code0 + `', 3)`, `DELETE FROM rm_event_batches WHERE batch_code = '` + code0 + `' AND seq = 3`, "rm_event_batches"},
+	} {
+		if _, err := db.Exec(c.tamper); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errs := cli(t, ctx, env, "verify"); code != 1 || !strings.Contains(errs, c.table) {
+			t.Fatalf("verify after %s: exit %d, stderr %q; want exit 1 naming %s", c.tamper, code, errs, c.table)
+		}
+		if _, err := db.Exec(c.undo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errs := cli(t, ctx, env, "verify"); code != 0 {
+		t.Fatalf("verify after undoing the edits: exit %d\n%s\n%s", code, out, errs)
+	}
+
 	// A damaged ledger entry is named by its sequence number.
 	if _, err := db.Exec(`UPDATE ledger_entries SET data = substr(data, 1, 40) || x'00' || substr(data, 42) WHERE seq = 7`); err != nil {
 		t.Fatal(err)
@@ -135,8 +159,9 @@ func TestDemoVerifyTamperReindex(t *testing.T) {
 		}
 		runs = append(runs, fmt.Sprintf("%s %v %d-%d %s", src, ok, from, to, msg))
 	}
-	if len(runs) != 4 || !strings.HasPrefix(runs[0], "cli true 1-") || !strings.Contains(runs[1], "false") || !strings.Contains(runs[1], "rm_batches") ||
-		!strings.HasPrefix(runs[2], "cli true 1-") || !strings.Contains(runs[3], "entry 7") {
+	if len(runs) != 7 || !strings.HasPrefix(runs[0], "cli true 1-") || !strings.Contains(runs[1], "false") || !strings.Contains(runs[1], "rm_batches") ||
+		!strings.HasPrefix(runs[2], "cli true 1-") || !strings.Contains(runs[3], "rm_events") || !strings.Contains(runs[4], "rm_event_batches") ||
+		!strings.HasPrefix(runs[5], "cli true 1-") || !strings.Contains(runs[6], "entry 7") {
 		t.Errorf("recorded verify runs:\n%s", strings.Join(runs, "\n"))
 	}
 }

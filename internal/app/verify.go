@@ -24,6 +24,11 @@ type VerifyRequest struct {
 	// is compared with the replayed state. Nil skips the comparison: a
 	// running server's read model moves on while it verifies.
 	CatchUp func(ctx context.Context, seq uint64) error
+	// EventRow, with CatchUp, gives each ledger event as the projector
+	// records it (projector.EventRow), so the events table and the index
+	// of the batches each event touched, which decide who is involved, are
+	// compared with the verified ledger too.
+	EventRow func(ledger.Event) (store.Event, error)
 }
 
 // VerifyLedger is the one verification the CLI (plumbline verify) and the
@@ -44,7 +49,7 @@ func (a *App) VerifyLedger(ctx context.Context, verify VerifierFunc, req VerifyR
 	what := "leaf hashes, signatures, checkpoints and contract replay"
 	if err == nil && req.CatchUp != nil {
 		what = "leaf hashes, signatures, checkpoints, contract replay and the read model"
-		err = a.checkReadModel(ctx, rep, req.CatchUp)
+		err = a.checkReadModel(ctx, rep, req.CatchUp, req.EventRow)
 	}
 	run := store.VerifyRun{Source: req.Source, User: req.User, StartedAt: started, DurationMS: time.Since(t0).Milliseconds(),
 		ToSeq: rep.Checkpoint.Size, Root: hex.EncodeToString(rep.Checkpoint.Root), OK: err == nil,
@@ -68,7 +73,8 @@ func (a *App) VerifyLedger(ctx context.Context, verify VerifierFunc, req VerifyR
 
 // checkReadModel brings the read model to the verified size and compares
 // it with the replayed state.
-func (a *App) checkReadModel(ctx context.Context, rep ledger.Verification, catchUp func(context.Context, uint64) error) error {
+func (a *App) checkReadModel(ctx context.Context, rep ledger.Verification, catchUp func(context.Context, uint64) error,
+	eventRow func(ledger.Event) (store.Event, error)) error {
 	head := rep.Checkpoint.Size
 	if err := catchUp(ctx, head); err != nil {
 		return fmt.Errorf("bring read model up to date: %w", err)
@@ -82,5 +88,29 @@ func (a *App) checkReadModel(ctx context.Context, rep ledger.Verification, catch
 		}
 		return err
 	}
-	return nil
+	if eventRow == nil || head == 0 {
+		return nil
+	}
+	return a.opts.Store.CheckEventLog(ctx, func(fn func(store.Event) error) error {
+		err := a.opts.Ledger.Events(ctx, 0, func(e ledger.Event) error {
+			row, err := eventRow(e)
+			if err != nil {
+				return fmt.Errorf("event %d: %w", e.Seq, err)
+			}
+			if err := fn(row); err != nil {
+				return err
+			}
+			if e.Seq >= head {
+				return errLogEnd
+			}
+			return nil
+		})
+		if errors.Is(err, errLogEnd) {
+			return nil
+		}
+		return err
+	})
 }
+
+// errLogEnd stops reading the ledger's events at the verified size.
+var errLogEnd = errors.New("end of the verified log")

@@ -42,6 +42,17 @@ func add(cs *store.Changeset, e ledger.Event) error {
 		Time: e.Time, Args: e.Args, Block: e.Block, Batches: codes})
 }
 
+// EventRow returns event e as the projector records it in the read model
+// (rm_events and the batches of rm_event_batches), so that verify can
+// compare those tables with the ledger.
+func EventRow(e ledger.Event) (store.Event, error) {
+	cs := store.NewChangeset()
+	if err := add(cs, e); err != nil {
+		return store.Event{}, err
+	}
+	return cs.Events()[0], nil
+}
+
 // decoder decodes one written record, puts it into cs and returns the
 // record's own ID and the batch codes it names.
 type decoder func(cs *store.Changeset, seq uint64, raw []byte) (id string, batches []string, err error)

@@ -44,6 +44,9 @@ type Changeset struct {
 // NewChangeset returns an empty changeset.
 func NewChangeset() *Changeset { return &Changeset{changes: map[string]change{}} }
 
+// Events returns the events of the changeset, in order.
+func (c *Changeset) Events() []Event { return c.events }
+
 // Len returns the number of events in the changeset.
 func (c *Changeset) Len() int { return len(c.events) }
 
