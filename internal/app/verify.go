@@ -82,15 +82,32 @@ func (a *App) checkReadModel(ctx context.Context, rep ledger.Verification, catch
 	if rep.State == nil {
 		return fmt.Errorf("the ledger's verification gave no replayed state to compare the read model with")
 	}
+	// The records and the event log are compared side by side: both only
+	// read, and the second ledger pass is as long as the first.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	logErr := make(chan error, 1)
+	go func() {
+		if eventRow == nil || head == 0 {
+			logErr <- nil
+			return
+		}
+		logErr <- a.checkEventLog(ctx, head, eventRow)
+	}()
 	if err := a.opts.Store.Check(ctx, head, rep.State); err != nil {
-		if cp, cerr := a.opts.Store.Checkpoint(ctx); cerr == nil && cp > head {
+		cancel()
+		<-logErr
+		if cp, cerr := a.opts.Store.Checkpoint(context.WithoutCancel(ctx)); cerr == nil && cp > head {
 			return fmt.Errorf("ledger verified up to entry %d, but the read model moved on to %d meanwhile (is a server running?), so it could not be compared; stop the server or run verify again", head, cp)
 		}
 		return err
 	}
-	if eventRow == nil || head == 0 {
-		return nil
-	}
+	return <-logErr
+}
+
+// checkEventLog compares the events table and its batch index with the
+// ledger's events 1…head as the projector records them.
+func (a *App) checkEventLog(ctx context.Context, head uint64, eventRow func(ledger.Event) (store.Event, error)) error {
 	return a.opts.Store.CheckEventLog(ctx, func(fn func(store.Event) error) error {
 		err := a.opts.Ledger.Events(ctx, 0, func(e ledger.Event) error {
 			row, err := eventRow(e)
