@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -171,21 +172,11 @@ func (a *App) caseSteps(ctx context.Context, c *models.Case) ([]CaseStep, error)
 	for i := range steps {
 		steps[i].Seq = seqs[steps[i].TxID]
 	}
-	slices.SortStableFunc(steps, func(x, y CaseStep) int { return cmpUint(x.Seq, y.Seq) })
+	slices.SortStableFunc(steps, func(x, y CaseStep) int { return cmp.Compare(x.Seq, y.Seq) })
 	if c.Status == models.CaseClosed {
 		steps = append(steps, CaseStep{Kind: "closed", At: c.ClosedAt, TxID: c.ClosedTx, Seq: seqs[c.ClosedTx]})
 	}
 	return steps, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Cases returns one page of the cases organization o may list: every case

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -42,7 +43,7 @@ func (s *Store) CheckEventLog(ctx context.Context, each func(fn func(Event) erro
 				return err
 			}
 		}
-		i, ok := slices.BinarySearchFunc(buf, e.Seq, func(r eventRow, seq uint64) int { return cmpUint64(r.Seq, seq) })
+		i, ok := slices.BinarySearchFunc(buf, e.Seq, func(r eventRow, seq uint64) int { return cmp.Compare(r.Seq, seq) })
 		if !ok {
 			return &Mismatch{Table: "rm_events", Seq: e.Seq, What: "the event is missing"}
 		}
@@ -96,14 +97,4 @@ func eventBatches(codes []string) []string {
 		return nil
 	}
 	return out
-}
-
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
