@@ -201,6 +201,21 @@ type ConsistencyProver interface {
 	ConsistencyProof(ctx context.Context, oldSize, newSize uint64) ([][]byte, error)
 }
 
+// TileHeight is the height of the Merkle tree's hash tiles (C2SP
+// tlog-tiles): each tile holds up to 256 hashes of one level.
+const TileHeight = 8
+
+// HashTiler is implemented by ledgers that serve their Merkle tree as hash
+// tiles (C2SP tlog-tiles; ledger/embedded), so that a monitor can check
+// inclusion and consistency from tiles alone.
+type HashTiler interface {
+	// HashTile returns the width hashes of tile index at tile level level
+	// (tree level TileHeight·level, hashes index·256 …), each 32 bytes,
+	// concatenated; a wrapped models.ErrNotFound when the latest
+	// checkpoint's tree does not hold them yet.
+	HashTile(ctx context.Context, level int, index int64, width int) ([]byte, error)
+}
+
 // Verification is what a Verifier checked.
 type Verification struct {
 	// Checkpoint is the latest checkpoint, which covers every entry.

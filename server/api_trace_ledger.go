@@ -222,3 +222,20 @@ func (e *evidenceArea) consistency(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
+
+// tile serves GET /ledger/tile/<L>/<N>[.p/<W>]: a hash tile of the Merkle
+// tree (C2SP tlog-tiles). A full tile never changes, so it may be cached
+// for good; a partial one grows into a fuller one.
+func (e *evidenceArea) tile(c *gin.Context) {
+	data, full, err := e.s.app.HashTile(c.Request.Context(), c.Param("path"))
+	if err != nil {
+		e.s.fail(c, err)
+		return
+	}
+	if full {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "no-cache")
+	}
+	c.Data(http.StatusOK, "application/octet-stream", data)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // TestEntryCertificate: through ledger.CertificateSource, an entry's
@@ -119,4 +120,30 @@ func TestCheckpointAt(t *testing.T) {
 			t.Fatalf("consistency 1..%d: %v", latest.Size, err)
 		}
 	})
+}
+
+// TestHashTile: the hash tiles of a small tree are the partial tiles its
+// size allows, equal to what tlog reads from the stored hashes; wider or
+// further ones are not found.
+func TestHashTile(t *testing.T) {
+	l := newEnv(t, dbx.SQLite).open()
+	seed(t, l, 3) // 4 entries
+	ctx := context.Background()
+	var tiler ledger.HashTiler = l
+	data, err := tiler.HashTile(ctx, 0, 0, 4)
+	if err != nil || len(data) != 4*tlog.HashSize {
+		t.Fatalf("tile 0/0 of width 4: %d bytes, %v", len(data), err)
+	}
+	want, err := tlog.ReadTileData(tlog.Tile{H: 8, L: 0, N: 0, W: 4}, dbReader(ctx, l.db, l.d))
+	if err != nil || !bytes.Equal(data, want) {
+		t.Fatalf("tile 0/0 differs from the stored hashes: %v", err)
+	}
+	for _, c := range []struct {
+		level, width int
+		index        int64
+	}{{0, 5, 0}, {0, 1, 1}, {1, 1, 0}, {-1, 1, 0}, {0, 0, 0}, {0, 257, 0}} {
+		if _, err := tiler.HashTile(ctx, c.level, c.index, c.width); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("tile %d/%d width %d: %v, want not found", c.level, c.index, c.width, err)
+		}
+	}
 }

@@ -47,6 +47,28 @@ func (l *Ledger) Evidence(ctx context.Context, seq uint64) (ledger.Evidence, err
 
 var _ ledger.ConsistencyProver = (*Ledger)(nil)
 
+var _ ledger.HashTiler = (*Ledger)(nil)
+
+// HashTile returns a hash tile of the tree of the latest checkpoint
+// (tlog.ReadTileData over the stored hashes).
+func (l *Ledger) HashTile(ctx context.Context, level int, index int64, width int) ([]byte, error) {
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := tlog.Tile{H: ledger.TileHeight, L: level, N: index, W: width}
+	if level < 0 || level*ledger.TileHeight >= 63 || index < 0 || width < 1 || width > 1<<ledger.TileHeight {
+		return nil, models.NotFound("tile", "tile %d/%d of width %d does not exist", level, index, width)
+	}
+	// The tree of the checkpoint has size >> (8·level) complete hashes at
+	// the tile's tree level.
+	have := int64(cp.Size) >> (ledger.TileHeight * level)
+	if index > have>>ledger.TileHeight || index<<ledger.TileHeight+int64(width) > have {
+		return nil, models.NotFound("tile", "tile %s is beyond the tree of the latest checkpoint (size %d)", t.Path(), cp.Size)
+	}
+	return tlog.ReadTileData(t, dbReader(ctx, l.db, l.d))
+}
+
 // ConsistencyProof proves that the tree of newSize entries extends the
 // tree of oldSize entries (RFC 6962 consistency proof, tlog.ProveTree).
 // Both sizes must be at most the latest checkpoint's size.
