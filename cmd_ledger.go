@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	usecase "github.com/plumbline/plumbline/internal/app"
@@ -46,8 +47,16 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 // checkpoint, contract replay against world state) and then the read model
 // against the replayed state. Pending events are projected first: a read
 // model that is merely behind is not damaged.
+//
+// With --trusted-checkpoint FILE (a signed checkpoint someone kept, as
+// /api/v1/ledger/checkpoint gives its note), it first checks that the
+// ledger still extends it: a smaller ledger was rolled back, one whose tree
+// differs at that size has forked; either exits 1 saying so.
 func cmdVerify(ctx context.Context, e *env, args []string) error {
-	if err := e.parse("verify", args, nil); err != nil {
+	var trusted string
+	if err := e.parse("verify", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&trusted, "trusted-checkpoint", "", "a signed checkpoint `file` kept from this ledger: verify fails when the ledger was rolled back or forked since")
+	}); err != nil {
 		return err
 	}
 	a, err := e.open(ctx)
@@ -57,6 +66,18 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	defer a.close()
 	t0 := time.Now()
 	el, ok := a.ledger.(*embedded.Ledger)
+	if trusted != "" {
+		if !ok {
+			return fmt.Errorf("--trusted-checkpoint: the %s ledger has no signed checkpoints; on Fabric the peers validate every block", e.cfg.Ledger)
+		}
+		note, err := os.ReadFile(trusted)
+		if err != nil {
+			return fmt.Errorf("--trusted-checkpoint: %w", err)
+		}
+		if err := el.CheckTrusted(ctx, string(note)); err != nil {
+			return err
+		}
+	}
 	if !ok {
 		head, err := a.checkCommitted(ctx)
 		if err != nil {

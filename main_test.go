@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // cli runs one command in-process with the given environment.
@@ -243,5 +245,49 @@ func TestServeDemoHealthzShutdown(t *testing.T) {
 	}
 	if code, _, e := cli(t, context.Background(), env, "healthcheck"); code != 1 || !strings.Contains(e, "unreachable") {
 		t.Errorf("healthcheck on a stopped server: exit %d %q", code, e)
+	}
+}
+
+// TestVerifyTrustedCheckpoint keeps the demo ledger's latest checkpoint,
+// then takes the ledger back to an older state, as restoring an older
+// backup would: verify with the kept checkpoint exits 1 with "rolled
+// back", naming both sizes.
+func TestVerifyTrustedCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	if code, out, errs := cli(t, ctx, env, "demo"); code != 0 {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	db, err := sql.Open("sqlite3", strings.TrimPrefix(env["PLUMBLINE_DB"], "sqlite://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var size int64
+	var signed string
+	if err := db.QueryRow(`SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&size, &signed); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(t.TempDir(), "checkpoint.txt")
+	if err := os.WriteFile(kept, []byte(signed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := cli(t, ctx, env, "verify", "--trusted-checkpoint", kept); code != 0 || !strings.HasPrefix(out, "ok: ") {
+		t.Fatalf("verify with the ledger's own checkpoint: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The last five entries, their hashes and checkpoints are gone.
+	back := size - 5
+	for _, q := range []string{
+		fmt.Sprintf(`DELETE FROM ledger_entries WHERE seq > %d`, back),
+		fmt.Sprintf(`DELETE FROM ledger_checkpoints WHERE size > %d`, back),
+		fmt.Sprintf(`DELETE FROM ledger_hashes WHERE id >= %d`, tlog.StoredHashIndex(0, back)),
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	code, _, errs := cli(t, ctx, env, "verify", "--trusted-checkpoint", kept)
+	if code != 1 || !strings.Contains(errs, "rolled back") || !strings.Contains(errs, fmt.Sprint(back)) || !strings.Contains(errs, fmt.Sprint(size)) {
+		t.Fatalf("verify after the rollback: exit %d, stderr %q; want exit 1, rolled back, naming %d and %d", code, errs, back, size)
 	}
 }
