@@ -274,11 +274,8 @@ func epcisEvent(ctx context.Context, m *epcis.Mapper, rd reader, q EPCISQuery, s
 }
 
 // TraceBatches lists batch code and every batch on its backward and
-// forward trace, code first.
+// forward trace, code first (not found for an unknown code).
 func (a *App) TraceBatches(ctx context.Context, code string) ([]string, error) {
-	if _, err := a.opts.Store.Batch(ctx, code); err != nil {
-		return nil, err
-	}
 	codes := []string{code}
 	seen := map[string]bool{code: true}
 	for _, dir := range []func(context.Context, string, int) (store.Trace, error){a.opts.Store.Backward, a.opts.Store.Forward} {
