@@ -36,17 +36,21 @@ func (a *accessSource) Parties(ctx context.Context, code string) (access.Parties
 }
 
 // checker returns the request's access checker for the logged-in user of
-// organization o (nil for the public), made on the first call, so that a
-// request looks each batch's parties up once.
+// organization o (nil for the public), made on the first call and kept
+// for the request's later calls about the same viewer, so that a request
+// looks each batch's parties up once.
 func (s *Server) checker(c *gin.Context, o *models.Organization) *access.Checker {
-	if v, ok := c.Get(ctxAccess); ok {
-		return v.(*access.Checker)
-	}
 	var role models.Role
 	if u := currentUser(c); u != nil {
 		role = u.Role
 	}
-	chk := s.checkerFor(o, role)
+	want := access.As(o, role)
+	if v, ok := c.Get(ctxAccess); ok {
+		if chk := v.(*access.Checker); chk.Viewer() == want {
+			return chk
+		}
+	}
+	chk := access.New(s.parties, want)
 	c.Set(ctxAccess, chk)
 	return chk
 }
