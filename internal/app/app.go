@@ -109,6 +109,14 @@ var ErrUnauthenticated = errors.New("unauthorized")
 // the user's ID in front.
 const MaxIdempotencyKey = 120
 
+// checkKey refuses an idempotency key over MaxIdempotencyKey.
+func checkKey(key string) error {
+	if len(key) > MaxIdempotencyKey {
+		return models.Invalid("Idempotency-Key", "is %d characters long; use at most %d", len(key), MaxIdempotencyKey)
+	}
+	return nil
+}
+
 // Submit sends one contract transaction for the actor under the actor's
 // idempotency key and waits until the read model shows it.
 func (a *App) Submit(ctx context.Context, act Actor, typ string, args any) (ledger.Receipt, error) {
@@ -124,8 +132,8 @@ func (a *App) SubmitPart(ctx context.Context, act Actor, part, typ string, args 
 		return ledger.Receipt{}, fmt.Errorf("%w: log in first", ErrUnauthenticated)
 	}
 	key := act.IdempotencyKey
-	if len(key) > MaxIdempotencyKey {
-		return ledger.Receipt{}, models.Invalid("Idempotency-Key", "is %d characters long; use at most %d", len(key), MaxIdempotencyKey)
+	if err := checkKey(key); err != nil {
+		return ledger.Receipt{}, err
 	}
 	if key != "" && part != "" {
 		key += "/" + part

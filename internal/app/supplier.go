@@ -75,8 +75,8 @@ func (a *App) Commission(ctx context.Context, act Actor, args contract.Commissio
 		}
 	}
 	key := act.IdempotencyKey
-	if len(key) > MaxIdempotencyKey {
-		return models.Batch{}, models.Invalid("Idempotency-Key", "is %d characters long; use at most %d", len(key), MaxIdempotencyKey)
+	if err := checkKey(key); err != nil {
+		return models.Batch{}, err
 	}
 	if key == "" {
 		key = newKey()
