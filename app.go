@@ -32,6 +32,9 @@ type env struct {
 	stdout, stderr io.Writer
 	cfg            config.Config
 	log            *slog.Logger
+	// changeOrigin lets the configured log origin replace the ledger's
+	// (plumbline ledger set-origin).
+	changeOrigin bool
 }
 
 // parse loads the configuration, applies the common flags and the
@@ -101,12 +104,24 @@ func (e *env) open(ctx context.Context) (*app, error) {
 // kept locally.
 func (e *env) openLedger(ctx context.Context, db *gorm.DB) (ledger.Ledger, error) {
 	if e.cfg.Ledger != "fabric" {
-		return embedded.Open(ctx, embedded.Options{
-			DB:     db,
-			KeyDir: filepath.Join(e.cfg.DataDir, "keys"),
-			Now:    time.Now,
-			Logger: e.log,
-		})
+		origin, explicit, loopback := e.cfg.LogOriginOrDefault()
+		opts := embedded.Options{
+			DB:           db,
+			KeyDir:       filepath.Join(e.cfg.DataDir, "keys"),
+			Now:          time.Now,
+			Logger:       e.log,
+			ChangeOrigin: e.changeOrigin,
+		}
+		if explicit {
+			opts.Origin = origin
+		} else {
+			opts.DefaultOrigin = origin
+		}
+		l, err := embedded.Open(ctx, opts)
+		if err == nil && loopback && l.Origin() == origin {
+			e.log.Warn("the ledger's log origin names a loopback host, which witnesses cannot tell apart from other installations; set PLUMBLINE_LOG_ORIGIN (or PLUMBLINE_BASE_URL) and run `plumbline ledger set-origin` before asking witnesses to cosign", "origin", origin)
+		}
+		return l, err
 	}
 	f := e.cfg.Fabric
 	index := f.IndexPath

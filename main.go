@@ -6,6 +6,7 @@
 //	plumbline verify             check the whole ledger and the read model
 //	plumbline reindex            drop and rebuild the read model from the ledger
 //	plumbline healthcheck        probe a running server's /healthz (for containers)
+//	plumbline ledger set-origin  sign checkpoints under a new log origin
 //
 // Configuration comes from PLUMBLINE_* environment variables, overridden by
 // flags; see README.md.
@@ -46,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"verify":      cmdVerify,
 		"reindex":     cmdReindex,
 		"healthcheck": cmdHealthcheck,
+		"ledger":      cmdLedger,
 	}
 	fn, ok := commands[cmd]
 	if cmd == "help" || cmd == "-h" {
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	if !ok {
-		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck\n", cmd)
+		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck, ledger\n", cmd)
 		return exitUsage
 	}
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
@@ -75,8 +77,10 @@ Usage:
   plumbline verify               check the whole ledger and the read model
   plumbline reindex              drop and rebuild the read model from the ledger
   plumbline healthcheck          probe a running server's /healthz
+  plumbline ledger set-origin O  sign checkpoints under a new log origin O
 
 Every command takes --db, --data; serve takes --addr and --base-url.
 Environment: PLUMBLINE_DB, PLUMBLINE_DATA, PLUMBLINE_ADDR, PLUMBLINE_BASE_URL,
-PLUMBLINE_LOG_LEVEL, PLUMBLINE_DEMO_SEED. See README.md.
+PLUMBLINE_LOG_LEVEL, PLUMBLINE_DEMO_SEED, PLUMBLINE_LOG_ORIGIN,
+PLUMBLINE_WITNESSES, PLUMBLINE_WITNESS_QUORUM. See README.md.
 `

@@ -80,7 +80,7 @@ func openRealLedger(t *testing.T) *realLedger {
 	clock := time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC) // nanoseconds, as RFC3339Nano writes them
 	keyDir := t.TempDir()
 	l, err := embedded.Open(ctx, embedded.Options{
-		DB: dbtest.Open(t, dbx.SQLite), KeyDir: keyDir, Name: ledgerName,
+		DB: dbtest.Open(t, dbx.SQLite), KeyDir: keyDir, Origin: "plumbline/" + ledgerName,
 		Now: func() time.Time { return clock },
 	})
 	if err != nil {
@@ -207,7 +207,7 @@ func syntheticEvidence(t *testing.T, goodSig bool) (proofJSON, string) {
 	const origin = "plumbline/synthetic"
 	signer, vkey := newNoteSigner(t, origin)
 	cpTime := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	msg, err := note.Sign(&note.Note{Text: embedded.FormatCheckpoint(origin, 1, root, cpTime)}, signer)
+	msg, err := note.Sign(&note.Note{Text: embedded.FormatCheckpoint(origin, 1, root)}, signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,11 +409,14 @@ func TestProofPage(t *testing.T) {
 	}
 	otherSameName, otherSameNameKey := newNoteSigner(t, origin)
 	otherName, _ := newNoteSigner(t, "plumbline/elsewhere")
-	store, err := keys.Open(rl.keyDir, origin, nil)
+	store, err := keys.Open(rl.keyDir, "", nil)
 	if err != nil {
 		t.Fatalf("keys.Open: %v", err)
 	}
-	realSigner := store.NoteSigner()
+	realSigner, err := store.SignerNamed(origin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	otherRoot := sha256.Sum256([]byte("another tree"))
 	otherRootB64 := base64.StdEncoding.EncodeToString(otherRoot[:])
 	editRoot := func(text string) string {

@@ -71,10 +71,13 @@ type Event struct {
 
 // Checkpoint is a signed statement of the ledger's size and root hash.
 type Checkpoint struct {
-	Size uint64    `json:"size"`
-	Root []byte    `json:"root"` // RFC 6962 Merkle tree hash of the first Size entries
-	Note string    `json:"note"` // the signed note (golang.org/x/mod/sumdb/note format)
-	Time time.Time `json:"time"`
+	// Origin names the log (the checkpoint's first line and its signer's
+	// key name); empty for ledgers without signed checkpoints.
+	Origin string    `json:"origin,omitempty"`
+	Size   uint64    `json:"size"`
+	Root   []byte    `json:"root"` // RFC 6962 Merkle tree hash of the first Size entries
+	Note   string    `json:"note"` // the signed note (golang.org/x/mod/sumdb/note format)
+	Time   time.Time `json:"time"`
 }
 
 // Evidence kinds.

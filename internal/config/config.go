@@ -40,6 +40,15 @@ type Config struct {
 	// private addresses (PLUMBLINE_WEBHOOK_ALLOW_PRIVATE=true); off, only
 	// public addresses are accepted, against server-side request forgery.
 	WebhookAllowPrivate bool
+	// LogOrigin names the embedded ledger's log in its checkpoints
+	// (PLUMBLINE_LOG_ORIGIN); empty means LogOriginOrDefault's default.
+	LogOrigin string
+	// Witnesses cosign the embedded ledger's checkpoints
+	// (PLUMBLINE_WITNESSES).
+	Witnesses []Witness
+	// WitnessQuorum is how many witnesses' cosignatures make a checkpoint
+	// witnessed (PLUMBLINE_WITNESS_QUORUM; default a majority).
+	WitnessQuorum int
 }
 
 // LabelFonts are the TrueType fonts with Chinese glyphs looked for when
@@ -86,6 +95,15 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.WebhookAllowPrivate = b
 	}
+	c.LogOrigin = strings.TrimSpace(getenv("PLUMBLINE_LOG_ORIGIN"))
+	ws, err := parseWitnesses(getenv("PLUMBLINE_WITNESSES"))
+	if err != nil {
+		return c, err
+	}
+	c.Witnesses = ws
+	if c.WitnessQuorum, err = parseQuorum(getenv("PLUMBLINE_WITNESS_QUORUM"), len(ws)); err != nil {
+		return c, err
+	}
 	if s := getenv("PLUMBLINE_DEMO_SEED"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -131,6 +149,9 @@ func (c *Config) Validate() error {
 		if st, err := os.Stat(c.LabelFont); err != nil || st.IsDir() {
 			errs = append(errs, fmt.Errorf("PLUMBLINE_LABEL_FONT: %q is not a readable font file (a .ttf with the glyphs your labels need)", c.LabelFont))
 		}
+	}
+	if c.LogOrigin != "" && (len(c.LogOrigin) > 200 || strings.ContainsAny(c.LogOrigin, " \t\n+")) {
+		errs = append(errs, fmt.Errorf("PLUMBLINE_LOG_ORIGIN: %q must be a host and path without spaces or '+', e.g. plumbline.example.com/ledger", c.LogOrigin))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -14,22 +14,34 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/embedded/keys"
 	"github.com/plumbline/plumbline/models"
 )
 
-// FormatCheckpoint returns the text of a checkpoint note:
+// FormatCheckpoint returns the text of a checkpoint note in the C2SP
+// tlog-checkpoint format, with no extension lines:
 //
-//	<origin>\n<size>\n<base64 root>\n<time, RFC 3339 UTC with nanoseconds>\n
+//	<origin>\n<size>\n<base64 root>\n
 //
-// origin is the signer's name, "plumbline/<ledger name>".
-func FormatCheckpoint(origin string, size uint64, root tlog.Hash, t time.Time) string {
-	return fmt.Sprintf("%s\n%d\n%s\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]), t.UTC().Format(time.RFC3339Nano))
+// origin names the log (see Options.Origin) and is the signer's key name.
+func FormatCheckpoint(origin string, size uint64, root tlog.Hash) string {
+	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
 }
 
-// ParseCheckpoint verifies a signed checkpoint note with verifierKey and
-// returns what it says. Any failure wraps models.ErrTampered.
-func ParseCheckpoint(signed, verifierKey string) (ledger.Checkpoint, error) {
-	cp, err := newNoteKey(verifierKey).parse([]byte(signed))
+// formatLegacyCheckpoint is the text ledgers signed before they adopted
+// an origin: the C2SP lines and a time extension line (RFC 3339 UTC with
+// nanoseconds). Such checkpoints keep verifying; tests write them.
+func formatLegacyCheckpoint(origin string, size uint64, root tlog.Hash, t time.Time) string {
+	return FormatCheckpoint(origin, size, root) + t.UTC().Format(time.RFC3339Nano) + "\n"
+}
+
+// ParseCheckpoint verifies a signed checkpoint note with verifierKeys (one
+// note verifier key, or several separated by newlines: every name the log
+// has signed under, see Ledger.VerifierKeys) and returns what it says. A
+// C2SP checkpoint (origin, size and root lines) has a zero Time; a legacy
+// one carries its time line. Any failure wraps models.ErrTampered.
+func ParseCheckpoint(signed, verifierKeys string) (ledger.Checkpoint, error) {
+	cp, err := newNoteKey(strings.Split(strings.TrimSpace(verifierKeys), "\n")...).parse([]byte(signed))
 	if err != nil {
 		return ledger.Checkpoint{}, err
 	}
@@ -37,18 +49,26 @@ func ParseCheckpoint(signed, verifierKey string) (ledger.Checkpoint, error) {
 	return cp, nil
 }
 
-// noteKey is a parsed checkpoint verifier key, made once for many notes.
+// noteKey is a parsed set of checkpoint verifier keys, made once for many
+// notes.
 type noteKey struct {
-	v   note.Verifier
-	err error // why the key does not parse
+	vs  note.Verifiers
+	err error // why a key does not parse
 }
 
-func newNoteKey(verifierKey string) noteKey {
-	v, err := note.NewVerifier(verifierKey)
-	if err != nil {
-		return noteKey{err: fmt.Errorf("checkpoint verifier key: %w", err)}
+func newNoteKey(verifierKeys ...string) noteKey {
+	var vs []note.Verifier
+	for _, k := range verifierKeys {
+		v, err := note.NewVerifier(strings.TrimSpace(k))
+		if err != nil {
+			return noteKey{err: fmt.Errorf("checkpoint verifier key: %w", err)}
+		}
+		vs = append(vs, v)
 	}
-	return noteKey{v: v}
+	if len(vs) == 0 {
+		return noteKey{err: errors.New("no checkpoint verifier key")}
+	}
+	return noteKey{vs: note.VerifierList(vs...)}
 }
 
 // parse is ParseCheckpoint without the Note field, which is left empty.
@@ -56,14 +76,14 @@ func (k noteKey) parse(signed []byte) (ledger.Checkpoint, error) {
 	if k.err != nil {
 		return ledger.Checkpoint{}, k.err
 	}
-	v := k.v
-	n, err := note.Open(signed, note.VerifierList(v))
+	n, err := note.Open(signed, k.vs)
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("checkpoint signature: %v: %w", err, models.ErrTampered)
 	}
+	name := n.Sigs[0].Name
 	lines := strings.Split(n.Text, "\n")
-	if len(lines) != 5 || lines[4] != "" || lines[0] != v.Name() {
-		return ledger.Checkpoint{}, fmt.Errorf("checkpoint text is not origin, size, root and time lines of %q: %w", v.Name(), models.ErrTampered)
+	if (len(lines) != 4 && len(lines) != 5) || lines[len(lines)-1] != "" || lines[0] != name {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint text is not origin, size and root lines of %q: %w", name, models.ErrTampered)
 	}
 	size, err := strconv.ParseUint(lines[1], 10, 64)
 	if err != nil || strconv.FormatUint(size, 10) != lines[1] {
@@ -73,21 +93,30 @@ func (k noteKey) parse(signed []byte) (ledger.Checkpoint, error) {
 	if err != nil || len(root) != tlog.HashSize {
 		return ledger.Checkpoint{}, fmt.Errorf("checkpoint root %q: %w", lines[2], models.ErrTampered)
 	}
-	t, err := time.Parse(time.RFC3339Nano, lines[3])
-	if err != nil {
-		return ledger.Checkpoint{}, fmt.Errorf("checkpoint time %q: %w", lines[3], models.ErrTampered)
+	cp := ledger.Checkpoint{Origin: name, Size: size, Root: root}
+	if len(lines) == 5 {
+		t, err := time.Parse(time.RFC3339Nano, lines[3])
+		if err != nil {
+			return ledger.Checkpoint{}, fmt.Errorf("checkpoint time %q: %w", lines[3], models.ErrTampered)
+		}
+		cp.Time = t.UTC()
 	}
-	return ledger.Checkpoint{Size: size, Root: root, Time: t.UTC()}, nil
+	return cp, nil
 }
 
-// signCheckpoint signs the checkpoint of a tree of size records.
+// signCheckpoint signs the checkpoint of a tree of size records in the C2SP
+// format under the log's origin. t, the time of the tree's last entry, is
+// stored beside it (and checked by Verify against that entry), not signed.
 func (l *Ledger) signCheckpoint(size uint64, root tlog.Hash, t time.Time) (ledger.Checkpoint, error) {
-	t = t.UTC()
-	msg, err := note.Sign(&note.Note{Text: FormatCheckpoint(l.origin, size, root, t)}, l.keys.NoteSigner())
+	return signCheckpointAs(l.signer, size, root, t)
+}
+
+func signCheckpointAs(s *keys.NamedSigner, size uint64, root tlog.Hash, t time.Time) (ledger.Checkpoint, error) {
+	msg, err := note.Sign(&note.Note{Text: FormatCheckpoint(s.Name(), size, root)}, s)
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
 	}
-	return ledger.Checkpoint{Size: size, Root: append([]byte(nil), root[:]...), Note: string(msg), Time: time.Unix(0, t.UnixNano()).UTC()}, nil
+	return ledger.Checkpoint{Origin: s.Name(), Size: size, Root: append([]byte(nil), root[:]...), Note: string(msg), Time: time.Unix(0, t.UnixNano()).UTC()}, nil
 }
 
 // Checkpoint returns the latest signed checkpoint. An empty ledger answers
@@ -154,5 +183,6 @@ func readCheckpoint(ctx context.Context, db *sql.DB, q string, args ...any) (led
 		return cp, fmt.Errorf("read checkpoint: %w", err)
 	}
 	cp.Time = time.Unix(0, ns).UTC()
+	cp.Origin, _, _ = strings.Cut(cp.Note, "\n")
 	return cp, nil
 }

@@ -22,7 +22,7 @@ func TestConformance(t *testing.T) {
 		var mu sync.Mutex
 		var verifierKey string
 		newLedger := func(t *testing.T) ledger.Ledger {
-			l, err := embedded.Open(context.Background(), embedded.Options{DB: dbtest.Open(t, dialect), KeyDir: keyDir, Name: "conformance"})
+			l, err := embedded.Open(context.Background(), embedded.Options{DB: dbtest.Open(t, dialect), KeyDir: keyDir, Origin: "conformance.test/ledger"})
 			if err != nil {
 				t.Fatalf("embedded.Open on %s: %v", dialect, err)
 			}

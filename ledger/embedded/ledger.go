@@ -31,10 +31,21 @@ type Options struct {
 	// KeyDir is the private folder of the ledger's keys (see package keys);
 	// created on first start. Required.
 	KeyDir string
-	// Name names the ledger in its checkpoints ("plumbline/<Name>"); it is
-	// fixed when the keys are created. Empty means "local" for new keys and
-	// whatever the existing keys say otherwise.
-	Name string
+	// Origin names the log: its checkpoints' first line and their signer's
+	// key name, e.g. "plumbline.example.com/ledger" (C2SP tlog-checkpoint).
+	// It is fixed when the ledger is created; a ledger written before
+	// origins existed adopts it once. Open fails with ErrOriginChanged when
+	// the ledger has another, unless ChangeOrigin is set. Empty means the
+	// ledger's own, or DefaultOrigin for a new one.
+	Origin string
+	// DefaultOrigin is the origin of a new (or adopting) ledger when Origin
+	// is empty; it never changes an existing one. Empty means the key
+	// folder's checkpoint key name ("plumbline/local").
+	DefaultOrigin string
+	// ChangeOrigin lets Origin replace the ledger's origin: the latest
+	// checkpoint is re-signed under it, older ones keep verifying under
+	// their names. Stop every server of the ledger first.
+	ChangeOrigin bool
 	// Now is the clock for transaction and checkpoint times; nil means time.Now.
 	Now func() time.Time
 	// MaxBatch bounds the transactions committed in one group; zero means
@@ -57,7 +68,9 @@ type Ledger struct {
 	now      func() time.Time
 	maxBatch int
 	log      *slog.Logger
-	origin   string // the checkpoint's first line
+	signer   *keys.NamedSigner // signs checkpoints under the current origin
+	origins  []string          // every origin signed under, oldest first
+	vkeys    string            // their verifier keys, one per line
 
 	queue chan *request
 	stop  chan struct{}
@@ -74,6 +87,7 @@ type Ledger struct {
 	head   atomic.Uint64
 	latest atomic.Pointer[ledger.Checkpoint]
 	broken atomic.Pointer[error] // set when the stored log is inconsistent
+	halted atomic.Pointer[error] // set by Halt: writes are refused
 
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced after every commit
@@ -115,11 +129,7 @@ func Open(ctx context.Context, opts Options) (*Ledger, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	name := ""
-	if opts.Name != "" {
-		name = "plumbline/" + opts.Name
-	}
-	ks, err := keys.Open(opts.KeyDir, name, opts.Now)
+	ks, err := keys.Open(opts.KeyDir, "", opts.Now)
 	if err != nil {
 		return nil, fmt.Errorf("embedded ledger keys: %w", err)
 	}
@@ -128,13 +138,16 @@ func Open(ctx context.Context, opts Options) (*Ledger, error) {
 	}
 	l := &Ledger{
 		db: sqlDB, d: d, keys: ks, now: opts.Now, maxBatch: opts.MaxBatch,
-		log: opts.Logger, origin: ks.NoteSigner().Name(),
+		log:       opts.Logger,
 		queue:     make(chan *request, 4*opts.MaxBatch),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		cache:     newStateCache(opts.StateCache),
 		notify:    make(chan struct{}),
 		certsInDB: map[[32]byte]bool{},
+	}
+	if err := l.setupOrigin(ctx, opts); err != nil {
+		return nil, err
 	}
 	if err := l.load(ctx); err != nil {
 		return nil, err
@@ -178,7 +191,7 @@ func (l *Ledger) load(ctx context.Context) error {
 
 // checkHead checks the latest checkpoint against the stored tree.
 func (l *Ledger) checkHead(cp ledger.Checkpoint) error {
-	if _, err := ParseCheckpoint(cp.Note, l.keys.VerifierKey()); err != nil {
+	if _, err := ParseCheckpoint(cp.Note, l.vkeys); err != nil {
 		return fmt.Errorf("latest checkpoint does not verify with this ledger's key (is KeyDir the one this database was created with?): %v: %w", err, models.ErrTampered)
 	}
 	if cp.Size != l.size {
@@ -229,8 +242,9 @@ var (
 )
 
 // VerifierKey returns the note verifier key that checks this ledger's
-// checkpoints (golang.org/x/mod/sumdb/note format).
-func (l *Ledger) VerifierKey() string { return l.keys.VerifierKey() }
+// checkpoints under its current origin (golang.org/x/mod/sumdb/note
+// format); VerifierKeys adds the origins it signed under before.
+func (l *Ledger) VerifierKey() string { return l.signer.VerifierKey() }
 
 // SetCommitObserver registers fn to hear about every committed group: how
 // many transactions it held (accepted and rejected) and how long executing

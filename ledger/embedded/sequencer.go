@@ -139,6 +139,7 @@ type entryRow struct {
 	seq  uint64
 	txID string
 	data []byte
+	time time.Time // the transaction's time; a checkpoint's time is its last entry's
 }
 
 type idemRow struct {
@@ -208,7 +209,7 @@ func (l *Ledger) process(reqs []*request, atomic bool) error {
 		for _, w := range writes {
 			ov.seq[w.Key] = size
 		}
-		g.entries = append(g.entries, entryRow{seq: size, txID: p.TxID, data: data})
+		g.entries = append(g.entries, entryRow{seq: size, txID: p.TxID, data: data, time: p.Time})
 		results[i].r = ledger.Receipt{Seq: size, TxID: p.TxID, Time: p.Time}
 		if k.key != "" {
 			firstOf[k] = i
@@ -240,7 +241,7 @@ func (l *Ledger) process(reqs []*request, atomic bool) error {
 		if err != nil {
 			return fmt.Errorf("tree hash: %w", err)
 		}
-		if g.cp, err = l.signCheckpoint(size, root, l.now()); err != nil {
+		if g.cp, err = l.signCheckpoint(size, root, g.entries[len(g.entries)-1].time); err != nil {
 			return err
 		}
 		if err := l.commit(ctx, g, ov); err != nil {

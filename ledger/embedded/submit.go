@@ -81,6 +81,9 @@ func (l *Ledger) prepare(ctx context.Context, tx ledger.Tx) (*request, error) {
 	if b := l.broken.Load(); b != nil {
 		return nil, *b
 	}
+	if err := l.haltedErr(); err != nil {
+		return nil, err
+	}
 	args, err := contract.Canonical(tx.Type, tx.Args)
 	if err != nil {
 		return nil, err

@@ -18,13 +18,13 @@ var (
 )
 
 // CheckTrusted compares the ledger with a checkpoint someone kept from it
-// (its signed note, which must verify with the ledger's key): the ledger
+// (its signed note, which must verify with one of the ledger's keys): the ledger
 // must hold at least as many entries, and its first entries must hash to
 // the kept root. A smaller ledger was rolled back (a restored backup, say);
 // one whose tree at that size differs has forked. The error wraps
 // ErrRolledBack or ErrForked and names both sizes.
 func (l *Ledger) CheckTrusted(ctx context.Context, signedNote string) error {
-	trusted, err := ParseCheckpoint(signedNote, l.VerifierKey())
+	trusted, err := ParseCheckpoint(signedNote, l.vkeys)
 	if err != nil {
 		return fmt.Errorf("the trusted checkpoint: %w", err)
 	}

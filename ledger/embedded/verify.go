@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -83,7 +84,7 @@ func (l *Ledger) Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, 
 	if l.isClosed() {
 		return VerifyReport{}, ledger.ErrClosed
 	}
-	return verifyDB(ctx, l.db, l.d, l.keys.CA(), l.keys.VerifierKey(), opts)
+	return verifyDB(ctx, l.db, l.d, l.keys.CA(), l.VerifierKey(), opts)
 }
 
 var _ ledger.Verifier = (*Ledger)(nil)
@@ -135,7 +136,16 @@ func verifyDB(ctx context.Context, db *sql.DB, d dialect, ca *x509.Certificate, 
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
-	v := &verifier{ctx: ctx, q: conn, d: d, ca: ca, noteKey: newNoteKey(vkey), opts: opts, mem: contract.NewMemState()}
+	names, err := originNames(ctx, conn, d)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(vkey), "\n")
+	vkeys, err := verifierKeysFor(first, names)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	v := &verifier{ctx: ctx, q: conn, d: d, ca: ca, noteKey: newNoteKey(vkeys...), opts: opts, mem: contract.NewMemState()}
 	if err := v.run(); err != nil {
 		return VerifyReport{}, err
 	}

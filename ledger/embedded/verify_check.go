@@ -128,7 +128,7 @@ func (v *verifier) batch(b *vbatch) error {
 		}
 		v.rep.Hashes += uint64(len(hs))
 		for ; ci < len(b.cps) && b.cps[ci].size <= seq; ci++ {
-			if err := v.checkpoint(b, ci, seq); err != nil {
+			if err := v.checkpoint(b, ci, seq, e.Tx.Time); err != nil {
 				return err
 			}
 		}
@@ -147,8 +147,9 @@ func (v *verifier) batch(b *vbatch) error {
 	return nil
 }
 
-// checkpoint checks stored checkpoint ci of b against the tree of seq entries.
-func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64) error {
+// checkpoint checks stored checkpoint ci of b against the tree of seq
+// entries, the last of which has time last.
+func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64, last time.Time) error {
 	c := b.cps[ci]
 	key := strconv.FormatUint(c.size, 10)
 	if c.size != seq {
@@ -161,7 +162,11 @@ func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64) error {
 	if signed.Size != c.size || !bytes.Equal(signed.Root, c.root) {
 		return verr(c.size, "ledger_checkpoints", key, "stored size/root (%d, %x) differ from the signed note (%d, %x)", c.size, c.root, signed.Size, signed.Root)
 	}
-	if !signed.Time.Equal(time.Unix(0, c.timeNS)) {
+	if signed.Time.IsZero() && !last.Equal(time.Unix(0, c.timeNS)) {
+		return verr(c.size, "ledger_checkpoints", key, "stored time %s is not the time %s of the checkpoint's last entry",
+			time.Unix(0, c.timeNS).UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano))
+	}
+	if !signed.Time.IsZero() && !signed.Time.Equal(time.Unix(0, c.timeNS)) {
 		return verr(c.size, "ledger_checkpoints", key, "stored time %s differs from the signed note's %s",
 			time.Unix(0, c.timeNS).UTC().Format(time.RFC3339Nano), signed.Time.Format(time.RFC3339Nano))
 	}
@@ -171,6 +176,9 @@ func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64) error {
 	}
 	if !bytes.Equal(root[:], c.root) {
 		return verr(c.size, "ledger_checkpoints", key, "signed root %x is not the root %x of the first %d entries", c.root, root[:], seq)
+	}
+	if signed.Time.IsZero() {
+		signed.Time = time.Unix(0, c.timeNS).UTC()
 	}
 	v.rep.Checkpoint = signed
 	v.lastNote = c.note

@@ -67,7 +67,8 @@
  * key's (verifier-key); note splits into text and signature lines (note);
  * a signature line has the key's name AND hash (key); Ed25519 over the note
  * text, trailing newline included (signature); text is origin = key name,
- * size, 32-byte base64 root, RFC 3339 time (note); checkpoint.size = note
+ * size, 32-byte base64 root and, in checkpoints signed before the log had
+ * an origin, an RFC 3339 time line (note); checkpoint.size = note
  * size (size); checkpoint.root = note root (root); SHA-256(0x00 || entry) =
  * leaf_hash (leaf); entry and its tx decode with no trailing bytes (entry);
  * entry seq = seq >= 1 and leaf_index = seq − 1 (seq); entry tx id = tx_id
@@ -335,18 +336,23 @@
       .then(function (ok) { if (!ok) throw fail("signature"); });
   }
 
-  // parseCheckpointText reads "<origin>\n<size>\n<base64 root>\n<RFC 3339 time>\n".
-  function parseCheckpointText(text, origin) {
+  // parseCheckpointText reads a C2SP checkpoint, "<origin>\n<size>\n<base64
+  // root>\n", or one signed before the log had an origin, which adds an
+  // "<RFC 3339 time>\n" line. A C2SP checkpoint's time is not signed: it is
+  // the time of its last entry, taken from unsignedTime (checkpoint.time).
+  function parseCheckpointText(text, origin, unsignedTime) {
     var lines = text.split("\n");
-    if (lines.length !== 5 || lines[4] !== "" || lines[0] !== origin) throw fail("note", "lines");
+    if ((lines.length !== 4 && lines.length !== 5) || lines[lines.length - 1] !== "" || lines[0] !== origin) throw fail("note", "lines");
     if (!/^(0|[1-9][0-9]{0,19})$/.test(lines[1])) throw fail("note", "size");
     var root = b64(lines[2]);
     if (!root || root.length !== 32) throw fail("note", "root");
-    var ms = Date.parse(lines[3]);
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(lines[3]) || isNaN(ms)) {
-      throw fail("note", "time");
+    var time = lines.length === 5 ? lines[3] : String(unsignedTime || "");
+    var ms = Date.parse(time);
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(time) || isNaN(ms)) {
+      if (lines.length === 5) throw fail("note", "time");
+      time = ""; ms = NaN;
     }
-    return { size: BigInt(lines[1]), root: root, time: lines[3], timeMs: ms };
+    return { size: BigInt(lines[1]), root: root, time: time, timeMs: ms };
   }
 
   // ---- RFC 6962 / RFC 9162 inclusion proof -----------------------------------
@@ -465,7 +471,7 @@
       note = parseNote(cp.note);
       return verifyNote(note, vk);
     }).then(function () {
-      signed = parseCheckpointText(note.text, vk.name);
+      signed = parseCheckpointText(note.text, vk.name, cp.time);
       if (BigInt(cp.size) !== signed.size) throw fail("size", "checkpoint.size differs from the note");
       if (!equal(cpRoot, signed.root)) throw fail("root", "checkpoint.root differs from the note");
       return sha256(concat(LEAF, entry));
