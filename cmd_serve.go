@@ -14,6 +14,7 @@ import (
 	usecases "github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/config"
+	"github.com/plumbline/plumbline/internal/cosign"
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/jobs"
@@ -93,8 +94,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// The job table every long-running job of a request runs in; it is
 	// shut down after the HTTP server and before the ledger closes.
 	table := jobs.New(jobs.Options{})
+	cosigner, err := e.cosigner(a.ledger)
+	if err != nil {
+		return err
+	}
 	uc := usecases.New(usecases.Options{Ledger: a.ledger, Store: a.store, Projector: a.proj, Files: fs, Accounts: accounts, Logger: e.log, Jobs: table,
-		BaseURL: e.cfg.PublicBaseURL()})
+		BaseURL: e.cfg.PublicBaseURL(), Cosigner: cosigner})
 	hooks := webhook.Options{AllowPrivate: e.cfg.WebhookAllowPrivate}
 	opts := server.Options{
 		Ledger: a.ledger, Store: a.store, Projector: a.proj, Accounts: accounts, Files: fs,
@@ -126,6 +131,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { webhook.NewWorker(a.store, e.cfg.PublicBaseURL(), nil, e.log, hooks).Run(bgCtx) })
 	bg.Go(func() { uc.RunLateSweep(bgCtx, 0) })
+	if cosigner != nil {
+		bg.Go(func() { cosigner.Run(bgCtx) })
+	}
 	defer func() {
 		stopBg()
 		bg.Wait()
@@ -249,4 +257,25 @@ func cmdHealthcheck(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "healthy")
 	return nil
+}
+
+// cosigner makes the witnessing of the embedded ledger's checkpoints when
+// witnesses are configured (PLUMBLINE_WITNESSES), or returns nil.
+func (e *env) cosigner(l ledger.Ledger) (*cosign.Cosigner, error) {
+	if len(e.cfg.Witnesses) == 0 {
+		return nil, nil
+	}
+	log, ok := l.(cosign.Log)
+	if !ok {
+		return nil, fmt.Errorf("%w: PLUMBLINE_WITNESSES: witnesses cosign the embedded ledger's checkpoints; the %s ledger has none", errUsage, e.cfg.Ledger)
+	}
+	ws := make([]cosign.Witness, len(e.cfg.Witnesses))
+	for i, w := range e.cfg.Witnesses {
+		ws[i] = cosign.Witness{Key: w.Key, URL: w.URL}
+	}
+	c, err := cosign.New(log, cosign.Options{Witnesses: ws, Quorum: e.cfg.WitnessQuorum, Logger: e.log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: PLUMBLINE_WITNESSES: %v", errUsage, err)
+	}
+	return c, nil
 }

@@ -28,6 +28,10 @@ type checkpointResponse struct {
 	VerifierKey string `json:"verifier_key,omitempty"`
 	// LedgerKind is "embedded" (a signed Merkle log) or "fabric".
 	LedgerKind string `json:"ledger_kind"`
+	// Witnessing is the witnesses, their progress and the newest
+	// checkpoint a quorum of them cosigned (with their cosignatures);
+	// absent when no witness is configured.
+	Witnessing *app.WitnessReport `json:"witnessing,omitempty"`
 }
 
 // proofResponse is GET /api/v1/ledger/entries/{seq}/proof: ledger.Evidence
@@ -90,8 +94,28 @@ func (e *evidenceArea) checkpoint(c *gin.Context) {
 		e.s.fail(c, err)
 		return
 	}
+	r := checkpointResponse{Checkpoint: cp, VerifierKey: e.s.opts.VerifierKey, LedgerKind: e.ledgerKind()}
+	if w, ok, err := e.s.app.Witnesses(c.Request.Context()); err != nil {
+		e.s.fail(c, err)
+		return
+	} else if ok {
+		r.Witnessing = &w
+	}
 	c.Header("Cache-Control", "no-cache")
-	c.JSON(http.StatusOK, checkpointResponse{Checkpoint: cp, VerifierKey: e.s.opts.VerifierKey, LedgerKind: e.ledgerKind()})
+	c.JSON(http.StatusOK, r)
+}
+
+// signedCheckpoint serves GET /ledger/checkpoint (C2SP tlog-tiles): the
+// latest checkpoint as a signed note, with the witnesses' cosignatures it
+// has.
+func (e *evidenceArea) signedCheckpoint(c *gin.Context) {
+	note, err := e.s.app.CosignedCheckpoint(c.Request.Context())
+	if err != nil {
+		e.s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(note))
 }
 
 // evidence returns the whole evidence of entry seq, with the certificate

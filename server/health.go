@@ -24,7 +24,9 @@ func (s *Server) healthz(c *gin.Context) {
 const readyLag = 1000
 
 // readyz answers 200 when the server can take traffic: the ledger and the
-// read model's database answer and the read model is nearly caught up.
+// read model's database answer, the ledger takes writes (witnesses have
+// not shown it rolled back or forked) and the read model is nearly caught
+// up.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
@@ -35,6 +37,10 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	if _, err := s.opts.Store.Checkpoint(ctx); err != nil {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "read model unreadable: " + err.Error()})
+		return
+	}
+	if err := s.app.WritesStopped(); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": "writes stopped: " + err.Error(), "ledger_head": head})
 		return
 	}
 	applied := s.opts.Projector.Applied()

@@ -26,7 +26,8 @@ func (s *Server) routes() {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.metricsHandler())
 	r.GET("/static/*path", s.static(frontend.FS()))
-	r.GET("/ledger/tile/*path", s.evidence.tile) // the Merkle tree's hash tiles, public like the checkpoint
+	r.GET("/ledger/checkpoint", s.evidence.signedCheckpoint) // C2SP tlog-tiles: the latest checkpoint with its cosignatures
+	r.GET("/ledger/tile/*path", s.evidence.tile)             // the Merkle tree's hash tiles, public like the checkpoint
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/static/img/icon.svg") })
 
 	// Public pages.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/cosign"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/jobs"
 	"github.com/plumbline/plumbline/internal/store"
@@ -54,6 +55,9 @@ type Options struct {
 	// Jobs is the table imports, captures and verifications run in (its
 	// owner shuts it down); nil means a table of the App's own.
 	Jobs *jobs.Table
+	// Cosigner asks the configured witnesses to cosign the ledger's
+	// checkpoints; nil when none is configured (or on Fabric).
+	Cosigner *cosign.Cosigner
 }
 
 // App runs the use cases.

@@ -36,9 +36,13 @@ type DashLedger struct {
 	Running *VerifyProgress `json:"running,omitempty"`
 	// Last5 and Last60 sum the commits of the last 5 and 60 minutes on
 	// this server (since it started); Minutes has the last 60 one by one.
-	Last5   CommitStats   `json:"last_5_minutes"`
-	Last60  CommitStats   `json:"last_60_minutes"`
-	Minutes []CommitStats `json:"minutes"`
+	// Witnessing is the witnesses' progress (absent without witnesses);
+	// WritesStopped says why the ledger refuses writes, if it does.
+	Witnessing    *WitnessReport `json:"witnessing,omitempty"`
+	WritesStopped string         `json:"writes_stopped,omitempty"`
+	Last5         CommitStats    `json:"last_5_minutes"`
+	Last60        CommitStats    `json:"last_60_minutes"`
+	Minutes       []CommitStats  `json:"minutes"`
 }
 
 // DashLedger reports on the ledger of kind (embedded or fabric).
@@ -52,6 +56,14 @@ func (a *App) DashLedger(ctx context.Context, kind string) (DashLedger, error) {
 		r.Checkpoint = &CheckpointJSON{Size: cp.Size, Root: hex.EncodeToString(cp.Root), Time: cp.Time.UTC()}
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return r, err
+	}
+	if w, ok, err := a.Witnesses(ctx); err != nil {
+		return r, err
+	} else if ok {
+		r.Witnessing = &w
+	}
+	if err := a.WritesStopped(); err != nil {
+		r.WritesStopped = err.Error()
 	}
 	runs, err := a.ops.VerifyRuns(ctx, 1)
 	if err != nil {

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/plumbline/plumbline/internal/cosign"
+	"github.com/plumbline/plumbline/ledger"
+)
+
+// Witnessing: the witnesses' cosignatures of the ledger's checkpoints
+// (internal/cosign), served with the checkpoint, and whether writes were
+// stopped on a witness's evidence.
+
+// Halter is a ledger that can stop taking writes (embedded.Ledger).
+type Halter interface {
+	Halted() error
+}
+
+// WitnessReport is what the API and the dashboard say about witnessing.
+type WitnessReport struct {
+	// Quorum is how many cosignatures make a checkpoint witnessed.
+	Quorum    int                    `json:"quorum"`
+	Witnesses []cosign.WitnessStatus `json:"witnesses"`
+	// Witnessed is the newest checkpoint a quorum has cosigned, its note
+	// carrying their cosignatures; absent when none is yet.
+	Witnessed *ledger.Checkpoint `json:"witnessed,omitempty"`
+	// Cosignatures is how many configured witnesses cosigned Witnessed.
+	Cosignatures int `json:"cosignatures,omitempty"`
+}
+
+// Witnesses reports on witnessing; ok is false when no witness is
+// configured.
+func (a *App) Witnesses(ctx context.Context) (r WitnessReport, ok bool, err error) {
+	c := a.opts.Cosigner
+	if c == nil {
+		return r, false, nil
+	}
+	r = WitnessReport{Quorum: c.Quorum(), Witnesses: c.Status(ctx)}
+	cp, k, err := c.Witnessed(ctx)
+	switch {
+	case err == nil:
+		r.Witnessed, r.Cosignatures = &cp, k
+	case !errors.Is(err, cosign.ErrNotWitnessed):
+		return r, true, err
+	}
+	return r, true, nil
+}
+
+// CosignedCheckpoint returns the latest checkpoint's signed note with the
+// witnesses' cosignatures it has (C2SP tlog-tiles' /checkpoint).
+func (a *App) CosignedCheckpoint(ctx context.Context) (string, error) {
+	cp, err := a.opts.Ledger.Checkpoint(ctx)
+	if err != nil {
+		return "", err
+	}
+	if a.opts.Cosigner == nil {
+		return cp.Note, nil
+	}
+	note, _, err := a.opts.Cosigner.WithCosignatures(ctx, cp)
+	return note, err
+}
+
+// WritesStopped returns why the ledger refuses writes (a witness's
+// evidence of a rollback or fork), or nil.
+func (a *App) WritesStopped() error {
+	if h, ok := a.opts.Ledger.(Halter); ok {
+		return h.Halted()
+	}
+	return nil
+}
