@@ -24,7 +24,8 @@ type addCase struct {
 	body    string
 	status  int
 	body409 string // the known size line of a 409
-	// signed is the checkpoint a 200 cosigns.
+	// signed is the checkpoint a 200 cosigns (also where only
+	// litewitness answers 200).
 	signed []byte
 }
 
@@ -84,17 +85,17 @@ type divergence struct {
 }
 
 func divergences(t *testing.T, a, b *testLog) []divergence {
-	cp16 := a.checkpoint(16, nil)
+	cp16, cpB := a.checkpoint(16, nil), b.checkpoint(4, nil)
 	unsigned := []byte(checkpointText(a, 16) + "\n") // a note with no signature lines
 	notCheckpoint := signText(t, a.origin+"\nsixteen\n"+a.root(16).String()+"\n", a.signer)
 	root := a.root(16).String()
 	nonCanonical := signText(t, fmt.Sprintf("%s\n16\n%s\n", a.origin, flipPaddingBit(root)), a.signer)
 	return []divergence{
-		{addCase{name: "old size with a leading zero", body: strings.Replace(addCheckpoint(16, nil, cp16), "old 16", "old 016", 1), status: 400},
+		{addCase{name: "old size with a leading zero", body: strings.Replace(addCheckpoint(16, nil, cp16), "old 16", "old 016", 1), status: 400, signed: cp16},
 			200, "the spec wants no leading zeroes; strconv.ParseInt takes 016 as 16"},
-		{addCase{name: "old size with a plus sign", body: strings.Replace(addCheckpoint(16, nil, cp16), "old 16", "old +16", 1), status: 400},
+		{addCase{name: "old size with a plus sign", body: strings.Replace(addCheckpoint(16, nil, cp16), "old 16", "old +16", 1), status: 400, signed: cp16},
 			200, "strconv.ParseInt takes +16 as 16"},
-		{addCase{name: "proof from size 0", body: addCheckpoint(0, b.proof(2, 4), b.checkpoint(4, nil)), status: 400},
+		{addCase{name: "proof from size 0", body: addCheckpoint(0, b.proof(2, 4), cpB), status: 400, signed: cpB},
 			200, "the spec: the proof MUST be empty if the old size is zero; litewitness ignores it (and moves log b to 4)"},
 		{addCase{name: "note without signatures", body: addCheckpoint(16, nil, unsigned), status: 400},
 			500, "litewitness answers note.Open's malformed-note error with a 500"},
