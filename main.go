@@ -6,6 +6,8 @@
 //	plumbline verify             check the whole ledger and the read model
 //	plumbline reindex            drop and rebuild the read model from the ledger
 //	plumbline healthcheck        probe a running server's /healthz (for containers)
+//	plumbline witness serve|add-log|list-logs|key
+//	                             a C2SP tlog witness for other organizations' logs
 //
 // Configuration comes from PLUMBLINE_* environment variables, overridden by
 // flags; see README.md.
@@ -46,6 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"verify":      cmdVerify,
 		"reindex":     cmdReindex,
 		"healthcheck": cmdHealthcheck,
+		"witness":     cmdWitness,
 	}
 	fn, ok := commands[cmd]
 	if cmd == "help" || cmd == "-h" {
@@ -53,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	if !ok {
-		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck\n", cmd)
+		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck, witness\n", cmd)
 		return exitUsage
 	}
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
@@ -75,8 +78,11 @@ Usage:
   plumbline verify               check the whole ledger and the read model
   plumbline reindex              drop and rebuild the read model from the ledger
   plumbline healthcheck          probe a running server's /healthz
+  plumbline witness serve|add-log|list-logs|key
+                                 a C2SP tlog witness for other logs' checkpoints
+                                 (plumbline witness help)
 
-Every command takes --db, --data; serve takes --addr and --base-url.
+Every command but witness takes --db, --data; serve takes --addr and --base-url.
 Environment: PLUMBLINE_DB, PLUMBLINE_DATA, PLUMBLINE_ADDR, PLUMBLINE_BASE_URL,
 PLUMBLINE_LOG_LEVEL, PLUMBLINE_DEMO_SEED. See README.md.
 `

@@ -28,6 +28,10 @@ const nameHeader = "Witness-Name"
 // was given to create one.
 var ErrNoKey = errors.New("no witness key")
 
+// ErrOtherName is returned by OpenKey when the key in the folder was
+// created for another witness name.
+var ErrOtherName = errors.New("the witness name cannot change")
+
 // Key is the witness's identity: its name and Ed25519 key, which sign
 // cosignature/v1 cosignatures (c2sp.org/tlog-cosignature).
 type Key struct {
@@ -84,8 +88,8 @@ func OpenKey(dir, name string) (k *Key, created bool, err error) {
 		return nil, false, fmt.Errorf("witness key %s: %w", path, err)
 	}
 	if name != "" && name != stored {
-		return nil, false, fmt.Errorf("the witness key in %s is named %q, not %q: the name is part of the verifier key that logs trust, "+
-			"so it cannot change; start with --name %s, or use another folder for a new witness", dir, stored, name, stored)
+		return nil, false, fmt.Errorf("%w: the key in %s was created for %q, not %q, and the name is part of the verifier key that logs trust; "+
+			"start with --name %s, or use another folder for a new witness", ErrOtherName, dir, stored, name, stored)
 	}
 	s, err := torchwood.NewCosignatureSigner(stored, priv)
 	if err != nil {

@@ -40,7 +40,7 @@ func TestKeyFile(t *testing.T) {
 		}
 	}
 	_, _, err = witness.OpenKey(dir, "witness.example.org")
-	if err == nil || !strings.Contains(err.Error(), `named "witness.example.com/w1", not "witness.example.org"`) {
+	if !errors.Is(err, witness.ErrOtherName) || !strings.Contains(err.Error(), `created for "witness.example.com/w1", not "witness.example.org"`) {
 		t.Fatalf("open with another name: %v; want a refusal naming both names", err)
 	}
 	if err := os.Chmod(filepath.Join(dir, witness.KeyFile), 0o644); err != nil {
