@@ -7,8 +7,14 @@
 // The witness keeps its Ed25519 key in a file (OpenKey) and, per log, the
 // latest cosigned size and root hash and the log's verifier keys in SQLite
 // (OpenStore). Witness is its HTTP handler, POST /add-checkpoint, with the
-// status codes and bodies of litewitness (filippo.io/torchwood), the
-// reference implementation.
+// status codes and bodies of litewitness v0.6.1 (filippo.io/torchwood),
+// the reference implementation, and like it answers an unknown origin
+// with 403 and a checkpoint of the known size with another root with 422
+// (the spec now says 404 and 409). It differs where litewitness is more
+// lenient than the spec (an old size with a leading zero or a sign, a
+// proof from size 0: 400 here) or answers a client's mistake with a 500
+// (a malformed note, text that is not a canonical checkpoint: 400 here;
+// a body over MaxBodySize: 413).
 package witness
 
 import (
