@@ -53,16 +53,16 @@ func TestKeyFile(t *testing.T) {
 
 func TestKeyNames(t *testing.T) {
 	for _, tc := range []struct {
-		name, want string
+		label, name, want string
 	}{
-		{"", "no witness key"},
-		{"witness example", "space"},
-		{"witness\texample", "space"},
-		{"witness+example", "'+'"},
-		{"witness.example.com\xff", "UTF-8"},
-		{"witness.example.com", ""},
+		{"no name and no key", "", "no witness key"},
+		{"space", "witness example", "space"},
+		{"tab", "witness\texample", "space"},
+		{"plus", "witness+example", "'+'"},
+		{"not UTF-8", "witness.example.com\xff", "UTF-8"},
+		{"good", "witness.example.com", ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.label, func(t *testing.T) {
 			dir := t.TempDir()
 			_, _, err := witness.OpenKey(dir, tc.name)
 			if tc.want == "" {
