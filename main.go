@@ -7,6 +7,8 @@
 //	plumbline reindex            drop and rebuild the read model from the ledger
 //	plumbline healthcheck        probe a running server's /healthz (for containers)
 //	plumbline ledger set-origin  sign checkpoints under a new log origin
+//	plumbline witness serve|add-log|list-logs|key
+//	                             a C2SP tlog witness for other organizations' logs
 //
 // Configuration comes from PLUMBLINE_* environment variables, overridden by
 // flags; see README.md.
@@ -48,6 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"reindex":     cmdReindex,
 		"healthcheck": cmdHealthcheck,
 		"ledger":      cmdLedger,
+		"witness":     cmdWitness,
 	}
 	fn, ok := commands[cmd]
 	if cmd == "help" || cmd == "-h" {
@@ -55,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	if !ok {
-		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck, ledger\n", cmd)
+		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck, ledger, witness\n", cmd)
 		return exitUsage
 	}
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
@@ -78,8 +81,11 @@ Usage:
   plumbline reindex              drop and rebuild the read model from the ledger
   plumbline healthcheck          probe a running server's /healthz
   plumbline ledger set-origin O  sign checkpoints under a new log origin O
+  plumbline witness serve|add-log|list-logs|key
+                                 a C2SP tlog witness for other logs' checkpoints
+                                 (plumbline witness help)
 
-Every command takes --db, --data; serve takes --addr and --base-url.
+Every command but witness takes --db, --data; serve takes --addr and --base-url.
 Environment: PLUMBLINE_DB, PLUMBLINE_DATA, PLUMBLINE_ADDR, PLUMBLINE_BASE_URL,
 PLUMBLINE_LOG_LEVEL, PLUMBLINE_DEMO_SEED, PLUMBLINE_LOG_ORIGIN,
 PLUMBLINE_WITNESSES, PLUMBLINE_WITNESS_QUORUM. See README.md.
