@@ -17,11 +17,18 @@ import (
 // maxAnswer bounds what is read of a witness's answer.
 const maxAnswer = 64 << 10
 
+// recheck is how often a witness that is up to date is asked again, so
+// that a ledger taking no writes still learns of a witness that holds more
+// (a restored backup).
+const recheck = 5 * time.Minute
+
 // runWitness keeps one witness up to date with the log: it sends the latest
-// checkpoint whenever the log has grown past what the witness cosigned,
-// one request at a time, and waits for the next commit otherwise.
+// checkpoint at start, whenever the log has grown past what the witness
+// cosigned (one request at a time) and every recheck; it waits for the
+// next commit otherwise.
 func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 	backoff := time.Duration(0)
+	asked := time.Time{} // when the witness last cosigned the latest checkpoint
 	for {
 		commits := c.log.Commits()
 		if commits == nil {
@@ -36,12 +43,17 @@ func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 			backoff = c.wait(ctx, nil, backoff)
 			continue
 		}
-		if cp.Size == 0 || (cp.Size == known && c.hasCosignature(ctx, w, cp.Size)) {
+		if cp.Size == 0 || (!asked.IsZero() && cp.Size == known && c.hasCosignature(ctx, w, cp.Size)) {
+			t := time.NewTimer(max(0, recheck-time.Since(asked)))
 			select {
 			case <-ctx.Done():
+				t.Stop()
 				return
 			case <-commits:
+			case <-t.C:
+				asked = time.Time{}
 			}
+			t.Stop()
 			continue
 		}
 		next, retry, err := c.send(ctx, w, known, cp)
@@ -58,7 +70,7 @@ func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 		known = next
 		switch {
 		case err == nil:
-			backoff = 0
+			backoff, asked = 0, time.Now()
 		case retry:
 			// The witness told us its size; ask again at once (a second
 			// mismatch in a row waits).
