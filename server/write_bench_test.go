@@ -2,15 +2,21 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/plumbline/plumbline/internal/cosign"
+	"github.com/plumbline/plumbline/internal/witness"
 )
 
 // BenchmarkAPIWrite measures the API's durable write path: 64 clients
@@ -19,8 +25,55 @@ import (
 // durably (group commit), projected into the read model (read-your-writes)
 // and answered with the stored batch. Reports events/s and latency
 // percentiles. Target: ≥ 3,000 durable events/s on a 2-core machine.
-func BenchmarkAPIWrite(b *testing.B) {
-	f := newFixture(b, true)
+func BenchmarkAPIWrite(b *testing.B) { benchWrites(b, newFixture(b, true)) }
+
+// BenchmarkAPIWriteWitnessed runs BenchmarkAPIWrite's load side by side in
+// one run: without a witness, and with one local witness (a real
+// `plumbline witness` over HTTP on this machine) cosigning the checkpoints
+// as they come (internal/cosign). Target: with ≥ 90% of without. Run with
+// -benchtime=20000x or so, on a quiet machine.
+func BenchmarkAPIWriteWitnessed(b *testing.B) {
+	b.Run("no-witness", func(b *testing.B) { benchWrites(b, newFixture(b, true)) })
+	b.Run("one-witness", func(b *testing.B) {
+		f := newFixture(b, true)
+		cs := startWitnessing(b, f)
+		benchWrites(b, f)
+		st := cs.Status(context.Background())[0]
+		b.ReportMetric(float64(st.Cosigned), "cosigned-size")
+		b.ReportMetric(float64(st.Behind), "behind-at-end")
+	})
+}
+
+// startWitnessing runs a plumbline witness that knows f's log and
+// witnessing of f's ledger against it until the benchmark ends.
+func startWitnessing(b *testing.B, f *fixture) *cosign.Cosigner {
+	b.Helper()
+	dir := b.TempDir()
+	st, err := witness.OpenStore(filepath.Join(dir, "witness.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, _, err := witness.OpenKey(filepath.Join(dir, "key"), "witness.test")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.AddLog(context.Background(), f.ledger.Origin(), f.ledger.VerifierKey()); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(witness.New(st, key, nil))
+	cs, err := cosign.New(f.ledger, cosign.Options{Witnesses: []cosign.Witness{{Key: key.VerifierKey(), URL: srv.URL}}, Quorum: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { cs.Run(ctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done; srv.Close(); _ = st.Close() })
+	return cs
+}
+
+// benchWrites is BenchmarkAPIWrite's load on f.
+func benchWrites(b *testing.B, f *fixture) {
 	ctx := b.Context()
 	ps, err := f.store.Products(ctx, "fuchun-cement")
 	if err != nil || len(ps) == 0 {

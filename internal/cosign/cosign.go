@@ -52,6 +52,10 @@ type Options struct {
 	Quorum int
 	// Client sends the requests; nil means one with a 10 s timeout.
 	Client *http.Client
+	// Interval is the least time between two rounds with one witness (a
+	// round cosigns the latest checkpoint, whatever number of commits it
+	// covers); zero means one second.
+	Interval time.Duration
 	// MinBackoff and MaxBackoff bound the wait before retrying a witness
 	// that failed; zero means 250 ms and 30 s.
 	MinBackoff, MaxBackoff time.Duration
@@ -103,6 +107,9 @@ func New(log Log, opts Options) (*Cosigner, error) {
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = 250 * time.Millisecond

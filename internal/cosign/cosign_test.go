@@ -137,7 +137,7 @@ func startWitness(t *testing.T, name string, logKey string) (url, vkey string) {
 // run starts witnessing s.l; it stops when the test ends.
 func run(t *testing.T, l *embedded.Ledger, quorum int, ws ...cosign.Witness) *cosign.Cosigner {
 	t.Helper()
-	c, err := cosign.New(l, cosign.Options{Witnesses: ws, Quorum: quorum, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+	c, err := cosign.New(l, cosign.Options{Witnesses: ws, Quorum: quorum, Interval: 10 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,18 @@ func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 			backoff = c.wait(ctx, nil, backoff)
 			continue
 		}
+		if wait := c.opts.Interval - time.Since(asked); !asked.IsZero() && wait > 0 {
+			// Coalesce: at most one round per Interval, so that witnessing
+			// takes little from the writes it follows.
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
 		if cp.Size == 0 || (!asked.IsZero() && cp.Size == known && c.hasCosignature(ctx, w, cp.Size)) {
 			t := time.NewTimer(max(0, recheck-time.Since(asked)))
 			select {
