@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/plumbline/plumbline/internal/cosign"
+	"github.com/plumbline/plumbline/internal/testbrowser"
+	"github.com/plumbline/plumbline/internal/witness/witnesstest"
 	"github.com/plumbline/plumbline/ledger/embedded/keys"
 )
 
@@ -28,19 +35,7 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 		t.Skip("runs the server three times")
 	}
 	ctx := context.Background()
-	env := testEnv(t)
-	env["PLUMBLINE_LOG_ORIGIN"] = "plumbline.test/ledger"
-	if code, out, errs := cli(t, ctx, env, "demo"); code != 0 {
-		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
-	}
-	pub, err := os.ReadFile(filepath.Join(env["PLUMBLINE_DATA"], "keys", "checkpoint.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logKey, err := keys.RenameVerifierKey(strings.TrimSpace(string(pub)), env["PLUMBLINE_LOG_ORIGIN"])
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, logKey := demoLedger(t)
 
 	// The authority's witness, in two commands and a key.
 	wdir := t.TempDir()
@@ -66,6 +61,13 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 
 	child := startChild(t, env, "serve --demo", base)
 	first := waitWitnessed(t, base, 0)
+	// A phone opens a batch's page: the browser checks the cosignature
+	// itself and remembers the checkpoint.
+	browser := testbrowser.Start(t, 412, 915)
+	page := base + "/b/" + demoBatch(t, dbPath)
+	if st := ledgerWatch(t, browser, page); st.State != "witnessed" || st.K != "1" || st.N != "1" || !strings.Contains(st.Text, "Witnessed by 1 of 1") {
+		t.Fatalf("the trace page: %+v", st)
+	}
 	stop(t, child)
 	copyDB(t, dbPath, backup)
 
@@ -76,6 +78,19 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 		t.Fatalf("a write before the restore: %d %s", code, body)
 	}
 	second := waitWitnessed(t, base, first)
+	// Back on the page, the browser checks a consistency proof from the
+	// checkpoint it saw to the new one.
+	if st := ledgerWatch(t, browser, page); st.State != "witnessed" || !strings.Contains(st.Text, fmt.Sprintf("saw %d entries", first)) {
+		t.Fatalf("the trace page after a write: %+v", st)
+	}
+	// Had it seen another history at that size, it would say so.
+	var cp struct{ Checkpoint struct{ Root string } }
+	_ = json.Unmarshal([]byte(get(t, base+"/api/v1/ledger/checkpoint")), &cp)
+	setSeen(t, browser, first, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	if st := ledgerWatch(t, browser, page); st.State != "forked" {
+		t.Errorf("the trace page after seeing another history: %+v; want forked", st)
+	}
+	setSeen(t, browser, second, cp.Checkpoint.Root)
 	kept := filepath.Join(t.TempDir(), "kept-checkpoint")
 	if err := os.WriteFile(kept, []byte(get(t, base+"/ledger/checkpoint")), 0o644); err != nil {
 		t.Fatal(err)
@@ -101,6 +116,10 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The phone that saw the newer checkpoint says so.
+	if st := ledgerWatch(t, browser, page); st.State != "rolledback" || !strings.Contains(st.Text, fmt.Sprint(second)) || !strings.Contains(st.Text, fmt.Sprint(first)) {
+		t.Errorf("the trace page after the restore: %+v; want rolled back naming %d and %d", st, second, first)
+	}
 	tok = apiToken(t, base, "fuchun-cement.operator")
 	code, body := commission(t, base, tok, "WIT-AFTER-RESTORE")
 	t.Logf("a write after the restore: %d %s", code, body)
@@ -111,6 +130,64 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	code, _, errs = cli(t, ctx, env, "verify", "--trusted-checkpoint", kept)
 	if code != 1 || !strings.Contains(errs, "rolled back") {
 		t.Errorf("verify with the kept cosigned checkpoint: exit %d %q; want 1, rolled back", code, errs)
+	}
+}
+
+// demoLedger writes the demo ledger under the origin plumbline.test/ledger
+// and returns its environment and checkpoint verifier key.
+func demoLedger(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	env := testEnv(t)
+	env["PLUMBLINE_LOG_ORIGIN"] = "plumbline.test/ledger"
+	if code, out, errs := cli(t, context.Background(), env, "demo"); code != 0 {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
+	}
+	pub, err := os.ReadFile(filepath.Join(env["PLUMBLINE_DATA"], "keys", "checkpoint.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logKey, err := keys.RenameVerifierKey(strings.TrimSpace(string(pub)), env["PLUMBLINE_LOG_ORIGIN"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, logKey
+}
+
+// TestLitewitnessCosignsOnThePage: litewitness, an independent witness
+// (filippo.io/torchwood), cosigns the server's checkpoints; the cosigned
+// checkpoint at /ledger/checkpoint verifies with x/mod/sumdb/note and the
+// witness's key, and the trace page says "witnessed by 1 of 1".
+func TestLitewitnessCosignsOnThePage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds litewitness and runs the server")
+	}
+	env, logKey := demoLedger(t)
+	bin := witnesstest.BuildTools(t)
+	url, liteKey, _ := witnesstest.StartLitewitness(t, bin, "litewitness.test", witnesstest.Log{Origin: env["PLUMBLINE_LOG_ORIGIN"], Key: logKey})
+	env["PLUMBLINE_WITNESSES"] = liteKey + " " + url
+	env["PLUMBLINE_ADDR"] = freePort(t)
+	base := "http://" + env["PLUMBLINE_ADDR"]
+	child := startChild(t, env, "serve --demo", base)
+	defer stop(t, child)
+	size := waitWitnessed(t, base, 0)
+
+	signed := get(t, base+"/ledger/checkpoint")
+	var vs []note.Verifier
+	for _, k := range []string{logKey, liteKey} {
+		v, err := cosign.NewVerifier(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	n, err := note.Open([]byte(signed), note.VerifierList(vs...))
+	if err != nil || len(n.Sigs) != 2 || !strings.HasPrefix(n.Text, fmt.Sprintf("plumbline.test/ledger\n%d\n", size)) {
+		t.Fatalf("/ledger/checkpoint %q: %v, %d valid signatures; want the log's and litewitness's", signed, err, len(n.Sigs))
+	}
+	browser := testbrowser.Start(t, 412, 915)
+	st := ledgerWatch(t, browser, base+"/b/"+demoBatch(t, strings.TrimPrefix(env["PLUMBLINE_DB"], "sqlite://")))
+	if st.State != "witnessed" || !strings.Contains(st.Text, "Witnessed by 1 of 1 (litewitness.test)") {
+		t.Errorf("the trace page with litewitness: %+v", st)
 	}
 }
 
@@ -195,4 +272,62 @@ func copyDB(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// watchState is what witness.js concluded on a trace page.
+type watchState struct{ State, K, N, Text string }
+
+// ledgerWatch opens page and waits for witness.js to finish checking the
+// ledger's history.
+func ledgerWatch(t *testing.T, browser context.Context, page string) watchState {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(browser, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(page)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		st, err := chromedp.Run(ctx, chromedp.Evaluate[watchState](`(() => {
+			const el = document.querySelector("#ledger-watch");
+			if (!el) return {State: "absent"};
+			return {State: el.dataset.state, K: el.dataset.k || "", N: el.dataset.n || "", Text: el.querySelector(".watch-status").textContent};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != "unchecked" && st.State != "checking" {
+			if dir := os.Getenv("PLUMBLINE_ARTIFACTS"); dir != "" { // screenshots for README
+				if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+					_ = os.WriteFile(filepath.Join(dir, "ledger-watch-"+st.State+".png"), png, 0o644)
+				}
+			}
+			return st
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// setSeen makes the browser remember a checkpoint of size entries with
+// root (base64) for the test's log, as witness.js keeps it.
+func setSeen(t *testing.T, browser context.Context, size uint64, root string) {
+	t.Helper()
+	js := fmt.Sprintf(`localStorage.setItem("plumbline.checkpoint.plumbline.test/ledger", JSON.stringify({size: "%d", root: %q}))`, size, root)
+	if _, err := chromedp.Run(browser, chromedp.Evaluate[any](js)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// demoBatch returns the code of a batch of the demo data.
+func demoBatch(t *testing.T, dbPath string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var code string
+	if err := db.QueryRow(`SELECT code FROM rm_batches ORDER BY code LIMIT 1`).Scan(&code); err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

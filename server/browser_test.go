@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/plumbline/plumbline/internal/testbrowser"
 )
 
 // browser drives Debian's headless Chromium against a fixture, one tab,
@@ -30,47 +32,10 @@ func newBrowser(t *testing.T, f *fixture) *browser {
 }
 
 // startChromium starts headless Chromium with a window of the given size
-// (as frontend/chromium_test.go does) and returns a tab's context; it
-// closes when t ends. Without Chromium the test skips, except with CI=true.
+// and returns a tab's context (internal/testbrowser).
 func startChromium(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	const path = "/usr/bin/chromium"
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium is required when CI=true: %v", err)
-		}
-		t.Skipf("Chromium is not installed at %s: %v", path, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.DisableGPU, chromedp.WindowSize(width, height),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-extensions", true),
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(ctx) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			cancel()
-			acancel()
-			t.Fatalf("start Chromium: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		cancel()
-		acancel()
-		t.Fatal("Chromium did not start within 30s")
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
-		defer ccancel()
-		_ = chromedp.Cancel(cctx)
-		cancel()
-		acancel()
-	})
-	return ctx
+	return testbrowser.Start(t, width, height)
 }
 
 // artifactsDir is where screenshots go: $PLUMBLINE_ARTIFACTS, else

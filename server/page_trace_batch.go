@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"
@@ -34,9 +35,16 @@ type batchPage struct {
 	VerifierKey             string
 	LedgerKind              string
 	ProofAttrs              template.HTMLAttr // localised data-msg-*/data-reason-*/data-label-* of proof.js
-	Can                     batchActions
-	Verify                  *verifyResult
+	// Witnesses cosign the checkpoints (names and keys shown, checked by
+	// witness.js); Quorum of them make a checkpoint witnessed.
+	Witnesses []witnessKey
+	Quorum    int
+	Can       batchActions
+	Verify    *verifyResult
 }
+
+// witnessKey is a configured witness as the trace page shows it.
+type witnessKey = app.WitnessKey
 
 // eventRow is a timeline entry; Proof says whether the viewer may read the
 // entry whole, and so check its proof in the browser.
@@ -171,6 +179,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 		VerifierKey: t.s.opts.VerifierKey, LedgerKind: t.ev.ledgerKind(),
 		ProofAttrs: t.ev.proofAttrs(t.s.loc(c).Lang(), c),
 	}
+	p.Witnesses, p.Quorum = t.s.app.WitnessKeys()
 	for _, doc := range d.Documents {
 		if access.Document(doc, false) { // the template shows the others only to the involved
 			p.PublicDocs = append(p.PublicDocs, doc)

@@ -17,6 +17,10 @@ type Halter interface {
 	Halted() error
 }
 
+// WitnessKey is a configured witness: its key (whose first field is its
+// name) and URL.
+type WitnessKey = cosign.Witness
+
 // WitnessReport is what the API and the dashboard say about witnessing.
 type WitnessReport struct {
 	// Quorum is how many cosignatures make a checkpoint witnessed.
@@ -45,6 +49,16 @@ func (a *App) Witnesses(ctx context.Context) (r WitnessReport, ok bool, err erro
 		return r, true, err
 	}
 	return r, true, nil
+}
+
+// WitnessKeys returns the configured witnesses (name, key, URL) and the
+// quorum, for pages that check cosignatures in the browser; none without
+// witnesses.
+func (a *App) WitnessKeys() ([]WitnessKey, int) {
+	if a.opts.Cosigner == nil {
+		return nil, 0
+	}
+	return a.opts.Cosigner.Witnesses(), a.opts.Cosigner.Quorum()
 }
 
 // CosignedCheckpoint returns the latest checkpoint's signed note with the

@@ -44,6 +44,12 @@ type Witness struct {
 	URL string // its base URL; requests go to URL + "/add-checkpoint"
 }
 
+// Name returns the witness's name, the first field of its key.
+func (w Witness) Name() string {
+	name, _, _ := strings.Cut(w.Key, "+")
+	return name
+}
+
 // Options configures New.
 type Options struct {
 	Witnesses []Witness

@@ -282,15 +282,17 @@
 
   // ---- signed note (golang.org/x/mod/sumdb/note) -----------------------------
 
-  // parseVerifierKey parses "<name>+<hash hex>+<base64(0x01 || key)>" and
+  // parseVerifierKey parses "<name>+<hash hex>+<base64(alg || key)>" and
   // checks that the hash is the key's: the first 4 bytes (big-endian) of
-  // SHA-256(name || "\n" || 0x01 || key).
-  function parseVerifierKey(vkey) {
+  // SHA-256(name || "\n" || alg || key). alg is 1 (Ed25519 note keys, the
+  // default) or 4 (C2SP cosignature/v1 keys of witnesses).
+  function parseVerifierKey(vkey, alg) {
+    alg = alg || 1;
     if (!vkey) return Promise.reject(trouble("verifier-key", "missing"));
     var i = vkey.indexOf("+"), j = i < 0 ? -1 : vkey.indexOf("+", i + 1);
     if (i <= 0 || j < 0) return Promise.reject(trouble("verifier-key", "shape"));
     var name = vkey.slice(0, i), hashHex = vkey.slice(i + 1, j), key = b64(vkey.slice(j + 1));
-    if (!/^[0-9a-f]{8}$/.test(hashHex) || /[\s+]/.test(name) || !key || key.length !== 33 || key[0] !== 1) {
+    if (!/^[0-9a-f]{8}$/.test(hashHex) || /[\s+]/.test(name) || !key || key.length !== 33 || key[0] !== alg) {
       return Promise.reject(trouble("verifier-key", "shape"));
     }
     var hash = parseInt(hashHex, 16);
@@ -643,6 +645,13 @@
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-proof-url]"), check);
   }
+
+  // The note and checkpoint helpers, for witness.js.
+  window.PlumblineProof = {
+    b64: b64, hex: hex, equal: equal, concat: concat, sha256: sha256, utf8: utf8,
+    parseVerifierKey: parseVerifierKey, parseNote: parseNote, verifyNote: verifyNote,
+    parseCheckpointText: parseCheckpointText, ProofError: ProofError, fail: fail, trouble: trouble
+  };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
