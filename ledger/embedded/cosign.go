@@ -137,4 +137,3 @@ func (l *Ledger) haltedErr() error {
 	}
 	return nil
 }
-
