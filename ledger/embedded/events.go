@@ -47,7 +47,9 @@ func (l *Ledger) Events(ctx context.Context, after uint64, fn func(ledger.Event)
 
 // readEvents reads up to limit events after seq.
 func (l *Ledger) readEvents(ctx context.Context, after uint64, limit int) ([]ledger.Event, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT seq, data FROM ledger_entries WHERE seq > `+l.d.ph(1)+` ORDER BY seq LIMIT `+l.d.ph(2), int64(after), limit)
+	rows, err := l.db.QueryContext(ctx, `SELECT e.seq, e.data, w.data, o.data FROM ledger_entries e
+		LEFT JOIN ledger_writes w ON w.seq = e.seq LEFT JOIN ledger_openings o ON o.seq = e.seq
+		WHERE e.seq > `+l.d.ph(1)+` ORDER BY e.seq LIMIT `+l.d.ph(2), int64(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
@@ -56,8 +58,8 @@ func (l *Ledger) readEvents(ctx context.Context, after uint64, limit int) ([]led
 	next := after + 1
 	for rows.Next() {
 		var seq int64
-		var data []byte
-		if err := rows.Scan(&seq, &data); err != nil {
+		var data, writes, openings []byte
+		if err := rows.Scan(&seq, &data, &writes, &openings); err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
 		if uint64(seq) != next {
@@ -66,6 +68,11 @@ func (l *Ledger) readEvents(ctx context.Context, after uint64, limit int) ([]led
 		e, err := DecodeEntry(data)
 		if err != nil || e.Seq != uint64(seq) {
 			return nil, fmt.Errorf("entry %d does not decode (%v): %w", seq, err, models.ErrTampered)
+		}
+		if e.Tx.Format == FormatV2 {
+			if table, err := fillV2(&e, writes, openings); err != nil {
+				return nil, fmt.Errorf("entry %d: %s: %v: %w", seq, table, err, models.ErrTampered)
+			}
 		}
 		out = append(out, EventOf(e))
 		next++
@@ -76,7 +83,8 @@ func (l *Ledger) readEvents(ctx context.Context, after uint64, limit int) ([]led
 	return out, nil
 }
 
-// EventOf returns the event a decoded entry records.
+// EventOf returns the event a decoded entry records (a v2 entry once
+// fillV2 has completed it).
 func EventOf(e Entry) ledger.Event {
 	ws := make([]ledger.Write, len(e.Writes))
 	for i, w := range e.Writes {

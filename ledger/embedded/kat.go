@@ -24,6 +24,12 @@ type KATVectors struct {
 	Leaf    tlog.Hash
 	Node    tlog.Hash // NodeHash(leaf 1, leaf 2)
 	Root3   tlog.Hash // the root of the tree of the three entries
+	// TxV2 and EntryV2 are the same transaction as a v2 entry (contract
+	// version 2) at seq 1; Writes its stored writes (EncodeWrites).
+	TxV2, EntryV2, Writes []byte
+	// Commitment is the commitment of a fixed opening (salt 0x00…0x0f,
+	// pointer "/notes", value "\"wet\"").
+	Commitment [32]byte
 }
 
 // KnownAnswers computes the known-answer vectors from fixed inputs. The
@@ -52,6 +58,16 @@ func KnownAnswers() KATVectors {
 		v.Entries = append(v.Entries, e)
 		leaves = append(leaves, tlog.RecordHash(e))
 	}
+	p2 := part
+	p2.Format, p2.ContractVersion = FormatV2, contract.V2
+	v.TxV2 = EncodeTx(p2)
+	v.Writes = EncodeWrites(writes)
+	v.EntryV2 = EncodeEntryV2(1, v.TxV2, WritesDigestOf(v.Writes), fp, sig)
+	o := Opening{Pointer: "/notes", Value: []byte(`"wet"`)}
+	for i := range o.Salt {
+		o.Salt[i] = byte(i)
+	}
+	v.Commitment = o.commitment()
 	v.Leaf = leaves[0]
 	v.Node = tlog.NodeHash(leaves[0], leaves[1])
 	v.Root3 = tlog.NodeHash(v.Node, leaves[2])

@@ -42,6 +42,10 @@ type Options struct {
 	// is empty; it never changes an existing one. Empty means the key
 	// folder's checkpoint key name ("plumbline/local").
 	DefaultOrigin string
+	// EntryFormat 1 keeps a ledger that has not switched to v2 entries on
+	// v1 (for tests of ledgers written before); zero means v2, which a
+	// ledger adopts once, from its next entry.
+	EntryFormat int
 	// ChangeOrigin lets Origin replace the ledger's origin: the latest
 	// checkpoint is re-signed under it, older ones keep verifying under
 	// their names. Stop every server of the ledger first.
@@ -70,6 +74,7 @@ type Ledger struct {
 	log      *slog.Logger
 	signer   *keys.NamedSigner // signs checkpoints under the current origin
 	origins  []string          // every origin signed under, oldest first
+	v2From   uint64            // the first v2 entry's seq; 0: the ledger writes v1
 	vkeys    string            // their verifier keys, one per line
 
 	queue chan *request
@@ -147,6 +152,9 @@ func Open(ctx context.Context, opts Options) (*Ledger, error) {
 		certsInDB: map[[32]byte]bool{},
 	}
 	if err := l.setupOrigin(ctx, opts); err != nil {
+		return nil, err
+	}
+	if err := l.setupFormat(ctx, opts); err != nil {
 		return nil, err
 	}
 	if err := l.load(ctx); err != nil {

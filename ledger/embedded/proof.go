@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -177,7 +178,7 @@ func toHashes(bs [][]byte) ([]tlog.Hash, error) {
 
 // VerifyEvent is VerifyEvidence plus a check that the evidence's entry
 // records exactly the event e (the form ledgertest.Suite.VerifyEvidence
-// takes).
+// takes): for a v2 entry, its fields and the digest of e's writes.
 func VerifyEvent(ev ledger.Evidence, e ledger.Event, verifierKey string) error {
 	if err := VerifyEvidence(ev, verifierKey); err != nil {
 		return err
@@ -188,10 +189,21 @@ func VerifyEvent(ev ledger.Evidence, e ledger.Event, verifierKey string) error {
 	}
 	got := EventOf(en)
 	same := got.Seq == e.Seq && got.TxID == e.TxID && got.Type == e.Type && got.Org == e.Org &&
-		got.User == e.User && got.Role == e.Role && got.Time.Equal(e.Time) &&
-		bytes.Equal(got.Args, e.Args) && len(got.Writes) == len(e.Writes)
-	for i := 0; same && i < len(got.Writes); i++ {
-		same = got.Writes[i].Key == e.Writes[i].Key && bytes.Equal(got.Writes[i].Value, e.Writes[i].Value)
+		got.User == e.User && got.Role == e.Role && got.Time.Equal(e.Time)
+	if en.Tx.Format == FormatV2 {
+		// A v2 entry holds its writes by digest and its private fields by
+		// commitment: the writes must hash to the digest; the arguments need
+		// the openings (Openings) to compare.
+		ws := make([]contract.Write, len(e.Writes))
+		for i, w := range e.Writes {
+			ws[i] = contract.Write{Key: w.Key, Value: w.Value}
+		}
+		same = same && WritesDigestOf(EncodeWrites(ws)) == en.WritesDigest
+	} else {
+		same = same && bytes.Equal(got.Args, e.Args) && len(got.Writes) == len(e.Writes)
+		for i := 0; same && i < len(got.Writes); i++ {
+			same = got.Writes[i].Key == e.Writes[i].Key && bytes.Equal(got.Writes[i].Value, e.Writes[i].Value)
+		}
 	}
 	if !same {
 		return fmt.Errorf("evidence entry seq %d tx %s does not record event seq %d tx %s: %w", got.Seq, got.TxID, e.Seq, e.TxID, models.ErrTampered)

@@ -42,6 +42,8 @@ func (d dialect) ddl() []string {
 		`CREATE TABLE IF NOT EXISTS ledger_idempotency (org ` + text + ` NOT NULL, idem_key ` + text + ` NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (org, idem_key))`,
 		`CREATE TABLE IF NOT EXISTS ledger_checkpoints (size ` + intKey + `, root ` + blob + ` NOT NULL, time_ns BIGINT NOT NULL, note TEXT NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS ledger_certs (fingerprint ` + text + ` PRIMARY KEY, org TEXT NOT NULL, der ` + blob + ` NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS ledger_writes (seq ` + intKey + `, data ` + blob + ` NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS ledger_openings (seq ` + intKey + `, data ` + blob + ` NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS ledger_cosignatures (size BIGINT NOT NULL, witness ` + text + ` NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, witness))`,
 	}
 }

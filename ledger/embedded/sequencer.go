@@ -140,6 +140,9 @@ type entryRow struct {
 	txID string
 	data []byte
 	time time.Time // the transaction's time; a checkpoint's time is its last entry's
+	// writes and openings are stored beside a v2 entry (EncodeWrites,
+	// EncodeOpenings); nil for a v1 entry, openings nil when it has none.
+	writes, openings []byte
 }
 
 type idemRow struct {
@@ -191,13 +194,20 @@ func (l *Ledger) process(reqs []*request, atomic bool) error {
 			}
 		}
 		p := r.part
-		writes, err := contract.Execute(ov, contract.Call{TxID: p.TxID, Type: p.Type, Args: p.Args, Org: p.Org, User: p.User, Role: p.Role, Time: p.Time})
+		writes, err := contract.Execute(ov, contract.Call{TxID: p.TxID, Type: p.Type, Args: r.args, Org: p.Org, User: p.User, Role: p.Role, Time: p.Time, Version: p.ContractVersion})
 		if err != nil {
 			results[i].err = err
 			continue
 		}
 		size++
-		data := EncodeEntry(size, r.raw, writes, r.fp, r.sig)
+		row := entryRow{seq: size, txID: p.TxID, time: p.Time}
+		if p.Format == FormatV2 {
+			row.writes, row.openings = EncodeWrites(writes), r.openings
+			row.data = EncodeEntryV2(size, r.raw, WritesDigestOf(row.writes), r.fp, r.sig)
+		} else {
+			row.data = EncodeEntry(size, r.raw, writes, r.fp, r.sig)
+		}
+		data := row.data
 		hs, err := tlog.StoredHashes(int64(size-1), data, l.groupReader(g.hashes))
 		if err != nil {
 			return fmt.Errorf("hash entry %d: %w", size, err)
@@ -209,7 +219,7 @@ func (l *Ledger) process(reqs []*request, atomic bool) error {
 		for _, w := range writes {
 			ov.seq[w.Key] = size
 		}
-		g.entries = append(g.entries, entryRow{seq: size, txID: p.TxID, data: data, time: p.Time})
+		g.entries = append(g.entries, row)
 		results[i].r = ledger.Receipt{Seq: size, TxID: p.TxID, Time: p.Time}
 		if k.key != "" {
 			firstOf[k] = i
@@ -302,6 +312,22 @@ func (l *Ledger) commit(ctx context.Context, g *group, ov *overlay) error {
 		rows[i] = []any{int64(e.seq), e.txID, e.data}
 	}
 	if err := insertRows(ctx, tx, l.d, "ledger_entries", []string{"seq", "tx_id", "data"}, rows, ""); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	var opens [][]any
+	for _, e := range g.entries {
+		if e.writes != nil {
+			rows = append(rows, []any{int64(e.seq), e.writes})
+		}
+		if e.openings != nil {
+			opens = append(opens, []any{int64(e.seq), e.openings})
+		}
+	}
+	if err := insertRows(ctx, tx, l.d, "ledger_writes", []string{"seq", "data"}, rows, ""); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, l.d, "ledger_openings", []string{"seq", "data"}, opens, ""); err != nil {
 		return err
 	}
 	ids := make([]int64, 0, len(g.hashes))

@@ -20,9 +20,14 @@ type request struct {
 	ctx  context.Context
 	part TxPart
 	raw  []byte // EncodeTx(part), the signed bytes
-	fp   [32]byte
-	sig  []byte
-	res  chan result
+	// args are the full canonical arguments the contract runs on (in a v2
+	// transaction part.Args is their committed form) and openings the
+	// stored openings of its private fields (EncodeOpenings; nil: none).
+	args     []byte
+	openings []byte
+	fp       [32]byte
+	sig      []byte
+	res      chan result
 	// batch, set on a carrier request, is a whole batch (SubmitBatch) that
 	// the sequencer commits as one group of its own.
 	batch *batch
@@ -114,14 +119,29 @@ func (l *Ledger) prepare(ctx context.Context, tx ledger.Tx) (*request, error) {
 		Org:  tx.Org, User: tx.User, Role: tx.Role, Type: tx.Type,
 		IdempotencyKey: tx.IdempotencyKey, Args: args,
 	}
+	req := &request{ctx: ctx, args: args, res: make(chan result, 1)}
+	if l.v2From > 0 {
+		committed, openings, err := commitArgs(tx.Type, args)
+		if err != nil {
+			return nil, err
+		}
+		part.Format, part.ContractVersion, part.Args = FormatV2, contract.Latest, committed
+		if len(openings) > 0 {
+			req.openings = EncodeOpenings(openings)
+		}
+	}
 	part.TxID = newTxID(part)
 	raw := EncodeTx(part)
+	if l.v2From > 0 && len(raw)+5+8+4+64+4+80 > MaxEntry {
+		return nil, models.Invalid("args", "the transaction takes %d bytes; an entry holds at most %d", len(raw), MaxEntry-165)
+	}
 	digest := TxDigest(raw)
 	sig, err := key.Sign(digest[:])
 	if err != nil {
 		return nil, fmt.Errorf("sign transaction: %w", err)
 	}
-	return &request{ctx: ctx, part: part, raw: raw, fp: key.Fingerprint, sig: sig, res: make(chan result, 1)}, nil
+	req.part, req.raw, req.fp, req.sig = part, raw, key.Fingerprint, sig
+	return req, nil
 }
 
 func (l *Ledger) enqueue(ctx context.Context, req *request) error {

@@ -11,18 +11,25 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/plumbline/plumbline/internal/dbx/dbtest"
+	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/ledger/embedded/keys"
 	"github.com/plumbline/plumbline/models"
 )
 
 // tamperLedger builds a ledger of 23 entries, one group (and checkpoint)
-// each: an authority, two mills and 20 products.
-func tamperLedger(t *testing.T, dialect string) (*env, *Ledger, *sql.DB) {
+// each: an authority, two mills and 20 products, in the given entry format,
+// then (both formats) two batches whose certificates' hashes are private:
+// entries 24 and 25.
+func tamperLedger(t *testing.T, dialect string, format int) (*env, *Ledger, *sql.DB) {
 	e := newEnv(t, dialect)
-	l := e.open()
+	l := e.open(func(o *Options) { o.EntryFormat = format })
 	seed(t, l, 2)
 	for i := range 20 {
 		mustSubmit(t, l, productTx(fmt.Sprintf("mill-%d", i%2), fmt.Sprintf("p-%d", i)))
+	}
+	for i := range 2 {
+		mustSubmit(t, l, ledger.Tx{Type: "CommissionBatch", Org: "mill-0", User: "mill-0-op", Role: models.RoleOperator,
+			Args: []byte(fmt.Sprintf(`{"code":"LOT-%d","product_id":"p-0","quantity":"5","produced_on":"2026-03-01","documents":["%064x"]}`, i, i+1))})
 	}
 	db, err := e.db.DB()
 	if err != nil {
@@ -61,14 +68,61 @@ func entryData(t *testing.T, db *sql.DB, d dialect, seq int) []byte {
 	return b
 }
 
+// tamperCase is one row of the tamper table: an edit and where Verify
+// must locate it.
+type tamperCase struct {
+	name   string
+	tamper func(t *testing.T, db *sql.DB, d dialect)
+	seq    uint64
+	table  string
+	key    string
+}
+
+// v2TamperCases edit what a v2 entry keeps beside it, and the switch.
+var v2TamperCases = []tamperCase{
+	{"payload byte in a stored write (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		b := storedData(t, db, d, "ledger_writes", 5)
+		i := bytes.LastIndex(b, []byte("Product p-1"))
+		b[i+8] ^= 1
+		execSQL(t, db, d, `UPDATE ledger_writes SET data = ? WHERE seq = 5`, b)
+	}, 5, "ledger_writes", ""},
+	{"stored writes deleted (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		execSQL(t, db, d, `DELETE FROM ledger_writes WHERE seq = 6`)
+	}, 6, "ledger_writes", ""},
+	{"opening's value edited (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		b := storedData(t, db, d, "ledger_openings", 24)
+		b[len(b)-3] ^= 1
+		execSQL(t, db, d, `UPDATE ledger_openings SET data = ? WHERE seq = 24`, b)
+	}, 24, "ledger_openings", ""},
+	{"openings swapped between entries (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		a, b := storedData(t, db, d, "ledger_openings", 24), storedData(t, db, d, "ledger_openings", 25)
+		execSQL(t, db, d, `UPDATE ledger_openings SET data = ? WHERE seq = 24`, b)
+		execSQL(t, db, d, `UPDATE ledger_openings SET data = ? WHERE seq = 25`, a)
+	}, 24, "ledger_openings", ""},
+	{"opening deleted (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		execSQL(t, db, d, `DELETE FROM ledger_openings WHERE seq = 25`)
+	}, 25, "ledger_openings", ""},
+	{"writes row beyond the log (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		execSQL(t, db, d, `INSERT INTO ledger_writes (seq, data) VALUES (99, ?)`, []byte("PLBW\x01"))
+	}, 25, "ledger_writes", ""},
+	{"switch height moved (v2)", func(t *testing.T, db *sql.DB, d dialect) {
+		execSQL(t, db, d, `UPDATE ledger_meta SET value = '3' WHERE name = 'entry_v2_from'`)
+		// entries 1 and 2 are v2 now below the recorded switch
+	}, 1, "ledger_entries", ""},
+}
+
+// storedData reads the data column of table at seq.
+func storedData(t *testing.T, db *sql.DB, d dialect, table string, seq int) []byte {
+	t.Helper()
+	var b []byte
+	if err := db.QueryRow(`SELECT data FROM `+table+` WHERE seq = `+d.ph(1), seq).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestVerifyTamper(t *testing.T) {
-	cases := []struct {
-		name   string
-		tamper func(t *testing.T, db *sql.DB, d dialect)
-		seq    uint64
-		table  string
-		key    string
-	}{
+	cases := []tamperCase{
 		{"payload byte in a write", func(t *testing.T, db *sql.DB, d dialect) {
 			b := entryData(t, db, d, 5)
 			i := bytes.LastIndex(b, []byte("Product p-1"))
@@ -124,9 +178,21 @@ func TestVerifyTamper(t *testing.T) {
 		}, 4, "ledger_idempotency", "mill-0/k"},
 	}
 	dbtest.Each(t, func(t *testing.T, dialect string) {
+		type run struct {
+			format int
+			c      tamperCase
+		}
+		var runs []run
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) {
-				e, l, db := tamperLedger(t, dialect)
+			runs = append(runs, run{1, c}, run{FormatV2, c})
+		}
+		for _, c := range v2TamperCases {
+			runs = append(runs, run{FormatV2, c})
+		}
+		for _, r := range runs {
+			c := r.c
+			t.Run(fmt.Sprintf("v%d/%s", r.format, c.name), func(t *testing.T) {
+				e, l, db := tamperLedger(t, dialect, r.format)
 				ctx := context.Background()
 				if _, err := l.Verify(ctx, VerifyOptions{}); err != nil {
 					t.Fatalf("Verify before tampering: %v", err)

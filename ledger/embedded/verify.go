@@ -145,7 +145,11 @@ func verifyDB(ctx context.Context, db *sql.DB, d dialect, ca *x509.Certificate, 
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	v := &verifier{ctx: ctx, q: conn, d: d, ca: ca, noteKey: newNoteKey(vkeys...), opts: opts, mem: contract.NewMemState()}
+	v2From, err := readV2From(ctx, conn, d)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	v := &verifier{ctx: ctx, q: conn, d: d, ca: ca, noteKey: newNoteKey(vkeys...), v2From: v2From, opts: opts, mem: contract.NewMemState()}
 	if err := v.run(); err != nil {
 		return VerifyReport{}, err
 	}

@@ -22,6 +22,7 @@ type verifier struct {
 	d       dialect
 	ca      *x509.Certificate
 	noteKey noteKey
+	v2From  uint64 // the first v2 entry (ledger_meta); 0: none
 	opts    VerifyOptions
 	mem     *contract.MemState
 	rep     VerifyReport
@@ -190,7 +191,7 @@ func (v *verifier) checkpoint(b *vbatch, ci int, seq uint64, last time.Time) err
 // compares the writes.
 func (v *verifier) replay(e Entry) error {
 	t := e.Tx
-	got, err := contract.Execute(v.mem, contract.Call{TxID: t.TxID, Type: t.Type, Args: t.Args, Org: t.Org, User: t.User, Role: t.Role, Time: t.Time})
+	got, err := contract.Execute(v.mem, contract.Call{TxID: t.TxID, Type: t.Type, Args: t.Args, Org: t.Org, User: t.User, Role: t.Role, Time: t.Time, Version: t.ContractVersion})
 	if err != nil {
 		return verr(e.Seq, "ledger_entries", "", "the contract rejects the entry on replay: %v", err)
 	}

@@ -32,6 +32,14 @@ func (v *verifier) finish() error {
 	if extra > 0 {
 		return verr(n, "ledger_hashes", "", "%d stored hashes lie beyond the last entry", extra)
 	}
+	for _, table := range []string{"ledger_writes", "ledger_openings"} {
+		if err := v.q.QueryRowContext(v.ctx, `SELECT COUNT(*) FROM `+table+` WHERE seq > `+v.d.ph(1), int64(n)).Scan(&extra); err != nil {
+			return fmt.Errorf("verify: count %s: %w", table, err)
+		}
+		if extra > 0 {
+			return verr(n, table, "", "%d rows lie beyond the last entry", extra)
+		}
+	}
 	if err := v.compareState(); err != nil {
 		return err
 	}

@@ -56,6 +56,8 @@ type vbatch struct {
 	seqs   []uint64
 	txIDs  []string // the tx_id column beside each entry
 	data   [][]byte
+	writes [][]byte // ledger_writes beside each entry (nil: none)
+	opens  [][]byte // ledger_openings beside each entry (nil: none)
 	hashes []hashRow
 	cps    []cpRow
 
@@ -117,7 +119,9 @@ func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
 	var last int64 // last entry seq read
 	for {
 		b := &vbatch{ready: make(chan struct{})}
-		rows, err := v.q.QueryContext(ctx, `SELECT seq, tx_id, data FROM ledger_entries WHERE seq > `+v.d.ph(1)+` ORDER BY seq LIMIT `+v.d.ph(2), last, verifyPage)
+		rows, err := v.q.QueryContext(ctx, `SELECT e.seq, e.tx_id, e.data, w.data, o.data FROM ledger_entries e
+			LEFT JOIN ledger_writes w ON w.seq = e.seq LEFT JOIN ledger_openings o ON o.seq = e.seq
+			WHERE e.seq > `+v.d.ph(1)+` ORDER BY e.seq LIMIT `+v.d.ph(2), last, verifyPage)
 		if err != nil {
 			return fmt.Errorf("verify: read entries: %w", err)
 		}
@@ -126,13 +130,14 @@ func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
 		for rows.Next() {
 			var seq int64
 			var txID string
-			var data sql.RawBytes
-			if err := rows.Scan(&seq, &txID, &data); err != nil {
+			var data, writes, opens sql.RawBytes
+			if err := rows.Scan(&seq, &txID, &data, &writes, &opens); err != nil {
 				rows.Close()
 				return fmt.Errorf("verify: read entries: %w", err)
 			}
 			b.seqs, b.txIDs = append(b.seqs, uint64(seq)), append(b.txIDs, txID)
 			b.data = append(b.data, a.copy(data))
+			b.writes, b.opens = append(b.writes, copyOrNil(&a, writes)), append(b.opens, copyOrNil(&a, opens))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -224,6 +229,20 @@ func (v *verifier) check(work <-chan *vbatch, wg *sync.WaitGroup) {
 				b.errs[i] = verr(b.seqs[i], "ledger_entries", "", "entry bytes do not decode: %v", err)
 				continue
 			}
+			if want := v.v2From > 0 && b.seqs[i] >= v.v2From; want != (e.Tx.Format == FormatV2) {
+				b.errs[i] = verr(b.seqs[i], "ledger_entries", "", "a v%d entry where the ledger, which switched to v2 entries at %d, has v%d ones", e.Tx.Format, v.v2From, map[bool]int{true: 2, false: 1}[want])
+				continue
+			}
+			if e.Tx.Format != FormatV2 && (b.writes[i] != nil || b.opens[i] != nil) {
+				b.errs[i] = verr(b.seqs[i], "ledger_writes", "", "a v1 entry has writes or openings stored beside it")
+				continue
+			}
+			if e.Tx.Format == FormatV2 && e.Seq == b.seqs[i] { // batch reports a misplaced entry
+				if table, err := fillV2(&e, b.writes[i], b.opens[i]); err != nil {
+					b.errs[i] = verr(b.seqs[i], table, "", "%v", err)
+					continue
+				}
+			}
 			b.entries[i] = e
 			c, ok := v.certs[e.CertFingerprint]
 			switch {
@@ -246,4 +265,12 @@ func (v *verifier) check(work <-chan *vbatch, wg *sync.WaitGroup) {
 		}
 		close(b.ready)
 	}
+}
+
+// copyOrNil copies b into a, keeping a NULL column nil.
+func copyOrNil(a *arena, b sql.RawBytes) []byte {
+	if b == nil {
+		return nil
+	}
+	return a.copy(b)
 }

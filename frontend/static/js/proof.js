@@ -240,34 +240,45 @@
       throw fail("entry", "not UTF-8");
     }
   };
+  // magic reads a 4-byte magic and a version byte, 1 or 2, and returns the
+  // version.
   Reader.prototype.magic = function (m) {
     var s = this.next(5);
     for (var i = 0; i < 4; i++) if (s[i] !== m.charCodeAt(i)) throw fail("entry", "bad magic");
-    if (s[4] !== 1) throw fail("entry", "bad version");
+    if (s[4] !== 1 && s[4] !== 2) throw fail("entry", "bad version");
+    return s[4];
   };
   Reader.prototype.end = function () {
     if (this.off !== this.b.length) throw fail("entry", "trailing bytes");
   };
 
   // decodeEntry parses
-  //   entry = "PLBE" 0x01 u64(seq) str(tx) u32(n) n×(str(key) str(value)) str(fp) str(sig)
-  //   tx    = "PLBT" 0x01 str(txid) i64(time ns) str(org) str(user) str(role)
-  //           str(type) str(idempotency key) str(args)
+  //   entry  = "PLBE" 0x01 u64(seq) str(tx) u32(n) n×(str(key) str(value)) str(fp) str(sig)
+  //   tx     = "PLBT" 0x01 str(txid) i64(time ns) str(org) str(user) str(role)
+  //            str(type) str(idempotency key) str(args)
+  // or entry v2, whose private fields are committed and writes digested:
+  //   entry2 = "PLBE" 0x02 u64(seq) str(tx2) writes digest(32) fp(32) str(sig)
+  //   tx2    = "PLBT" 0x02 … str(idempotency key) u8(contract version) str(committed args)
   function decodeEntry(b) {
     var r = new Reader(b);
-    r.magic("PLBE");
-    var e = { seq: r.u64() };
+    var version = r.magic("PLBE");
+    var e = { seq: r.u64(), version: version };
     e.txRaw = r.bytes();
-    var n = r.u32();
-    if (n > b.length) throw fail("entry", "write count");
     e.writes = [];
-    for (var i = 0; i < n; i++) e.writes.push({ key: r.str(), value: r.bytes() });
-    e.fingerprint = r.bytes();
+    if (version === 1) {
+      var n = r.u32();
+      if (n > b.length) throw fail("entry", "write count");
+      for (var i = 0; i < n; i++) e.writes.push({ key: r.str(), value: r.bytes() });
+      e.fingerprint = r.bytes();
+    } else {
+      e.writesDigest = r.next(32);
+      e.fingerprint = r.next(32);
+    }
     e.signature = r.bytes();
     r.end();
     if (e.fingerprint.length !== 32) throw fail("entry", "fingerprint length");
     var t = new Reader(e.txRaw);
-    t.magic("PLBT");
+    if (t.magic("PLBT") !== version) throw fail("entry", "tx version");
     e.txID = t.str();
     e.timeNs = BigInt.asIntN(64, t.u64());
     e.org = t.str();
@@ -275,6 +286,7 @@
     e.role = t.str();
     e.type = t.str();
     e.idempotencyKey = t.str();
+    if (version === 2) e.contractVersion = t.next(1)[0];
     e.args = t.str();
     t.end();
     return e;

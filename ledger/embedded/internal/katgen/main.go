@@ -20,4 +20,8 @@ func main() {
 	fmt.Printf("leaf   %s\n", hex.EncodeToString(v.Leaf[:]))
 	fmt.Printf("node   %s\n", hex.EncodeToString(v.Node[:]))
 	fmt.Printf("root3  %s\n", hex.EncodeToString(v.Root3[:]))
+	fmt.Printf("txv2   %s\n", hex.EncodeToString(v.TxV2))
+	fmt.Printf("entryv2 %s\n", hex.EncodeToString(v.EntryV2))
+	fmt.Printf("writes %s\n", hex.EncodeToString(v.Writes))
+	fmt.Printf("commitment %s\n", hex.EncodeToString(v.Commitment[:]))
 }

@@ -1,0 +1,94 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/models"
+)
+
+// metaV2From is the ledger_meta row holding the sequence number of the
+// first v2 entry: a ledger switches from v1 entries to v2 once, at the
+// height recorded here, and Verify holds every entry to the format of its
+// side of that height.
+const metaV2From = "entry_v2_from"
+
+// setupFormat reads, or on a first start in v2 fixes, the height from
+// which the ledger writes v2 entries. Options.EntryFormat 1 keeps a ledger
+// that has not switched yet on v1 (tests of ledgers written before).
+func (l *Ledger) setupFormat(ctx context.Context, opts Options) error {
+	from, err := readV2From(ctx, l.db, l.d)
+	if err != nil || from > 0 || opts.EntryFormat == 1 {
+		l.v2From = from
+		return err
+	}
+	var size sql.NullInt64
+	if err := l.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM ledger_entries`).Scan(&size); err != nil {
+		return fmt.Errorf("read ledger head: %w", err)
+	}
+	q := `INSERT INTO ledger_meta (name, value) VALUES (` + l.d.ph(1) + `, ` + l.d.ph(2) + `) ON CONFLICT DO NOTHING`
+	if _, err := l.db.ExecContext(ctx, q, metaV2From, strconv.FormatInt(size.Int64+1, 10)); err != nil {
+		return fmt.Errorf("record the switch to v2 entries: %w", err)
+	}
+	if l.v2From, err = readV2From(ctx, l.db, l.d); err == nil && size.Int64 > 0 {
+		l.log.Info("the ledger writes v2 entries from now on (contract version per entry, private fields committed)",
+			"from", l.v2From, "contract_version", contract.Latest)
+	}
+	return err
+}
+
+// readV2From returns the recorded height of the first v2 entry, 0 when
+// the ledger has not switched.
+func readV2From(ctx context.Context, q querier, d dialect) (uint64, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT value FROM ledger_meta WHERE name = `+d.ph(1), metaV2From).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the entry format: %w", err)
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("ledger_meta %s = %q is not a sequence number: %w", metaV2From, v, models.ErrTampered)
+	}
+	return n, nil
+}
+
+// fillV2 completes a decoded v2 entry from what is stored beside it: the
+// writes (which must hash to the entry's digest) and the openings of its
+// private fields (which must match its commitments). Afterwards e.Tx.Args
+// holds the full canonical arguments and e.Committed their committed form.
+// The error names the table at fault.
+func fillV2(e *Entry, writes, openings []byte) (table string, err error) {
+	if writes == nil {
+		return "ledger_writes", errors.New("the writes of a v2 entry are missing")
+	}
+	if WritesDigestOf(writes) != e.WritesDigest {
+		return "ledger_writes", errors.New("the stored writes do not hash to the entry's writes digest")
+	}
+	ws, err := DecodeWrites(writes)
+	if err != nil {
+		return "ledger_writes", err
+	}
+	var os []Opening
+	if openings != nil {
+		if os, err = DecodeOpenings(openings); err != nil {
+			return "ledger_openings", err
+		}
+	}
+	full, err := openArgs(e.Tx.Args, os)
+	if err != nil {
+		return "ledger_openings", err
+	}
+	canon, err := contract.Canonical(e.Tx.Type, full)
+	if err != nil {
+		return "ledger_openings", fmt.Errorf("the opened arguments: %w", err)
+	}
+	e.Committed, e.Tx.Args, e.Writes = e.Tx.Args, canon, ws
+	return "", nil
+}

@@ -1,0 +1,130 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/plumbline/plumbline/internal/dbx"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
+	"github.com/plumbline/plumbline/models"
+)
+
+// TestEntryV2: a ledger written in v1 switches to v2 at its next entry and
+// records the height; v2 entries name the contract version they ran under,
+// hold no private value (only salted commitments, whose openings are kept
+// beside them), and the ledger, holding both formats, verifies and replays
+// to the same events.
+func TestEntryV2(t *testing.T) {
+	for _, dialect := range []string{dbx.SQLite, dbx.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, dialect)
+			l := e.open(func(o *Options) { o.EntryFormat = 1 })
+			seed(t, l, 1)
+			mustSubmit(t, l, productTx("mill-0", "p-0"))
+			_ = l.Close()
+
+			l = e.open()
+			if l.v2From != 4 {
+				t.Fatalf("switch recorded at %d, want 4", l.v2From)
+			}
+			secret := strings.Repeat("ab", 32)
+			r := mustSubmit(t, l, ledger.Tx{Type: "CommissionBatch", Org: "mill-0", User: "mill-0-op", Role: models.RoleOperator,
+				Args: []byte(`{"code":"LOT-1","product_id":"p-0","quantity":"5","produced_on":"2026-03-01","documents":["` + secret + `"]}`)})
+			ev, err := l.Evidence(ctx, r.Seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			en, err := DecodeEntry(ev.Entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if en.Tx.Format != FormatV2 || en.Tx.ContractVersion != contract.Latest {
+				t.Errorf("entry format %d, contract version %d; want 2 and %d", en.Tx.Format, en.Tx.ContractVersion, contract.Latest)
+			}
+			if bytes.Contains(ev.Entry, []byte(secret)) || !bytes.Contains(ev.Entry, []byte(commitPrefix)) {
+				t.Errorf("the v2 entry shows the private document hash or lacks its commitment: %q", en.Tx.Args)
+			}
+			if !bytes.Contains(ev.Entry, []byte("LOT-1")) {
+				t.Error("the public batch code is missing from the entry")
+			}
+			if len(ev.Entry) > MaxEntry {
+				t.Errorf("entry of %d bytes", len(ev.Entry))
+			}
+			var got ledger.Event
+			err = l.Events(ctx, r.Seq-1, func(e ledger.Event) error { got = e; return errStop })
+			if !errors.Is(err, errStop) || !bytes.Contains(got.Args, []byte(secret)) || len(got.Writes) == 0 {
+				t.Fatalf("the event of the v2 entry: %+v (%v); want the full arguments and the writes", got, err)
+			}
+			if err := VerifyEvent(ev, got, l.VerifierKey()); err != nil {
+				t.Errorf("VerifyEvent: %v", err)
+			}
+			rep, err := l.Verify(ctx, VerifyOptions{})
+			if err != nil || rep.Entries != r.Seq {
+				t.Fatalf("verify a ledger of v1 and v2 entries: %+v, %v", rep, err)
+			}
+			// A reopened ledger keeps writing v2, even when asked for v1.
+			_ = l.Close()
+			l = e.open(func(o *Options) { o.EntryFormat = 1 })
+			r2 := mustSubmit(t, l, productTx("mill-0", "p-1"))
+			if ev, _ := l.Evidence(ctx, r2.Seq); !bytes.HasPrefix(ev.Entry, []byte("PLBE\x02")) {
+				t.Error("a switched ledger wrote a v1 entry")
+			}
+		})
+	}
+}
+
+
+// TestCommitments: opening restores exactly the committed fields; a value
+// that looks like a commitment is refused at submission; each tampering
+// with an opening is refused.
+func TestCommitments(t *testing.T) {
+	args := []byte(`{"lines":[{"batch":"A","quantity":"1","reason":"wet"},{"batch":"B","quantity":"2","reason":"torn"}],"shipment":"S-1"}`)
+	committed, os, err := commitArgs("ReceiveShipment", args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(os) != 3 || bytes.Contains(committed, []byte("wet")) || bytes.Contains(committed, []byte("S-1")) || !bytes.Contains(committed, []byte(`"batch":"B"`)) {
+		t.Fatalf("committed %s with %d openings", committed, len(os))
+	}
+	opened, err := openArgs(committed, os)
+	if err != nil || string(opened) != string(marshalSorted(must(decodeJSON(args)))) {
+		t.Fatalf("opened %s, %v", opened, err)
+	}
+	round, err := DecodeOpenings(EncodeOpenings(os))
+	if err != nil || len(round) != 3 || round[1].Pointer != os[1].Pointer || string(round[2].Value) != string(os[2].Value) {
+		t.Fatalf("openings round trip: %+v %v", round, err)
+	}
+	for name, f := range map[string]func([]Opening) []Opening{
+		"value changed":   func(o []Opening) []Opening { o[0].Value = []byte(`"dry"`); return o },
+		"salt changed":    func(o []Opening) []Opening { o[1].Salt[0] ^= 1; return o },
+		"pointer swapped": func(o []Opening) []Opening { o[0].Pointer, o[1].Pointer = o[1].Pointer, o[0].Pointer; return o },
+		"one missing":     func(o []Opening) []Opening { return o[1:] },
+		"one repeated":    func(o []Opening) []Opening { return append(o, o[0]) },
+		"none":            func(o []Opening) []Opening { return nil },
+	} {
+		c := append([]Opening(nil), os...)
+		if _, err := openArgs(committed, f(c)); err == nil {
+			t.Errorf("%s: opened", name)
+		}
+	}
+	whole, wos, err := commitArgs("CreatePurchaseOrder", []byte(`{"id":"PO-1","price":"9.50"}`))
+	if err != nil || len(wos) != 1 || bytes.Contains(whole, []byte("PO-1")) {
+		t.Fatalf("a whole-entry commitment: %s %d %v", whole, len(wos), err)
+	}
+	if _, _, err := commitArgs("RecordUsage", []byte(fmt.Sprintf(`{"batch":"%s:x","location":"x"}`, commitPrefix))); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("a value that looks like a commitment: %v", err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
