@@ -280,7 +280,7 @@ func (r *recoverer) copyHead(vkeys []string) (ledger.Checkpoint, error) {
 	signed, err := r.noteKey.parse([]byte(c.Note))
 	if err != nil {
 		return c, fmt.Errorf("%w: the copy's latest checkpoint (size %d) does not verify with this ledger's checkpoint key %s: %v",
-			ErrNotThisLog, c.Size, vkeys[0], err)
+			ErrNotThisLog, c.Size, vkeys[len(vkeys)-1], err)
 	}
 	if signed.Size != c.Size || !bytes.Equal(signed.Root, c.Root) {
 		return c, fmt.Errorf("the copy's latest checkpoint row (size %d, root %x) differs from its signed note (size %d, root %x): %w",

@@ -5,8 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 	"gorm.io/gorm"
@@ -392,5 +397,174 @@ func TestRecoverForkNamesBothRoots(t *testing.T) {
 	_, err = Recover(context.Background(), RecoverOptions{DB: local.db, KeyDir: local.keyDir, From: f.src.db})
 	if !errors.Is(err, ErrForked) || !strings.Contains(err.Error(), hex.EncodeToString(mine.Root)) || !strings.Contains(err.Error(), hex.EncodeToString(root[:])) {
 		t.Fatalf("Recover from a forked copy: %v; want ErrForked naming %x and %x", err, mine.Root, root[:])
+	}
+}
+
+// TestRecoverLarge recovers many entries (PLUMBLINE_TEST_RECOVER_LARGE of
+// them, e.g. 100000) into a SQLite backup of the first ten, reporting the
+// time and the memory it took: the copy's live heap stays under a few MiB
+// whatever the number (Verify's replayed state after it does grow). It is
+// skipped unless that variable is set.
+func TestRecoverLarge(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("PLUMBLINE_TEST_RECOVER_LARGE"))
+	if n <= 0 {
+		t.Skip("set PLUMBLINE_TEST_RECOVER_LARGE=N to recover N entries")
+	}
+	ctx := context.Background()
+	src := newEnv(t, dbx.SQLite)
+	l := src.open()
+	seed(t, l, 9)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbx.Close(src.db); err != nil {
+		t.Fatal(err)
+	}
+	src.db = nil
+	backup := &env{t: t, url: dbtest.URL(t, dbx.SQLite), keyDir: src.keyDir, clock: src.clock}
+	if err := os.WriteFile(strings.TrimPrefix(backup.url, "sqlite://"), readFile(t, strings.TrimPrefix(src.url, "sqlite://")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l = src.open(func(o *Options) { o.StateCache = 1 }) // keep the heap for Recover's own use
+	t0 := time.Now()
+	for done := 0; done < n; {
+		var txs []ledger.Tx
+		for i := 0; i < 1000 && done < n; i, done = i+1, done+1 {
+			tx := productTx(fmt.Sprintf("mill-%d", done%9), fmt.Sprintf("p-%d", done))
+			tx.IdempotencyKey = fmt.Sprintf("k-%d", done)
+			txs = append(txs, tx)
+		}
+		if _, errs, err := l.SubmitBatch(ctx, txs, true); err != nil || errors.Join(errs...) != nil {
+			t.Fatalf("SubmitBatch: %v %v", err, errors.Join(errs...))
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d entries in %s", n, time.Since(t0).Round(time.Millisecond))
+	backup.open().Close()
+	var peak uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	t0 = time.Now()
+	var copied time.Duration
+	var copyPeak uint64
+	rep, err := Recover(ctx, RecoverOptions{DB: backup.db, KeyDir: backup.keyDir, From: src.db,
+		Progress: func(done, total uint64) {
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			copyPeak = max(copyPeak, ms.HeapAlloc)
+			if done == total {
+				copied = time.Since(t0)
+			}
+		}})
+	close(stop)
+	<-sampled
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recovered %d..%d: copied in %s (live heap at most %d KiB between pages), with verify %s (peak heap in use %d MiB)",
+		rep.From, rep.To, copied.Round(time.Millisecond), copyPeak>>10, time.Since(t0).Round(time.Millisecond), peak>>20)
+	if rep.To != uint64(n)+10 {
+		t.Fatalf("recovered up to %d, want %d", rep.To, n+10)
+	}
+}
+
+// TestRecoverOrigins: checkpoints the copy signed under origins this
+// ledger had not recorded (the log moved to a new origin after the
+// backup) come with those origins, so that the ledger verifies and goes
+// on under the copy's current origin; a ledger restored into an empty
+// database gets the whole log and its origins.
+func TestRecoverOrigins(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		src := newEnv(t, dialect)
+		l := src.open()
+		seed(t, l, 9)
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		backup := clone(t, src, dialect)
+		l = src.open(func(o *Options) { o.Origin, o.ChangeOrigin = "moved.example.com/ledger", true })
+		for i := range 5 {
+			mustSubmit(t, l, productTx("mill-1", fmt.Sprintf("p-%d", i)))
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		moved := []string{"plumbline/local", "moved.example.com/ledger"}
+		for _, tc := range []struct {
+			name     string
+			local    func() *env
+			from     uint64
+			origins  []string
+			verified uint64
+		}{
+			{"a backup from before the move", func() *env { return clone(t, backup, dialect) }, 11, moved, 15},
+			{"an empty database", func() *env {
+				return &env{t: t, url: dbtest.URL(t, dialect), keyDir: src.keyDir, clock: src.clock}
+			}, 1, moved, 15},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				local := tc.local()
+				if local.db == nil {
+					db, err := dbx.Open(local.url)
+					if err != nil {
+						t.Fatal(err)
+					}
+					local.db = db
+					t.Cleanup(func() { _ = dbx.Close(db) })
+				}
+				rep, err := Recover(ctx, RecoverOptions{DB: local.db, KeyDir: local.keyDir, From: src.db})
+				if err != nil {
+					t.Fatalf("Recover: %v", err)
+				}
+				if rep.From != tc.from || rep.To != 15 || !slices.Equal(rep.Origins, tc.origins) || rep.Verify.Entries != tc.verified {
+					t.Fatalf("report %+v; want entries %d..15 and origins %q", rep, tc.from, tc.origins)
+				}
+				l := local.open()
+				if l.Origin() != "moved.example.com/ledger" {
+					t.Errorf("the recovered ledger signs as %q, want the copy's current origin", l.Origin())
+				}
+				if r := mustSubmit(t, l, productTx("mill-2", "p-next")); r.Seq != 16 {
+					t.Fatalf("the next entry is %d, want 16", r.Seq)
+				}
+				if _, err := l.Verify(ctx, VerifyOptions{}); err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+			})
+		}
+	})
+}
+
+func TestMergeOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		ours, theirs, want []string
+	}{
+		{nil, nil, nil},
+		{nil, []string{"a"}, []string{"a"}},
+		{[]string{"a"}, []string{"a"}, []string{"a"}},
+		{[]string{"a"}, []string{"a", "b"}, []string{"a", "b"}},           // the copy moved on: its current origin goes on
+		{[]string{"a", "b"}, []string{"a"}, []string{"a", "b"}},           // this ledger moved on
+		{[]string{"a", "b"}, []string{"a", "c"}, []string{"a", "c", "b"}}, // both moved: ours stays current
+		{[]string{"a"}, nil, []string{"a"}},
+	} {
+		if got := mergeOrigins(tc.ours, tc.theirs); !slices.Equal(got, tc.want) {
+			t.Errorf("mergeOrigins(%q, %q) = %q, want %q", tc.ours, tc.theirs, got, tc.want)
+		}
 	}
 }
