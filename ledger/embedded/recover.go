@@ -138,7 +138,7 @@ func Recover(ctx context.Context, opts RecoverOptions) (RecoverReport, error) {
 	}
 	r := &recoverer{ctx: ctx, d: d, sd: sd, ca: ks.CA(), vkey: ks.VerifierKey(), progress: opts.Progress, certs: map[[32]byte]certInfo{}}
 	if err := r.copyIn(db, src); err != nil {
-		return r.rep, err
+		return RecoverReport{}, err // rolled back: nothing was recovered
 	}
 	r.rep.Verify, err = verifyDB(ctx, db, d, ks.CA(), ks.VerifierKey(), VerifyOptions{Progress: opts.VerifyProgress})
 	if err != nil {
