@@ -7,6 +7,9 @@
 //	plumbline reindex            drop and rebuild the read model from the ledger
 //	plumbline healthcheck        probe a running server's /healthz (for containers)
 //	plumbline ledger set-origin  sign checkpoints under a new log origin
+//	plumbline ledger recover --from-db URL
+//	                             bring back the entries a restored backup lost
+//	                             from another copy of the log
 //	plumbline witness serve|add-log|list-logs|key
 //	                             a C2SP tlog witness for other organizations' logs
 //
@@ -81,6 +84,9 @@ Usage:
   plumbline reindex              drop and rebuild the read model from the ledger
   plumbline healthcheck          probe a running server's /healthz
   plumbline ledger set-origin O  sign checkpoints under a new log origin O
+  plumbline ledger recover --from-db URL
+                                 bring back the entries a restored backup lost
+                                 from another copy of the log (stop the server)
   plumbline witness serve|add-log|list-logs|key
                                  a C2SP tlog witness for other logs' checkpoints
                                  (plumbline witness help)
