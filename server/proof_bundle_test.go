@@ -10,6 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/report"
 	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/ledger/tlogproof"
 )
@@ -176,4 +181,92 @@ func demoEntries(t *testing.T, f *fixture, d demoFacts) (public, private uint64)
 		t.Fatalf("no recall or inspection entry on %s's timeline", d.failed)
 	}
 	return public, private
+}
+
+// TestTracePDFProofs: the trace PDF carries every timeline entry's offline
+// proof: whole (it verifies as a tlog-proof file) for entries the reader
+// may read, without the entry but with its leaf hash, still leading to the
+// signed root, for the others; and the printed text holds each proof's
+// lines, so that a reader with only the paper can type them in.
+func TestTracePDFProofs(t *testing.T) {
+	f := newFixture(t, true)
+	d := findDemo(t, f)
+	public, private := demoEntries(t, f, d)
+	ctx := context.Background()
+	key := f.ledger.VerifierKey()
+	logV, err := note.NewVerifier(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta := newTraceArea(f.srv)
+	orgs, err := ta.orgMap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := f.store.Timeline(ctx, d.failed, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proofs := func(who, org string) map[uint64]report.EntryProof {
+		t.Helper()
+		o := orgs[org]
+		r, err := ta.pdfReport(ctx, traceQuery{Batch: d.failed, Direction: "backward"}, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Proofs) != len(tl) || r.LogKey != key {
+			t.Fatalf("%s: %d proofs of %d entries, key %q", who, len(r.Proofs), len(tl), r.LogKey)
+		}
+		out := map[uint64]report.EntryProof{}
+		full := 0
+		for _, e := range r.Proofs {
+			out[e.Seq] = e
+			p, err := tlogproof.Parse([]byte(e.Text))
+			if err != nil {
+				t.Fatalf("%s: proof of %d: %v", who, e.Seq, err)
+			}
+			if e.Full {
+				full++
+				if r, err := embedded.VerifyProof([]byte(e.Text), key, nil, 0); err != nil || r.Entry.Seq != e.Seq {
+					t.Errorf("%s: the printed proof of %d does not verify: %v", who, e.Seq, err)
+				}
+				continue
+			}
+			if p.Extra != nil || len(e.LeafHash) != 32 {
+				t.Errorf("%s: proof of %d printed without its entry has extra data or no leaf hash", who, e.Seq)
+			}
+			if _, err := tlogproof.Verify(p, tlog.Hash(e.LeafHash), tlogproof.Policy{Log: note.VerifierList(logV)}); err != nil {
+				t.Errorf("%s: the leaf hash of %d does not lead to the signed root: %v", who, e.Seq, err)
+			}
+		}
+		t.Logf("%s: %d of %d proofs printed whole", who, full, len(r.Proofs))
+		if full == 0 && who == "involved" {
+			t.Errorf("%s: no proof is printed whole", who)
+		}
+		var buf bytes.Buffer
+		if err := report.WritePDF(&buf, r, f.srv.cat.Localizer("en")); err != nil {
+			t.Fatal(err)
+		}
+		flat := squashSpace(readPDFText(t, buf.Bytes()))
+		if !strings.Contains(flat, "Offlineproofs") || !strings.Contains(flat, key) {
+			t.Errorf("%s: the PDF has no offline proofs section", who)
+		}
+		for _, e := range r.Proofs {
+			if !strings.Contains(flat, squashSpace(e.Text)) {
+				t.Errorf("%s: the PDF does not print the proof of entry %d as its text:\n%s", who, e.Seq, e.Text)
+			}
+		}
+		return out
+	}
+	uninvolved := proofs("uninvolved", demo.OrgGlass)
+	if e := uninvolved[private]; !e.Withheld || strings.Contains(e.Text, "\nextra ") {
+		t.Errorf("uninvolved: the inspection's proof carries the entry:\n%s", e.Text)
+	}
+	if e := uninvolved[public]; e.Withheld {
+		t.Errorf("uninvolved: the recall's entry is withheld")
+	}
+	involved := proofs("involved", demo.OrgReadyMix)
+	if e := involved[private]; e.Withheld {
+		t.Errorf("involved: the inspection's entry is withheld")
+	}
 }

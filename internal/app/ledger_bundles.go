@@ -48,6 +48,10 @@ type ProofFile struct {
 	Size         uint64
 	Cosignatures int
 	Witnessed    bool
+	// LeafHash is the entry's leaf hash, SHA-256(0x00 || entry); Entry
+	// its length in bytes.
+	LeafHash []byte
+	Entry    int
 }
 
 // Name is the proof's file name, <seq>.tlog-proof.
@@ -76,7 +80,7 @@ func (a *App) EntryProof(ctx context.Context, chk *access.Checker, seq uint64) (
 	if err != nil {
 		return ProofFile{}, err
 	}
-	return ps.prove(ctx, e)
+	return ps.prove(ctx, e, true)
 }
 
 // ProofArchive is the offline proofs of a batch's timeline that the
@@ -118,24 +122,32 @@ func (a *App) BatchProofs(ctx context.Context, chk *access.Checker, code string)
 			r.Withheld = append(r.Withheld, e)
 			continue
 		}
-		f, err := ps.prove(ctx, e)
+		f, err := ps.prove(ctx, e, true)
 		if err != nil {
 			return r, err
 		}
 		r.Files = append(r.Files, f)
 	}
+	r.LogKeys, r.WitnessKeys, r.Quorum = a.proofKeys()
+	return r, nil
+}
+
+// proofKeys returns the keys that check offline proofs, as this server
+// states them: the log's note verifier keys (one per line: every origin
+// it signed under), the configured witnesses' keys and their quorum.
+func (a *App) proofKeys() (logKeys string, witnesses []string, quorum int) {
 	if k, ok := a.opts.Ledger.(interface{ VerifierKeys() string }); ok {
-		r.LogKeys = k.VerifierKeys()
+		logKeys = k.VerifierKeys()
 	} else if k, ok := a.opts.Ledger.(ledger.VerifierKeyer); ok {
-		r.LogKeys = k.VerifierKey()
+		logKeys = k.VerifierKey()
 	}
 	if c := a.opts.Cosigner; c != nil {
 		for _, w := range c.Witnesses() {
-			r.WitnessKeys = append(r.WitnessKeys, w.Key)
+			witnesses = append(witnesses, w.Key)
 		}
-		r.Quorum = c.Quorum()
+		quorum = c.Quorum()
 	}
-	return r, nil
+	return logKeys, witnesses, quorum
 }
 
 // prover makes the proofs of one request against the same checkpoints.
@@ -167,8 +179,10 @@ func (a *App) newProver(ctx context.Context) (*prover, error) {
 	return p, nil
 }
 
-// prove makes the proof of entry e, which the caller may read.
-func (p *prover) prove(ctx context.Context, e store.Event) (ProofFile, error) {
+// prove makes the proof of entry e, with the entry on its extra line
+// when withEntry is set (only for a viewer who may read it), else without
+// (a proof whose leaf hash must come from elsewhere).
+func (p *prover) prove(ctx context.Context, e store.Event, withEntry bool) (ProofFile, error) {
 	f := ProofFile{Seq: e.Seq, Type: e.Type, Public: access.PublicEntry(e.Type, e.Args)}
 	var ev ledger.Evidence
 	var signed string
@@ -200,7 +214,11 @@ func (p *prover) prove(ctx context.Context, e store.Event) (ProofFile, error) {
 			f.Witnessed = nc.n >= c.Quorum()
 		}
 	}
-	f.Size = ev.Checkpoint.Size
+	f.Size, f.LeafHash, f.Entry = ev.Checkpoint.Size, ev.LeafHash, len(ev.Entry)
+	extra := ev.Entry
+	if !withEntry {
+		extra = nil
+	}
 	hashes := make(tlog.RecordProof, len(ev.Proof))
 	for i, h := range ev.Proof {
 		if len(h) != tlog.HashSize {
@@ -208,7 +226,7 @@ func (p *prover) prove(ctx context.Context, e store.Event) (ProofFile, error) {
 		}
 		hashes[i] = tlog.Hash(h)
 	}
-	f.Text, err = tlogproof.Encode(tlogproof.Proof{Extra: ev.Entry, Index: ev.LeafIndex, Hashes: hashes, Checkpoint: []byte(signed)})
+	f.Text, err = tlogproof.Encode(tlogproof.Proof{Extra: extra, Index: ev.LeafIndex, Hashes: hashes, Checkpoint: []byte(signed)})
 	if err != nil {
 		return f, fmt.Errorf("offline proof of entry %d: %w", e.Seq, err)
 	}
