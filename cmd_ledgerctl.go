@@ -2,24 +2,34 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/plumbline/plumbline/internal/dbx"
 	"github.com/plumbline/plumbline/ledger/embedded"
 )
 
 // cmdLedger runs the embedded ledger's maintenance subcommands:
 //
-//	plumbline ledger set-origin ORIGIN   sign checkpoints under a new log origin
+//	plumbline ledger set-origin ORIGIN      sign checkpoints under a new log origin
+//	plumbline ledger recover --from-db URL  bring back the entries a restored
+//	                                        backup lost from another copy
 func cmdLedger(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: plumbline ledger needs a subcommand: set-origin", errUsage)
+		return fmt.Errorf("%w: plumbline ledger needs a subcommand: set-origin, recover", errUsage)
 	}
 	switch args[0] {
 	case "set-origin":
 		return cmdSetOrigin(ctx, e, args[1:])
+	case "recover":
+		return cmdRecover(ctx, e, args[1:])
 	default:
-		return fmt.Errorf("%w: unknown subcommand %q of plumbline ledger; subcommands: set-origin", errUsage, args[0])
+		return fmt.Errorf("%w: unknown subcommand %q of plumbline ledger; subcommands: set-origin, recover", errUsage, args[0])
 	}
 }
 
@@ -52,4 +62,92 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 	el := a.ledger.(*embedded.Ledger)
 	fmt.Fprintf(e.stdout, "the ledger signs its checkpoints as %s\nverifier key: %s\ntell every witness the new origin and key (plumbline witness add-log --origin %s --key …)\n", el.Origin(), el.VerifierKey(), el.Origin())
 	return nil
+}
+
+// cmdRecover brings back the entries a rolled-back ledger lost (an older
+// backup was restored, and witnesses stop writes because they cosigned a
+// larger log) from another copy of the same log that has them: a
+// replica's database, a newer backup, the database before the restore.
+// The copy, --from-db, is only read. Its checkpoints must be signed with
+// this ledger's key and its tree must extend this ledger's; everything is
+// checked before the one transaction that adds the missing entries
+// commits, and the whole ledger is verified after it (embedded.Recover).
+// The read model is then brought up to date. Stop the server first: it
+// would keep serving the rolled-back log until restarted.
+func cmdRecover(ctx context.Context, e *env, args []string) error {
+	var from string
+	if err := e.parse("ledger recover", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&from, "from-db", "", "database `URL` of another copy of this log that has the missing entries (only read)")
+	}); err != nil {
+		return err
+	}
+	if from == "" {
+		return fmt.Errorf("%w: plumbline ledger recover --from-db URL: name the database of a copy of this log that has the missing entries (sqlite://PATH or postgres://…)", errUsage)
+	}
+	if e.cfg.Ledger == "fabric" {
+		return fmt.Errorf("%w: recover belongs to the embedded ledger; on Fabric the peers hold the ledger", errUsage)
+	}
+	if _, err := dbx.Dialect(from); err != nil {
+		return fmt.Errorf("%w: --from-db: %v", errUsage, err)
+	}
+	shown := redactURL(from)
+	if path, ok := strings.CutPrefix(from, "sqlite://"); ok {
+		// dbx.Open would create a missing file: an empty copy.
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("--from-db: %w", err)
+		}
+	}
+	other, err := dbx.Open(from)
+	if err != nil {
+		return fmt.Errorf("--from-db %s: %w", shown, err)
+	}
+	defer dbx.Close(other)
+	// The ledger is not open while the copy goes in: an open one keeps its
+	// head in memory (see embedded.Recover).
+	db, err := dbx.Open(e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	rep, err := embedded.Recover(ctx, embedded.RecoverOptions{
+		DB: db, KeyDir: filepath.Join(e.cfg.DataDir, "keys"), From: other,
+		Progress: e.progress("recover"), VerifyProgress: e.progress("verify ledger"),
+	})
+	_ = dbx.Close(db)
+	switch {
+	case errors.Is(err, embedded.ErrForked):
+		return fmt.Errorf("refused, %s has another history than this ledger: %w; recover from another copy, or start a new log origin (README, Trust)", shown, err)
+	case errors.Is(err, embedded.ErrNotThisLog):
+		return fmt.Errorf("refused, %s is %w (is PLUMBLINE_DATA the key folder of this ledger?)", shown, err)
+	case err != nil:
+		return fmt.Errorf("recover from %s: %w", shown, err)
+	}
+	fmt.Fprintf(e.stdout, "recovered entries %d..%d from %s (%d checkpoints, %d certificates, %d idempotency keys)\n",
+		rep.From, rep.To, shown, rep.Checkpoints, rep.Certificates, rep.IdemKeys)
+	if rep.Origins != nil {
+		fmt.Fprintf(e.stdout, "the copy signed under origins this ledger had not recorded; its origins are now %s (it signs as %s)\n",
+			strings.Join(rep.Origins, ", "), rep.Origins[len(rep.Origins)-1])
+	}
+	v := rep.Verify
+	fmt.Fprintf(e.stdout, "verify: ok: %d entries, %d checkpoints and %d state keys verified; root %x at size %d\n",
+		v.Entries, v.Checkpoints, v.StateKeys, v.Checkpoint.Root, v.Checkpoint.Size)
+	a, err := e.open(ctx)
+	if err != nil {
+		return fmt.Errorf("the ledger is recovered, but opening it to bring the read model up to date failed: %w", err)
+	}
+	defer a.close()
+	head, err := a.catchUp(ctx)
+	if err != nil {
+		return fmt.Errorf("the ledger is recovered, but bringing the read model up to date failed (plumbline reindex rebuilds it): %w", err)
+	}
+	fmt.Fprintf(e.stdout, "read model up to date at entry %d\n", head)
+	return nil
+}
+
+// redactURL returns a database URL without its password, for messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "the --from-db database"
+	}
+	return u.Redacted()
 }

@@ -132,6 +132,11 @@ var importRules = []importRule{
 	{name: "ledger and ledger/contract import models only",
 		from: is("ledger", "ledger/contract"), transitive: true,
 		deny: func(d *pkgInfo) bool { return !d.standard && d.path != module+"/models" }},
+	{name: "ledger/tlogproof imports the standard library and x/mod's note and tlog only",
+		from: is("ledger/tlogproof"), transitive: false,
+		deny: func(d *pkgInfo) bool {
+			return !d.standard && d.path != "golang.org/x/mod/sumdb/note" && d.path != "golang.org/x/mod/sumdb/tlog"
+		}},
 	{name: "internal/app knows no HTTP",
 		from: under("internal/app"), transitive: false,
 		deny: either(depPath("net/http"), depPath("github.com/gin-gonic/gin"))},
@@ -189,6 +194,7 @@ func TestImportRulesCatchAnEdge(t *testing.T) {
 		{module + "/internal/config", module + "/internal/dbx"},
 		{module + "/models", "gorm.io/gorm"},
 		{module + "/internal/app", "net/http"},
+		{module + "/ledger/tlogproof", module + "/models"},
 	}
 	for _, e := range edges {
 		pkgs := listPackages(t)

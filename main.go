@@ -7,6 +7,10 @@
 //	plumbline reindex            drop and rebuild the read model from the ledger
 //	plumbline healthcheck        probe a running server's /healthz (for containers)
 //	plumbline ledger set-origin  sign checkpoints under a new log origin
+//	plumbline ledger recover --from-db URL
+//	                             bring back the entries a restored backup lost
+//	                             from another copy of the log
+//	plumbline verify-proof FILE  check an entry's offline proof (C2SP tlog-proof)
 //	plumbline witness serve|add-log|list-logs|key
 //	                             a C2SP tlog witness for other organizations' logs
 //
@@ -51,6 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"healthcheck": cmdHealthcheck,
 		"ledger":      cmdLedger,
 		"witness":     cmdWitness,
+
+		// Offline: no configuration, no database.
+		"verify-proof": cmdVerifyProof,
 	}
 	fn, ok := commands[cmd]
 	if cmd == "help" || cmd == "-h" {
@@ -58,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	if !ok {
-		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck, ledger, witness\n", cmd)
+		fmt.Fprintf(stderr, "plumbline: unknown command %q; commands: serve, demo, verify, reindex, healthcheck, ledger, witness, verify-proof\n", cmd)
 		return exitUsage
 	}
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
@@ -81,11 +88,17 @@ Usage:
   plumbline reindex              drop and rebuild the read model from the ledger
   plumbline healthcheck          probe a running server's /healthz
   plumbline ledger set-origin O  sign checkpoints under a new log origin O
+  plumbline ledger recover --from-db URL
+                                 bring back the entries a restored backup lost
+                                 from another copy of the log (stop the server)
   plumbline witness serve|add-log|list-logs|key
                                  a C2SP tlog witness for other logs' checkpoints
                                  (plumbline witness help)
+  plumbline verify-proof FILE --key VKEY [--witness VKEY]... [--quorum N]
+                                 check an entry's offline proof (C2SP tlog-proof)
+                                 without a server (plumbline verify-proof -h)
 
-Every command but witness takes --db, --data; serve takes --addr and --base-url.
+Every command but witness and verify-proof takes --db, --data; serve takes --addr and --base-url.
 Environment: PLUMBLINE_DB, PLUMBLINE_DATA, PLUMBLINE_ADDR, PLUMBLINE_BASE_URL,
 PLUMBLINE_LOG_LEVEL, PLUMBLINE_DEMO_SEED, PLUMBLINE_LOG_ORIGIN,
 PLUMBLINE_WITNESSES, PLUMBLINE_WITNESS_QUORUM. See README.md.

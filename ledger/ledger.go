@@ -204,6 +204,17 @@ type ConsistencyProver interface {
 	ConsistencyProof(ctx context.Context, oldSize, newSize uint64) ([][]byte, error)
 }
 
+// InclusionProver is implemented by ledgers that keep every checkpoint
+// they signed and can prove an entry against any of them, not only the
+// latest (ledger/embedded), so that a proof can name a checkpoint that
+// witnesses cosigned.
+type InclusionProver interface {
+	// EvidenceAt is Evidence against the checkpoint signed at exactly
+	// size entries, which must include seq; when none was signed at size,
+	// a wrapped models.ErrNotFound naming the nearest.
+	EvidenceAt(ctx context.Context, seq, size uint64) (Evidence, error)
+}
+
 // TileHeight is the height of the Merkle tree's hash tiles (C2SP
 // tlog-tiles): each tile holds up to 256 hashes of one level.
 const TileHeight = 8

@@ -192,6 +192,10 @@ func (s *Server) routes() {
 		Query:   []string{"from: the older checkpoint's size", "to: the newer checkpoint's size; the latest when left out"}, Response: app.Consistency{}}, ev.consistency)
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/entries/:seq/proof", Tag: "ledger", Public: true,
 		Summary: "An entry's inclusion proof; the entry itself only for those who may read it (else redacted: true)", Response: proofResponse{}}, ev.proof)
+	s.api(a, apiOp{Method: "GET", Path: "/ledger/entries/:seq/tlog-proof", Tag: "ledger", Public: true, Produces: "text/plain",
+		Summary: "An entry's offline proof in the C2SP tlog-proof format (the entry on its extra line; against the newest witnessed checkpoint when witnesses are configured); 403 for entries the viewer may not read"}, ev.entryTLogProof)
+	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/tlog-proofs", Tag: "ledger", Public: true, Produces: "application/zip",
+		Summary: "The offline proofs of a batch's timeline as a zip of <seq>.tlog-proof files, with the keys and a README; entries the viewer may not read are listed as withheld"}, ev.batchTLogProofs)
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.png", Tag: "labels", Public: true, Produces: "image/png",
 		Summary: "The batch's QR code (its GS1 Digital Link URI) as PNG", Query: []string{"size: pixels, 64-2048, default 256"}}, lb.qrPNG)
 	s.api(a, apiOp{Method: "GET", Path: "/batches/:code/qr.svg", Tag: "labels", Public: true, Produces: "image/svg+xml",

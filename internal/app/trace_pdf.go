@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"net/url"
 	"slices"
 	"strconv"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/plumbline/plumbline/internal/access"
 	"github.com/plumbline/plumbline/internal/report"
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/tlogproof"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -55,6 +59,12 @@ func (a *App) TracePDF(ctx context.Context, q TraceQuery, chk *access.Checker, f
 		}
 		r.Evidence = report.Evidence{Kind: ev.Kind, Seq: ev.Seq, TxID: ev.TxID, LeafHash: ev.LeafHash, Block: ev.Block,
 			Size: ev.Checkpoint.Size, Root: ev.Checkpoint.Root, At: ev.Checkpoint.Time}
+		if ev.Kind == ledger.EvidenceMerkle {
+			if r.Proofs, err = a.pdfProofs(ctx, chk, d.Timeline); err != nil {
+				return r, err
+			}
+			r.LogKey, r.WitnessKeys, _ = a.proofKeys()
+		}
 	}
 	// Inspections and documents of the traced batches, nearest first.
 	var batches []report.Node
@@ -87,6 +97,45 @@ func (a *App) TracePDF(ctx context.Context, q TraceQuery, chk *access.Checker, f
 		}
 	}
 	return r, nil
+}
+
+// pdfProofExtra is the longest entry, in base64 characters, whose
+// offline proof the PDF prints whole (about 51 lines, so that the block
+// still fits one page); longer ones print without the entry, naming its
+// leaf hash.
+const pdfProofExtra = 6000
+
+// pdfProofs returns the offline proofs of the timeline's entries as the
+// PDF prints them: whole for entries the viewer may read (unless too
+// long), without the entry for the others.
+func (a *App) pdfProofs(ctx context.Context, chk *access.Checker, timeline []store.Event) ([]report.EntryProof, error) {
+	ps, err := a.newProver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []report.EntryProof
+	for _, e := range timeline {
+		read := chk.ReadEntry(ctx, e)
+		f, err := ps.prove(ctx, e, read)
+		if err != nil {
+			return nil, err
+		}
+		ep := report.EntryProof{Seq: e.Seq, Type: e.Type, Text: string(f.Text), Full: read, Withheld: !read, LeafHash: f.LeafHash, Entry: f.Entry}
+		if read && base64.StdEncoding.EncodedLen(f.Entry) > pdfProofExtra {
+			p, err := tlogproof.Parse(f.Text)
+			if err != nil {
+				return nil, err
+			}
+			p.Extra = nil
+			text, err := tlogproof.Encode(p)
+			if err != nil {
+				return nil, err
+			}
+			ep.Text, ep.Full = string(text), false
+		}
+		out = append(out, ep)
+	}
+	return out, nil
 }
 
 // layerDistance is how many steps a graph layer is from the root.

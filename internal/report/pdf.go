@@ -37,6 +37,11 @@ type PDFReport struct {
 	// Font is a TrueType font (CJK) for text Helvetica lacks; nil prints
 	// such text as '?'.
 	Font []byte
+	// Proofs are the timeline's entries' offline proofs, printed at the
+	// end with LogKey and WitnessKeys, the keys to check them with.
+	Proofs      []EntryProof
+	LogKey      string
+	WitnessKeys []string
 }
 
 // Evidence is the ledger's proof that the batch is on it.
@@ -130,6 +135,7 @@ func WritePDF(w io.Writer, r PDFReport, tr Translator) error {
 	}
 	p.inspections(r)
 	p.documents(r)
+	p.proofs(r)
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

@@ -172,7 +172,7 @@ func (l *Ledger) latestCheckpoint(ctx context.Context) (ledger.Checkpoint, error
 	return readCheckpoint(ctx, l.db, `SELECT size, root, time_ns, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`)
 }
 
-func readCheckpoint(ctx context.Context, db *sql.DB, q string, args ...any) (ledger.Checkpoint, error) {
+func readCheckpoint(ctx context.Context, db querier, q string, args ...any) (ledger.Checkpoint, error) {
 	var cp ledger.Checkpoint
 	var ns int64
 	err := db.QueryRowContext(ctx, q, args...).Scan(&cp.Size, &cp.Root, &ns, &cp.Note)

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -94,7 +93,7 @@ func (l *Ledger) readHashes(ctx context.Context, idx []int64) ([]tlog.Hash, erro
 	return readHashes(ctx, l.db, l.d, idx)
 }
 
-func readHashes(ctx context.Context, db *sql.DB, d dialect, idx []int64) ([]tlog.Hash, error) {
+func readHashes(ctx context.Context, db querier, d dialect, idx []int64) ([]tlog.Hash, error) {
 	if len(idx) == 0 {
 		return nil, nil
 	}
@@ -142,8 +141,9 @@ func readHashes(ctx context.Context, db *sql.DB, d dialect, idx []int64) ([]tlog
 	return out, nil
 }
 
-// dbReader is a tlog.HashReader over the database, for proofs.
-func dbReader(ctx context.Context, db *sql.DB, d dialect) tlog.HashReader {
+// dbReader is a tlog.HashReader over the database (or a transaction or
+// snapshot of it), for proofs.
+func dbReader(ctx context.Context, db querier, d dialect) tlog.HashReader {
 	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		return readHashes(ctx, db, d, idx)
 	})

@@ -26,9 +26,31 @@ func (l *Ledger) Evidence(ctx context.Context, seq uint64) (ledger.Evidence, err
 	if seq == 0 || seq > cp.Size {
 		return ledger.Evidence{}, models.NotFound("seq", "entry %d is not on the ledger (size %d)", seq, cp.Size)
 	}
+	return l.evidence(ctx, seq, cp)
+}
+
+var _ ledger.InclusionProver = (*Ledger)(nil)
+
+// EvidenceAt returns the entry seq with its inclusion proof against the
+// checkpoint signed at size entries (tlog.ProveRecord over the stored
+// hashes, which never change), such as one that witnesses cosigned
+// before the ledger grew on.
+func (l *Ledger) EvidenceAt(ctx context.Context, seq, size uint64) (ledger.Evidence, error) {
+	cp, err := l.CheckpointAt(ctx, size)
+	if err != nil {
+		return ledger.Evidence{}, err
+	}
+	if seq == 0 || seq > cp.Size {
+		return ledger.Evidence{}, models.Invalid("seq", "entry %d is not in the tree of the checkpoint signed at %d entries", seq, cp.Size)
+	}
+	return l.evidence(ctx, seq, cp)
+}
+
+// evidence proves entry seq (1 <= seq <= cp.Size) against cp.
+func (l *Ledger) evidence(ctx context.Context, seq uint64, cp ledger.Checkpoint) (ledger.Evidence, error) {
 	var data []byte
 	var txID string
-	err = l.db.QueryRowContext(ctx, `SELECT tx_id, data FROM ledger_entries WHERE seq = `+l.d.ph(1), int64(seq)).Scan(&txID, &data)
+	err := l.db.QueryRowContext(ctx, `SELECT tx_id, data FROM ledger_entries WHERE seq = `+l.d.ph(1), int64(seq)).Scan(&txID, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Evidence{}, fmt.Errorf("entry %d is missing below checkpoint size %d: %w", seq, cp.Size, models.ErrTampered)
 	}

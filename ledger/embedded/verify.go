@@ -116,26 +116,11 @@ func verifyDB(ctx context.Context, db *sql.DB, d dialect, ca *x509.Certificate, 
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	conn, err := db.Conn(ctx)
+	conn, end, err := beginSnapshot(ctx, db, d)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("verify: %w", err)
 	}
-	defer conn.Close()
-	// One read-only snapshot for the whole run, so that a running
-	// sequencer neither blocks nor confuses it. (A raw BEGIN: on SQLite
-	// database/sql's BeginTx would take the write lock.)
-	begin := "BEGIN"
-	if d.postgres {
-		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-	}
-	if _, err := conn.ExecContext(ctx, begin); err != nil {
-		return VerifyReport{}, fmt.Errorf("verify: begin snapshot: %w", err)
-	}
-	defer func() {
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
+	defer end()
 	names, err := originNames(ctx, conn, d)
 	if err != nil {
 		return VerifyReport{}, err
@@ -155,4 +140,31 @@ func verifyDB(ctx context.Context, db *sql.DB, d dialect, ca *x509.Certificate, 
 	}
 	v.rep.State = v.mem
 	return v.rep, nil
+}
+
+// beginSnapshot pins one connection of db holding a read-only snapshot,
+// so that a running sequencer neither blocks nor confuses a long read. (A
+// raw BEGIN: on SQLite database/sql's BeginTx would take the write lock,
+// and on PostgreSQL READ ONLY makes any write fail.) end rolls it back and
+// returns the connection.
+func beginSnapshot(ctx context.Context, db *sql.DB, d dialect) (*sql.Conn, func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	begin := "BEGIN"
+	if d.postgres {
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("begin snapshot: %w", err)
+	}
+	end := func() {
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}
+	return conn, end, nil
 }

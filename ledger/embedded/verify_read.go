@@ -168,7 +168,12 @@ func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
 }
 
 func (v *verifier) readHashRange(ctx context.Context, from, to int64) ([]hashRow, error) {
-	rows, err := v.q.QueryContext(ctx, `SELECT id, hash FROM ledger_hashes WHERE id >= `+v.d.ph(1)+` AND id < `+v.d.ph(2)+` ORDER BY id`, from, to)
+	return readHashRows(ctx, v.q, v.d, from, to)
+}
+
+// readHashRows reads the stored hashes with from <= id < to, in order.
+func readHashRows(ctx context.Context, q querier, d dialect, from, to int64) ([]hashRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, hash FROM ledger_hashes WHERE id >= `+d.ph(1)+` AND id < `+d.ph(2)+` ORDER BY id`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("verify: read hashes: %w", err)
 	}
@@ -187,15 +192,21 @@ func (v *verifier) readHashRange(ctx context.Context, from, to int64) ([]hashRow
 	return out, rows.Err()
 }
 
-// readCheckpoints reads the checkpoints with after < size <= upto.
+// readCheckpoints reads the checkpoints with after < size <= upto (no
+// upper bound when upto is negative).
 func (v *verifier) readCheckpoints(ctx context.Context, after, upto int64) ([]cpRow, error) {
-	q := `SELECT size, root, time_ns, note FROM ledger_checkpoints WHERE size > ` + v.d.ph(1)
+	return readCheckpointRows(ctx, v.q, v.d, after, upto)
+}
+
+// readCheckpointRows is readCheckpoints over any querier.
+func readCheckpointRows(ctx context.Context, q querier, d dialect, after, upto int64) ([]cpRow, error) {
+	sel := `SELECT size, root, time_ns, note FROM ledger_checkpoints WHERE size > ` + d.ph(1)
 	args := []any{after}
 	if upto >= 0 {
-		q += ` AND size <= ` + v.d.ph(2)
+		sel += ` AND size <= ` + d.ph(2)
 		args = append(args, upto)
 	}
-	rows, err := v.q.QueryContext(ctx, q+` ORDER BY size`, args...)
+	rows, err := q.QueryContext(ctx, sel+` ORDER BY size`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("verify: read checkpoints: %w", err)
 	}
