@@ -92,6 +92,12 @@ type Evidence struct {
 	Seq   uint64 `json:"seq"`
 	TxID  string `json:"tx_id"`
 	Entry []byte `json:"entry,omitempty"` // the entry's canonical bytes (merkle)
+	// Committed is set when the entry holds its private fields only as
+	// salted commitments (the embedded ledger's entry v2), so that its
+	// bytes reveal nothing private; Openings, given only to those who may
+	// see the private fields, are their salts and values.
+	Committed bool   `json:"committed,omitempty"`
+	Openings  []byte `json:"openings,omitempty"`
 	// Merkle inclusion proof (Kind == EvidenceMerkle).
 	LeafIndex  uint64     `json:"leaf_index"`
 	LeafHash   []byte     `json:"leaf_hash,omitempty"`
@@ -169,6 +175,18 @@ type CommitObserver interface {
 	// transactions the group held and how long executing and committing it
 	// took. fn must be quick.
 	SetCommitObserver(fn func(size int, d time.Duration))
+}
+
+// PrivacyCommitter is implemented by ledgers whose entries, from some
+// height on, commit to their private fields (as ledger/contract declares
+// them) by salted hashes and keep the openings beside the log: the
+// embedded ledger's entry v2.
+type PrivacyCommitter interface {
+	// CommittedFrom returns the seq of the first such entry; 0 when none.
+	CommittedFrom() uint64
+	// Openings returns the stored openings of entry seq's private fields;
+	// nil when it has none.
+	Openings(ctx context.Context, seq uint64) ([]byte, error)
 }
 
 // VerifierKeyer is implemented by ledgers whose checkpoints are signed

@@ -178,8 +178,19 @@ func (e *evidenceArea) proof(c *gin.Context) {
 		ev, err := e.s.opts.Store.Event(ctx, seq)
 		switch {
 		case err == nil:
-			public = access.PublicEntry(ev.Type, ev.Args)
-			if !public && e.s.viewerChecker(c).ReadEntry(ctx, ev) {
+			public = access.EntryBytesPublic(ev.Type, ev.Args, r.Committed)
+			chk := e.s.viewerChecker(c)
+			if r.Committed && !access.PublicEntry(ev.Type, ev.Args) {
+				// The entry is public; its openings are the private tier.
+				if r.Openings, err = e.s.app.Openings(ctx, chk, ev); err != nil {
+					e.s.fail(c, err)
+					return
+				}
+				if r.Openings != nil {
+					public = false
+				}
+			}
+			if !public && (r.Openings != nil || chk.ReadEntry(ctx, ev)) {
 				c.Header("Cache-Control", "private, no-store")
 				c.JSON(http.StatusOK, r)
 				return

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -263,13 +264,16 @@ func TestCaseImpactPrivacy(t *testing.T) {
 		t.Errorf("acknowledging changed the contractor's access to the cement lot's inspections: %d, then %d", before, after)
 	}
 	ack := v.Steps[len(v.Steps)-1]
+	// The acknowledgement's entry (v2) commits to the whole step: everyone
+	// gets the entry; only those who may see the case get its opening.
 	for _, c := range []struct {
-		token    string
-		redacted bool
-	}{{cement, false}, {site, false}, {f.token(t, user(demo.OrgGlass, models.RoleAdmin)), true}, {"", true}} {
+		token  string
+		opened bool
+	}{{cement, true}, {site, true}, {f.token(t, user(demo.OrgGlass, models.RoleAdmin)), false}, {"", false}} {
 		var pr proofResponse
-		if got := f.call(t, c.token, "GET", "/api/v1/ledger/entries/"+itoa(int(ack.Seq))+"/proof", nil, &pr); got != 200 || pr.Redacted != c.redacted {
-			t.Errorf("proof of the acknowledgement: %d redacted=%v, want redacted=%v", got, pr.Redacted, c.redacted)
+		got := f.call(t, c.token, "GET", "/api/v1/ledger/entries/"+itoa(int(ack.Seq))+"/proof", nil, &pr)
+		if got != 200 || pr.Redacted || !pr.Committed || (len(pr.Openings) > 0) != c.opened || bytes.Contains(pr.Entry, []byte(`"seen"`)) {
+			t.Errorf("proof of the acknowledgement: %d committed=%v openings=%d, want openings: %v", got, pr.Committed, len(pr.Openings), c.opened)
 		}
 	}
 	for _, who := range []string{user(demo.OrgContractor, models.RoleViewer), user(demo.OrgBureau, models.RoleViewer)} {

@@ -189,7 +189,7 @@ func (t *traceArea) batchView(c *gin.Context, d *traceData) (*batchPage, error) 
 	}
 	fabric := t.ev.ledgerKind() == ledger.EvidenceFabric
 	for _, e := range d.Timeline {
-		ok := fabric || p.Involved || access.PublicEntry(e.Type, e.Args) || (viewer != nil && e.Org == viewer.ID)
+		ok := fabric || p.Involved || access.EntryBytesPublic(e.Type, e.Args, t.s.app.Committed(e.Seq)) || (viewer != nil && e.Org == viewer.ID)
 		p.Events = append(p.Events, eventRow{Event: e, Proof: ok})
 	}
 	for _, in := range d.Inspections {

@@ -115,15 +115,26 @@ func TestTraceProofAccess(t *testing.T) {
 	involved := f.token(t, "xihu-readymix.viewer")
 	whole("custodian", get(involved, private))
 	whole("agency", get(f.token(t, "zj-quality-inspection.viewer"), private))
+	// The inspection's entry (v2) holds its notes and measurements only
+	// as commitments: everyone gets it, only the involved the openings.
 	for who, token := range map[string]string{"anonymous": "", "uninvolved": f.token(t, "qiantang-glass.operator")} {
 		r := get(token, private)
 		raw, _ := json.Marshal(r)
-		if !r.Redacted || len(r.Entry) != 0 || len(r.OrgCertificate) != 0 || len(r.LeafHash) != 32 || len(r.Proof) == 0 {
-			t.Errorf("%s: inspection entry not redacted: %s", who, raw)
+		if r.Redacted || !r.Committed || len(r.Openings) != 0 || len(r.Entry) == 0 || len(r.Proof) == 0 {
+			t.Errorf("%s: the committed inspection entry: %s", who, raw)
 		}
-		if bytes.Contains(raw, []byte("mortar")) {
-			t.Errorf("%s: redacted proof leaks the notes", who)
+		whole(who, r)
+		if bytes.Contains(raw, []byte("mortar")) || bytes.Contains(r.Entry, []byte("mortar")) {
+			t.Errorf("%s: the proof leaks the notes", who)
 		}
+		if _, err := embedded.OpenEntry(r.Entry, nil); err == nil {
+			t.Errorf("%s: the entry opened without its openings", who)
+		}
+	}
+	if r := get(involved, private); len(r.Openings) == 0 {
+		t.Error("custodian: no openings for the inspection entry")
+	} else if args, err := embedded.OpenEntry(r.Entry, r.Openings); err != nil || !bytes.Contains(args, []byte("mortar")) {
+		t.Errorf("custodian: the openings do not open the entry to its notes: %s %v", args, err)
 	}
 	// Bad input.
 	for path, want := range map[string]int{

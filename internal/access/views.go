@@ -15,6 +15,14 @@ import (
 // and public documents (contract.PublicEntry).
 func PublicEntry(typ string, args []byte) bool { return contract.PublicEntry(typ, args) }
 
+// EntryBytesPublic reports whether anyone may have a ledger entry's bytes:
+// a public entry, or one that holds its private fields only as salted
+// commitments (committed: the embedded ledger's entry v2), whose openings
+// go only to those who may read the entry (Checker.ReadEntry).
+func EntryBytesPublic(typ string, args []byte, committed bool) bool {
+	return committed || PublicEntry(typ, args)
+}
+
 // PublicBatch returns b as organizations not involved with it may see it:
 // the hold reason only when it is a recall's (the contract copies a failed
 // inspection's notes and a receipt's rejection reason into it), and only

@@ -73,7 +73,7 @@ func (a *App) EntryProof(ctx context.Context, chk *access.Checker, seq uint64) (
 	if err != nil {
 		return ProofFile{}, err
 	}
-	if !chk.ReadEntry(ctx, e) {
+	if !a.ReadEntryBytes(ctx, chk, e) {
 		return ProofFile{}, models.Forbidden("entry %d (%s) is private to the organizations involved with its batches; an offline proof carries the whole entry, so only they may download it (the proof API gives everyone its inclusion proof without the entry)", seq, e.Type)
 	}
 	ps, err := a.newProver(ctx)
@@ -118,7 +118,7 @@ func (a *App) BatchProofs(ctx context.Context, chk *access.Checker, code string)
 		return r, err
 	}
 	for _, e := range tl {
-		if !chk.ReadEntry(ctx, e) {
+		if !a.ReadEntryBytes(ctx, chk, e) {
 			r.Withheld = append(r.Withheld, e)
 			continue
 		}

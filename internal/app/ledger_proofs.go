@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plumbline/plumbline/internal/access"
+	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
@@ -84,4 +86,29 @@ func (a *App) Consistency(ctx context.Context, from, to uint64) (Consistency, er
 // named puts a classified error on field.
 func named(err error, field string) error {
 	return models.RenameField(models.AtField(err, field), func(string) string { return field })
+}
+
+// Committed reports whether entry seq holds its private fields only as
+// salted commitments (the embedded ledger's entry v2), so that anyone may
+// have its bytes (access.EntryBytesPublic).
+func (a *App) Committed(seq uint64) bool {
+	pc, ok := a.opts.Ledger.(ledger.PrivacyCommitter)
+	return ok && pc.CommittedFrom() > 0 && seq >= pc.CommittedFrom()
+}
+
+// ReadEntryBytes reports whether the viewer of chk may have entry e's
+// bytes: a committed entry's, anyone; another's, as access.ReadEntry says.
+func (a *App) ReadEntryBytes(ctx context.Context, chk *access.Checker, e store.Event) bool {
+	return access.EntryBytesPublic(e.Type, e.Args, a.Committed(e.Seq)) || chk.ReadEntry(ctx, e)
+}
+
+// Openings returns the openings of entry seq's private fields when the
+// viewer of chk may read them (access.ReadEntry) and the entry commits to
+// them; nil otherwise.
+func (a *App) Openings(ctx context.Context, chk *access.Checker, e store.Event) ([]byte, error) {
+	pc, ok := a.opts.Ledger.(ledger.PrivacyCommitter)
+	if !ok || !a.Committed(e.Seq) || !chk.ReadEntry(ctx, e) {
+		return nil, nil
+	}
+	return pc.Openings(ctx, e.Seq)
 }

@@ -115,7 +115,7 @@ func (a *App) pdfProofs(ctx context.Context, chk *access.Checker, timeline []sto
 	}
 	var out []report.EntryProof
 	for _, e := range timeline {
-		read := chk.ReadEntry(ctx, e)
+		read := a.ReadEntryBytes(ctx, chk, e)
 		f, err := ps.prove(ctx, e, read)
 		if err != nil {
 			return nil, err

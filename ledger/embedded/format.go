@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
@@ -91,4 +92,48 @@ func fillV2(e *Entry, writes, openings []byte) (table string, err error) {
 	}
 	e.Committed, e.Tx.Args, e.Writes = e.Tx.Args, canon, ws
 	return "", nil
+}
+
+var _ ledger.PrivacyCommitter = (*Ledger)(nil)
+
+// CommittedFrom returns the seq of the first v2 entry (whose private
+// fields are committed); 0 when the ledger writes v1.
+func (l *Ledger) CommittedFrom() uint64 { return l.v2From }
+
+// Openings returns the stored openings of entry seq's private fields
+// (EncodeOpenings); nil when it has none.
+func (l *Ledger) Openings(ctx context.Context, seq uint64) ([]byte, error) {
+	var b []byte
+	err := l.db.QueryRowContext(ctx, `SELECT data FROM ledger_openings WHERE seq = `+l.d.ph(1), int64(seq)).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the openings of entry %d: %w", seq, err)
+	}
+	return b, nil
+}
+
+// OpenEntry returns the full arguments of a v2 entry's transaction from
+// its committed form and its openings (EncodeOpenings, as the proof API
+// gives them to those who may read them), checking every commitment.
+func OpenEntry(entry, openings []byte) ([]byte, error) {
+	e, err := DecodeEntry(entry)
+	if err != nil {
+		return nil, err
+	}
+	if e.Tx.Format != FormatV2 {
+		return nil, errors.New("not a v2 entry: its arguments are in it")
+	}
+	var os []Opening
+	if openings != nil {
+		if os, err = DecodeOpenings(openings); err != nil {
+			return nil, err
+		}
+	}
+	full, err := openArgs(e.Tx.Args, os)
+	if err != nil {
+		return nil, err
+	}
+	return contract.Canonical(e.Tx.Type, full)
 }

@@ -79,7 +79,6 @@ func TestEntryV2(t *testing.T) {
 	}
 }
 
-
 // TestCommitments: opening restores exactly the committed fields; a value
 // that looks like a commitment is refused at submission; each tampering
 // with an opening is refused.
@@ -127,4 +126,83 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestRecoverV2Openings: recovering v2 entries brings back their writes and
+// the openings of their private fields, and a copy whose opening was
+// edited is refused before anything is copied.
+func TestRecoverV2Openings(t *testing.T) {
+	ctx := context.Background()
+	src := newEnv(t, dbx.SQLite)
+	l := src.open()
+	seed(t, l, 1)
+	mustSubmit(t, l, productTx("mill-0", "p-0"))
+	_ = l.Close()
+	backup := clone(t, src, dbx.SQLite)
+	l = src.open()
+	for i := range 3 {
+		mustSubmit(t, l, ledger.Tx{Type: "CommissionBatch", Org: "mill-0", User: "mill-0-op", Role: models.RoleOperator,
+			Args: []byte(fmt.Sprintf(`{"code":"LOT-%d","product_id":"p-0","quantity":"5","produced_on":"2026-03-01","documents":["%064x"]}`, i, i+1))})
+	}
+	_ = l.Close()
+
+	damaged := clone(t, src, dbx.SQLite)
+	var b []byte
+	if err := damaged.db.Raw(`SELECT data FROM ledger_openings WHERE seq = 4`).Row().Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-2] ^= 1
+	if err := damaged.db.Exec(`UPDATE ledger_openings SET data = ? WHERE seq = 4`, b).Error; err != nil {
+		t.Fatal(err)
+	}
+	local := clone(t, backup, dbx.SQLite)
+	before := dump(t, local)
+	if _, err := Recover(ctx, RecoverOptions{DB: local.db, KeyDir: local.keyDir, From: damaged.db}); !errors.Is(err, models.ErrTampered) || !strings.Contains(err.Error(), "ledger_openings") {
+		t.Fatalf("recover from a copy with an edited opening: %v", err)
+	}
+	if dump(t, local) != before {
+		t.Fatal("a refused recovery changed the ledger")
+	}
+	rep, err := Recover(ctx, RecoverOptions{DB: local.db, KeyDir: local.keyDir, From: src.db})
+	if err != nil || rep.From != 4 || rep.To != 6 {
+		t.Fatalf("recover: %+v, %v", rep, err)
+	}
+	for _, table := range []string{"ledger_writes", "ledger_openings", "ledger_meta"} {
+		if dump(t, local, table) != dump(t, src, table) {
+			t.Errorf("%s differs from the copy's after recovery", table)
+		}
+	}
+}
+
+// TestEntrySizeCap: an entry bundle length-prefixes each entry with 16
+// bits, so a transaction whose entry would not fit is refused with a
+// clear error and commits nothing. The contract's own limits allow a split
+// into 200 outputs with 200-character origins, about 75 KB: the cap
+// refuses it, and one into 150 outputs fits.
+func TestEntrySizeCap(t *testing.T) {
+	ctx := context.Background()
+	l := newEnv(t, dbx.SQLite).open()
+	seed(t, l, 1)
+	split := func(outputs int) ledger.Tx {
+		outs := make([]string, outputs)
+		for i := range outs {
+			outs[i] = fmt.Sprintf(`{"code":"OUT-%03d","product_id":"p-0","quantity":"1","produced_on":"2026-03-01","origin":%q,"lot_number":%q}`,
+				i, strings.Repeat("o", 200), strings.Repeat("l", 64))
+		}
+		args := `{"kind":"split","inputs":[{"code":"IN-1","quantity":"` + fmt.Sprint(outputs) + `"}],"outputs":[` + strings.Join(outs, ",") + `]}`
+		return ledger.Tx{Type: "TransformBatches", Org: "mill-0", User: "mill-0-op", Role: models.RoleOperator, Args: []byte(args)}
+	}
+	head, _ := l.Head(ctx)
+	_, err := l.Submit(ctx, split(200))
+	if !errors.Is(err, models.ErrInvalid) || !strings.Contains(err.Error(), "an entry holds at most") {
+		t.Fatalf("a transaction too large for an entry: %v", err)
+	}
+	if h, _ := l.Head(ctx); h != head {
+		t.Fatal("the refused transaction committed")
+	}
+	// One of 150 outputs fits the cap (the contract then refuses it for
+	// its unknown input, as it would any other).
+	if _, err := l.Submit(ctx, split(150)); err == nil || strings.Contains(err.Error(), "an entry holds") {
+		t.Fatalf("a transaction under the cap: %v, want the contract's refusal", err)
+	}
 }

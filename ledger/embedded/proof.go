@@ -64,6 +64,7 @@ func (l *Ledger) evidence(ctx context.Context, seq uint64, cp ledger.Checkpoint)
 	leaf := tlog.RecordHash(data)
 	return ledger.Evidence{
 		Kind: ledger.EvidenceMerkle, Seq: seq, TxID: txID, Entry: data,
+		Committed: len(data) > 4 && data[4] == FormatV2,
 		LeafIndex: seq - 1, LeafHash: leaf[:], Proof: hashBytes(proof), Checkpoint: cp,
 	}, nil
 }

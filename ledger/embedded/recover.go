@@ -172,6 +172,9 @@ type recoverer struct {
 	certs    map[[32]byte]certInfo // certificates checked so far, by fingerprint
 	frontier map[int64]tlog.Hash   // the right edge of the tree (and the current page's hashes)
 	rep      RecoverReport
+	// side and sideOpen are the current page's ledger_writes and
+	// ledger_openings rows (v2 entries).
+	side, sideOpen [][]any
 }
 
 // copyIn runs the checks and the copy in one transaction and commits it.
@@ -228,6 +231,9 @@ func (r *recoverer) run() error {
 		return err
 	}
 	r.rep.From, r.rep.To = n0+1, top.Size
+	if err := r.copyFormat(); err != nil {
+		return err
+	}
 	if err := r.copyEntries(n0, top.Size); err != nil {
 		return err
 	}
@@ -386,6 +392,8 @@ type copyPage struct {
 	seqs   []uint64
 	txIDs  []string
 	data   [][]byte
+	writes [][]byte // a v2 entry's stored writes (nil: none)
+	opens  [][]byte // a v2 entry's openings (nil: none)
 	hashes []hashRow
 	cps    []cpRow
 }
@@ -431,7 +439,9 @@ func (r *recoverer) copyEntries(n, top uint64) error {
 // readPage reads the copy's entries after last (up to top) with their
 // hashes and checkpoints.
 func (r *recoverer) readPage(last, top uint64) (*copyPage, error) {
-	rows, err := r.src.QueryContext(r.ctx, `SELECT seq, tx_id, data FROM ledger_entries WHERE seq > `+r.sd.ph(1)+` AND seq <= `+r.sd.ph(2)+` ORDER BY seq LIMIT `+r.sd.ph(3),
+	rows, err := r.src.QueryContext(r.ctx, `SELECT e.seq, e.tx_id, e.data, w.data, o.data FROM ledger_entries e
+		LEFT JOIN ledger_writes w ON w.seq = e.seq LEFT JOIN ledger_openings o ON o.seq = e.seq
+		WHERE e.seq > `+r.sd.ph(1)+` AND e.seq <= `+r.sd.ph(2)+` ORDER BY e.seq LIMIT `+r.sd.ph(3),
 		int64(last), int64(top), recoverPage)
 	if err != nil {
 		return nil, fmt.Errorf("read the copy's entries: %w", err)
@@ -441,11 +451,12 @@ func (r *recoverer) readPage(last, top uint64) (*copyPage, error) {
 	for rows.Next() {
 		var seq int64
 		var txID string
-		var data []byte
-		if err := rows.Scan(&seq, &txID, &data); err != nil {
+		var data, writes, opens []byte
+		if err := rows.Scan(&seq, &txID, &data, &writes, &opens); err != nil {
 			return nil, fmt.Errorf("read the copy's entries: %w", err)
 		}
 		p.seqs, p.txIDs, p.data = append(p.seqs, uint64(seq)), append(p.txIDs, txID), append(p.data, data)
+		p.writes, p.opens = append(p.writes, writes), append(p.opens, opens)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read the copy's entries: %w", err)
@@ -519,6 +530,17 @@ func (r *recoverer) page(p *copyPage, next uint64) error {
 			hashes = append(hashes, []any{id, h[:]})
 			hi++
 		}
+		if e.Tx.Format == FormatV2 {
+			if table, err := fillV2(&e, p.writes[i], p.opens[i]); err != nil {
+				return r.bad(seq, table, "", "%v", err)
+			}
+			r.side = append(r.side, []any{int64(seq), p.writes[i]})
+			if p.opens[i] != nil {
+				r.sideOpen = append(r.sideOpen, []any{int64(seq), p.opens[i]})
+			}
+		} else if p.writes[i] != nil || p.opens[i] != nil {
+			return r.bad(seq, "ledger_writes", "", "a v1 entry has writes or openings stored beside it")
+		}
 		pub, err := r.cert(e)
 		if err != nil {
 			return err
@@ -571,6 +593,13 @@ func (r *recoverer) write(entries, hashes [][]any, state map[string]stateRow, id
 	if err := insertRows(r.ctx, r.tx, r.d, "ledger_hashes", []string{"id", "hash"}, hashes, ""); err != nil {
 		return hint(err)
 	}
+	if err := insertRows(r.ctx, r.tx, r.d, "ledger_writes", []string{"seq", "data"}, r.side, ""); err != nil {
+		return hint(err)
+	}
+	if err := insertRows(r.ctx, r.tx, r.d, "ledger_openings", []string{"seq", "data"}, r.sideOpen, ""); err != nil {
+		return hint(err)
+	}
+	r.side, r.sideOpen = r.side[:0], r.sideOpen[:0]
 	keys := make([]string, 0, len(state))
 	for k := range state {
 		keys = append(keys, k)
@@ -720,6 +749,30 @@ func checkSignatures(jobs []sigJob) *sigJob {
 		if bad[i] {
 			return &jobs[i]
 		}
+	}
+	return nil
+}
+
+// copyFormat records the copy's switch to v2 entries when this ledger
+// has not switched yet; the two must agree when both have.
+func (r *recoverer) copyFormat() error {
+	ours, err := readV2From(r.ctx, r.tx, r.d)
+	if err != nil {
+		return err
+	}
+	theirs, err := readV2From(r.ctx, r.src, r.sd)
+	if err != nil {
+		return fmt.Errorf("the copy: %w", err)
+	}
+	switch {
+	case theirs == 0 || ours == theirs:
+		return nil
+	case ours != 0:
+		return fmt.Errorf("%w: this ledger switched to v2 entries at %d, the copy at %d", ErrForked, ours, theirs)
+	}
+	q := `INSERT INTO ledger_meta (name, value) VALUES (` + r.d.ph(1) + `, ` + r.d.ph(2) + `)`
+	if _, err := r.tx.ExecContext(r.ctx, q, metaV2From, strconv.FormatUint(theirs, 10)); err != nil {
+		return fmt.Errorf("record the switch to v2 entries: %w", err)
 	}
 	return nil
 }

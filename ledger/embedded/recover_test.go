@@ -37,6 +37,8 @@ var ledgerTables = []struct {
 	{"ledger_checkpoints", []string{"size", "root", "time_ns", "note"}, "ibit"},
 	{"ledger_certs", []string{"fingerprint", "org", "der"}, "ttb"},
 	{"ledger_cosignatures", []string{"size", "witness", "line"}, "itt"},
+	{"ledger_writes", []string{"seq", "data"}, "ib"},
+	{"ledger_openings", []string{"seq", "data"}, "ib"},
 }
 
 // tableRows reads every row of a ledger_ table in key order.
@@ -235,7 +237,7 @@ func TestRecoverRollback(t *testing.T) {
 					rep.Origins != nil || rep.Verify.Entries != 25 || rep.Verify.Checkpoint.Size != 25 || last != [2]uint64{15, 15} {
 					t.Fatalf("report %+v, last progress %v; want entries 11..25, %d checkpoints, 9 certificates, 15 idempotency keys, verified 25", rep, last, cps)
 				}
-				for _, table := range []string{"ledger_entries", "ledger_hashes", "ledger_state", "ledger_idempotency", "ledger_checkpoints", "ledger_certs", "ledger_meta"} {
+				for _, table := range []string{"ledger_entries", "ledger_hashes", "ledger_state", "ledger_idempotency", "ledger_checkpoints", "ledger_certs", "ledger_meta", "ledger_writes", "ledger_openings"} {
 					if got, want := dump(t, local, table), dump(t, f.src, table); got != want {
 						t.Errorf("%s after recovery differs from the copy's:\n%s\nwant\n%s", table, got, want)
 					}
