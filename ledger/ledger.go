@@ -246,6 +246,10 @@ type HashTiler interface {
 	// concatenated; a wrapped models.ErrNotFound when the latest
 	// checkpoint's tree does not hold them yet.
 	HashTile(ctx context.Context, level int, index int64, width int) ([]byte, error)
+	// Entries returns the entries index·256+1 … index·256+width (by seq)
+	// of the latest checkpoint's tree, for an entry bundle; a wrapped
+	// models.ErrNotFound when the tree does not hold them yet.
+	Entries(ctx context.Context, index int64, width int) ([][]byte, error)
 }
 
 // Verification is what a Verifier checked.

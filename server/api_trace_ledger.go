@@ -262,6 +262,10 @@ func (e *evidenceArea) consistency(c *gin.Context) {
 // tree (C2SP tlog-tiles). A full tile never changes, so it may be cached
 // for good; a partial one grows into a fuller one.
 func (e *evidenceArea) tile(c *gin.Context) {
+	if strings.HasPrefix(c.Param("path"), "/entries/") {
+		e.entryBundle(c)
+		return
+	}
 	data, full, err := e.s.app.HashTile(c.Request.Context(), c.Param("path"))
 	if err != nil {
 		e.s.fail(c, err)
@@ -270,6 +274,26 @@ func (e *evidenceArea) tile(c *gin.Context) {
 	if full {
 		c.Header("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
+		c.Header("Cache-Control", "no-cache")
+	}
+	c.Data(http.StatusOK, "application/octet-stream", data)
+}
+
+// entryBundle serves /ledger/tile/entries/… (C2SP tlog-tiles entry
+// bundles): full bundles anyone may have are immutable and cached; others
+// (partial, or holding a private v1 entry an auditor may see) are not.
+func (e *evidenceArea) entryBundle(c *gin.Context) {
+	data, full, public, err := e.s.app.EntryBundle(c.Request.Context(), e.s.viewerChecker(c), strings.TrimPrefix(c.Param("path"), "/"))
+	if err != nil {
+		e.s.fail(c, err)
+		return
+	}
+	switch {
+	case !public:
+		c.Header("Cache-Control", "private, no-store")
+	case full:
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	default:
 		c.Header("Cache-Control", "no-cache")
 	}
 	c.Data(http.StatusOK, "application/octet-stream", data)

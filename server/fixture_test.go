@@ -177,7 +177,7 @@ func newFixture(t testing.TB, withDemo bool) *fixture {
 // newFixtureOn starts the system on a fresh database of the dialect
 // (PostgreSQL: a new database on the test server, dropped afterwards; the
 // demo data is then written through the ledger, not copied).
-func newFixtureOn(t testing.TB, dialect string, withDemo bool) *fixture {
+func newFixtureOn(t testing.TB, dialect string, withDemo bool, ledgerOpts ...func(*embedded.Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	dbURL := "sqlite://" + filepath.Join(dir, "plumbline.db")
@@ -205,7 +205,11 @@ func newFixtureOn(t testing.TB, dialect string, withDemo bool) *fixture {
 	}
 	f.logs = &logCapture{next: slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})}
 	logger := slog.New(f.logs)
-	if f.ledger, err = embedded.Open(ctx, embedded.Options{DB: db, KeyDir: filepath.Join(dir, "keys"), Logger: logger}); err != nil {
+	lo := embedded.Options{DB: db, KeyDir: filepath.Join(dir, "keys"), Logger: logger}
+	for _, o := range ledgerOpts {
+		o(&lo)
+	}
+	if f.ledger, err = embedded.Open(ctx, lo); err != nil {
 		t.Fatal(err)
 	}
 	if f.store, err = store.Open(ctx, db); err != nil {

@@ -268,3 +268,41 @@ func (l *Ledger) Certificate(ctx context.Context, fingerprint [32]byte) (*x509.C
 	}
 	return cert, nil
 }
+
+// Entries returns the entries index·256+1 … index·256+width of the latest
+// checkpoint's tree, for an entry bundle (C2SP tlog-tiles).
+func (l *Ledger) Entries(ctx context.Context, index int64, width int) ([][]byte, error) {
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	first := index<<ledger.TileHeight + 1
+	last := first + int64(width) - 1
+	if index < 0 || width < 1 || width > 1<<ledger.TileHeight || last > int64(cp.Size) {
+		return nil, models.NotFound("tile", "entry bundle %d of width %d is not in the tree of %d entries", index, width, cp.Size)
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT seq, data FROM ledger_entries WHERE seq >= `+l.d.ph(1)+` AND seq <= `+l.d.ph(2)+` ORDER BY seq`, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("read entries: %w", err)
+	}
+	defer rows.Close()
+	out := make([][]byte, 0, width)
+	for rows.Next() {
+		var seq int64
+		var data []byte
+		if err := rows.Scan(&seq, &data); err != nil {
+			return nil, fmt.Errorf("read entries: %w", err)
+		}
+		if seq != first+int64(len(out)) {
+			return nil, fmt.Errorf("entry %d is missing below checkpoint size %d: %w", first+int64(len(out)), cp.Size, models.ErrTampered)
+		}
+		out = append(out, data)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read entries: %w", err)
+	}
+	if len(out) != width {
+		return nil, fmt.Errorf("entries %d..%d are missing below checkpoint size %d: %w", first+int64(len(out)), last, cp.Size, models.ErrTampered)
+	}
+	return out, nil
+}
