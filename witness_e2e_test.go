@@ -185,9 +185,68 @@ func TestLitewitnessCosignsOnThePage(t *testing.T) {
 		t.Fatalf("/ledger/checkpoint %q: %v, %d valid signatures; want the log's and litewitness's", signed, err, len(n.Sigs))
 	}
 	browser := testbrowser.Start(t, 412, 915)
-	st := ledgerWatch(t, browser, base+"/b/"+demoBatch(t, strings.TrimPrefix(env["PLUMBLINE_DB"], "sqlite://")))
+	page := base + "/b/" + demoBatch(t, strings.TrimPrefix(env["PLUMBLINE_DB"], "sqlite://"))
+	st := ledgerWatch(t, browser, page)
 	if st.State != "witnessed" || !strings.Contains(st.Text, "Witnessed by 1 of 1 (litewitness.test)") {
 		t.Errorf("the trace page with litewitness: %+v", st)
+	}
+
+	// An inspector drops an offline proof on the page: the browser checks
+	// it alone, cosignature included; a proof with one byte changed fails.
+	proof := get(t, base+"/api/v1/ledger/entries/5/tlog-proof")
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "5.tlog-proof"), filepath.Join(dir, "bad.tlog-proof")
+	if err := os.WriteFile(good, []byte(proof), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(proof, "\nindex 4\n", "\nindex 3\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file, state, says string
+	}{
+		{good, "verified", "Verified offline: entry 5"},
+		{bad, "failed", "does not verify"},
+	} {
+		got := dropProof(t, browser, c.file)
+		if got.State != c.state || !strings.Contains(got.Text, c.says) {
+			t.Errorf("dropping %s: %+v, want %s saying %q", filepath.Base(c.file), got, c.state, c.says)
+		}
+		if c.state == "verified" && (!strings.Contains(got.Text, "cosigned by 1 of 1 witnesses (litewitness.test)") || strings.Contains(got.Text, "{")) {
+			t.Errorf("the offline proof's cosignature is not counted: %q", got.Text)
+		}
+	}
+}
+
+// dropProof chooses file in the trace page's offline-proof box and waits
+// for the browser's verdict.
+func dropProof(t *testing.T, browser context.Context, file string) watchState {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(browser, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.querySelector("#proof-drop").dataset.state = "idle"`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.SetUploadFiles("#proof-file", []string{file})); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		st, err := chromedp.Run(ctx, chromedp.Evaluate[watchState](`(() => {
+			const el = document.querySelector("#proof-drop");
+			return {State: el.dataset.state, Text: el.querySelector(".drop-status").textContent};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State == "verified" || st.State == "failed" {
+			if dir := os.Getenv("PLUMBLINE_ARTIFACTS"); dir != "" { // screenshots for README
+				if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+					_ = os.WriteFile(filepath.Join(dir, "proof-drop-"+st.State+".png"), png, 0o644)
+				}
+			}
+			return st
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -662,7 +662,8 @@
   window.PlumblineProof = {
     b64: b64, hex: hex, equal: equal, concat: concat, sha256: sha256, utf8: utf8,
     parseVerifierKey: parseVerifierKey, parseNote: parseNote, verifyNote: verifyNote,
-    parseCheckpointText: parseCheckpointText, ProofError: ProofError, fail: fail, trouble: trouble
+    parseCheckpointText: parseCheckpointText, ProofError: ProofError, fail: fail, trouble: trouble,
+    decodeEntry: decodeEntry, rootFromInclusionProof: rootFromInclusionProof, LEAF: LEAF
   };
 
   if (document.readyState === "loading") {

@@ -30,7 +30,7 @@
   var NODE = 1;
 
   function fill(tpl, values) {
-    return String(tpl || "").replace(/\{([a-z]+)\}/g, function (m, k) { return values[k] == null ? "" : String(values[k]); });
+    return String(tpl || "").replace(/\{([a-z_]+)\}/g, function (m, k) { return values[k] == null ? "" : String(values[k]); });
   }
 
   function getJSON(url) {
@@ -209,12 +209,95 @@
     });
   }
 
+  // ---- offline proofs (C2SP tlog-proof) dropped on the page ------------------
+
+  // parseTlogProof reads "c2sp.org/tlog-proof@v1\n[extra <b64>\n]index <n>\n
+  // <b64 hash>…\n\n<signed checkpoint>" strictly.
+  function parseTlogProof(text) {
+    var cut = text.indexOf("\n\n");
+    if (cut < 0) throw P.fail("note", "no blank line before the checkpoint");
+    var lines = text.slice(0, cut).split("\n"), i = 0, out = { hashes: [] };
+    if (lines[i++] !== "c2sp.org/tlog-proof@v1") throw P.fail("note", "not a tlog-proof");
+    var m = /^extra ([A-Za-z0-9+/]+={0,2})$/.exec(lines[i] || "");
+    if (m) { out.extra = P.b64(m[1]); i++; }
+    if (!out.extra) throw P.fail("entry", "the proof carries no entry");
+    m = /^index (0|[1-9][0-9]{0,18})$/.exec(lines[i++] || "");
+    if (!m) throw P.fail("note", "index");
+    out.index = BigInt(m[1]);
+    for (; i < lines.length; i++) {
+      var h = P.b64(lines[i]);
+      if (!h || h.length !== 32) throw P.fail("root", "proof hash");
+      out.hashes.push(h);
+    }
+    out.checkpoint = text.slice(cut + 2);
+    return out;
+  }
+
+  // verifyTlogProof checks a dropped proof against the page's log key and
+  // witnesses: the log's signature, the witnesses' cosignatures, that the
+  // entry decodes and sits at the index, and the inclusion proof.
+  function verifyTlogProof(text, vk, wks) {
+    var p, note, cp, e, names;
+    return Promise.resolve().then(function () {
+      p = parseTlogProof(text);
+      note = P.parseNote(p.checkpoint);
+      return P.verifyNote(note, vk);
+    }).then(function () {
+      cp = P.parseCheckpointText(note.text, vk.name, "");
+      return cosigned(note, wks);
+    }).then(function (n) {
+      names = n;
+      e = P.decodeEntry(p.extra);
+      if (e.seq !== p.index + 1n) throw P.fail("seq");
+      return P.sha256(P.concat(P.LEAF, p.extra));
+    }).then(function (leaf) {
+      return P.rootFromInclusionProof(p.index, cp.size, leaf, p.hashes);
+    }).then(function (root) {
+      if (!root || !P.equal(root, cp.root)) throw P.fail("root", "the inclusion proof does not lead to the signed root");
+      return { seq: e.seq.toString(), tx_id: e.txID, type: e.type, org: e.org, size: cp.size.toString(), origin: vk.name, k: String(names.length), n: String(wks.length), names: names.length ? " (" + names.join(", ") + ")" : "" };
+    });
+  }
+
+  function checkDropped(el, file) {
+    var status = el.querySelector(".drop-status");
+    var keys = (el.getAttribute("data-witnesses") || "").split(/\s+/).filter(Boolean);
+    var vk;
+    el.setAttribute("data-state", "checking");
+    file.text().then(function (text) {
+      return P.parseVerifierKey(el.getAttribute("data-verifier-key")).then(function (k) {
+        vk = k;
+        return Promise.all(keys.map(function (wk) { return P.parseVerifierKey(wk, 4); }));
+      }).then(function (wks) { return verifyTlogProof(text, vk, wks); });
+    }).then(function (v) {
+      el.setAttribute("data-state", "verified");
+      status.textContent = fill(el.getAttribute("data-msg-verified"), v);
+    }, function (err) {
+      el.setAttribute("data-state", "failed");
+      var reason = err && err.reason ? err.reason + (err.detail ? " (" + err.detail + ")" : "") : String(err);
+      status.textContent = fill(el.getAttribute("data-msg-failed"), { reason: reason });
+    });
+  }
+
+  function startDrop(el) {
+    var input = el.querySelector("input[type=file]");
+    if (input) input.addEventListener("change", function () { if (input.files[0]) checkDropped(el, input.files[0]); });
+    el.addEventListener("dragover", function (ev) { ev.preventDefault(); el.classList.add("dragging"); });
+    el.addEventListener("dragleave", function () { el.classList.remove("dragging"); });
+    el.addEventListener("drop", function (ev) {
+      ev.preventDefault();
+      el.classList.remove("dragging");
+      var f = ev.dataTransfer && ev.dataTransfer.files[0];
+      if (f) checkDropped(el, f);
+    });
+  }
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-checkpoint-url]"), check);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-proof-drop]"), startDrop);
   }
 
   // For tests (frontend/witness_test.go).
-  window.PlumblineWitness = { checkConsistency: checkConsistency };
+  window.PlumblineWitness = { checkConsistency: checkConsistency, verifyTlogProof: verifyTlogProof };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
