@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -97,31 +98,37 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	}
 	stop(t, child)
 
+	newer := filepath.Join(t.TempDir(), "before-restore.db")
+	copyDB(t, dbPath, newer)  // what the disaster left elsewhere (a replica, say)
 	copyDB(t, backup, dbPath) // the operator restores yesterday's backup
+
+	// First with the witness out of reach: the server learns nothing by
+	// itself, until the phone that saw the newer checkpoint comes by. It
+	// says so, and presents the witnessed checkpoint it kept: verifiable
+	// evidence, on which the server stops writes.
+	withWitness := env["PLUMBLINE_WITNESSES"]
+	env["PLUMBLINE_WITNESSES"] = witnessKey + " http://" + freePort(t)
 	child = startChild(t, env, "serve --demo", base)
-	defer stop(t, child)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(b), "writes stopped") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz after the restore: %d %s", resp.StatusCode, b)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if code, body := getStatus(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz with no evidence yet: %d %s", code, body)
 	}
-	// The phone that saw the newer checkpoint says so.
-	if st := ledgerWatch(t, browser, page); st.State != "rolledback" || !strings.Contains(st.Text, fmt.Sprint(second)) || !strings.Contains(st.Text, fmt.Sprint(first)) {
+	st := ledgerWatch(t, browser, page)
+	if st.State != "rolledback" || !strings.Contains(st.Text, fmt.Sprint(second)) || !strings.Contains(st.Text, fmt.Sprint(first)) {
 		t.Errorf("the trace page after the restore: %+v; want rolled back naming %d and %d", st, second, first)
 	}
+	waitNotReady(t, base)
 	tok = apiToken(t, base, "fuchun-cement.operator")
 	code, body := commission(t, base, tok, "WIT-AFTER-RESTORE")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, fmt.Sprint(first)) || !strings.Contains(body, fmt.Sprint(second)) {
+		t.Errorf("a write after the phone's evidence: %d %s; want 503 naming %d and %d entries", code, body, first, second)
+	}
+	stop(t, child)
+
+	// Then with the witness: the server finds out at start.
+	env["PLUMBLINE_WITNESSES"] = withWitness
+	child = startChild(t, env, "serve --demo", base)
+	waitNotReady(t, base)
+	code, body = commission(t, base, tok, "WIT-AFTER-RESTORE")
 	t.Logf("a write after the restore: %d %s", code, body)
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, fmt.Sprint(first)) || !strings.Contains(body, fmt.Sprint(second)) {
 		t.Errorf("a write after the restore: %d %s; want 503 naming %d and %d entries", code, body, first, second)
@@ -130,6 +137,24 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	code, _, errs = cli(t, ctx, env, "verify", "--trusted-checkpoint", kept)
 	if code != 1 || !strings.Contains(errs, "rolled back") {
 		t.Errorf("verify with the kept cosigned checkpoint: exit %d %q; want 1, rolled back", code, errs)
+	}
+
+	// Recovery: the missing entries come back from the other copy, and the
+	// server, its witness agreeing again, takes writes.
+	code, out, errs = cli(t, ctx, env, "ledger", "recover", "--from-db", "sqlite://"+newer)
+	if code != 0 || !strings.Contains(out, fmt.Sprint(second)) {
+		t.Fatalf("ledger recover: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, ctx, env, "verify", "--trusted-checkpoint", kept); code != 0 {
+		t.Errorf("verify after recovery: exit %d %s", code, errs)
+	}
+	child = startChild(t, env, "serve --demo", base)
+	waitWitnessed(t, base, second-1)
+	if code, body := commission(t, base, tok, "WIT-AFTER-RECOVERY"); code != http.StatusCreated {
+		t.Errorf("a write after recovery: %d %s", code, body)
+	}
+	if code, body := getStatus(t, base+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz after recovery: %d %s", code, body)
 	}
 }
 
@@ -250,6 +275,34 @@ func dropProof(t *testing.T, browser context.Context, file string) watchState {
 	}
 }
 
+// getStatus fetches url and returns its status and body.
+func getStatus(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitNotReady waits until /readyz says writes are stopped.
+func waitNotReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := getStatus(t, base+"/readyz")
+		if code == http.StatusServiceUnavailable && strings.Contains(body, "writes stopped") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz: %d %s; want writes stopped", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitWitnessed waits until the witness has cosigned a checkpoint larger
 // than after, covering every entry, and returns its size.
 func waitWitnessed(t *testing.T, base string, after uint64) uint64 {
@@ -317,19 +370,24 @@ func stop(t *testing.T, child *exec.Cmd) {
 	_ = child.Wait()
 }
 
-// copyDB copies a stopped server's SQLite database, dropping the target's
-// write-ahead log.
+// copyDB copies a stopped server's SQLite database with its write-ahead
+// log, replacing the target's.
 func copyDB(t *testing.T, from, to string) {
 	t.Helper()
 	for _, suffix := range []string{"-wal", "-shm"} {
 		_ = os.Remove(to + suffix)
 	}
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o600); err != nil {
-		t.Fatal(err)
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(from + suffix)
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -367,10 +425,15 @@ func ledgerWatch(t *testing.T, browser context.Context, page string) watchState 
 }
 
 // setSeen makes the browser remember a checkpoint of size entries with
-// root (base64) for the test's log, as witness.js keeps it.
+// root (base64) for the test's log, as witness.js keeps it (and keeps the
+// witnessed checkpoint it holds).
 func setSeen(t *testing.T, browser context.Context, size uint64, root string) {
 	t.Helper()
-	js := fmt.Sprintf(`localStorage.setItem("plumbline.checkpoint.plumbline.test/ledger", JSON.stringify({size: "%d", root: %q}))`, size, root)
+	js := fmt.Sprintf(`(() => {
+		const k = "plumbline.checkpoint.plumbline.test/ledger", v = JSON.parse(localStorage.getItem(k) || "{}");
+		v.size = "%d"; v.root = %q;
+		localStorage.setItem(k, JSON.stringify(v));
+	})()`, size, root)
 	if _, err := chromedp.Run(browser, chromedp.Evaluate[any](js)); err != nil {
 		t.Fatal(err)
 	}

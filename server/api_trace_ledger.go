@@ -298,3 +298,27 @@ func (e *evidenceArea) entryBundle(c *gin.Context) {
 	}
 	c.Data(http.StatusOK, "application/octet-stream", data)
 }
+
+// evidenceRequest is POST /api/v1/ledger/evidence: a checkpoint someone
+// kept from this ledger, with its witnesses' cosignatures.
+type evidenceRequest struct {
+	// Checkpoint is the signed note, as /ledger/checkpoint served it.
+	Checkpoint string `json:"checkpoint"`
+}
+
+// evidenceCheck takes a checkpoint kept from this ledger: consistent, it
+// says so; signed by this log and cosigned by a configured witness and
+// larger than, or not extended by, the ledger, it stops writes (409).
+func (e *evidenceArea) evidenceCheck(c *gin.Context) {
+	var req evidenceRequest
+	if err := bindJSON(c, &req); err != nil {
+		e.s.fail(c, err)
+		return
+	}
+	r, err := e.s.app.CheckEvidence(c.Request.Context(), req.Checkpoint)
+	if err != nil {
+		e.s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}

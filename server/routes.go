@@ -187,6 +187,8 @@ func (s *Server) routes() {
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/checkpoint", Tag: "ledger", Public: true,
 		Summary: "The latest signed checkpoint (or the one signed at ?size=N entries), the key to verify it and the ledger kind",
 		Query:   []string{"size: the number of entries of a checkpoint signed earlier; 404 names the nearest signed sizes"}, Response: checkpointResponse{}}, ev.checkpoint)
+	s.api(a, apiOp{Method: "POST", Path: "/ledger/evidence", Tag: "ledger", Public: true, Request: evidenceRequest{}, Response: app.Evidence{},
+		Summary: "Present a checkpoint kept from this ledger (signed by it and cosigned by a configured witness): 200 when the ledger extends it; 409, and writes stop, when the ledger was rolled back or forked since"}, ev.evidenceCheck)
 	s.api(a, apiOp{Method: "GET", Path: "/ledger/consistency", Tag: "ledger", Public: true,
 		Summary: "An RFC 6962 consistency proof: the checkpoint signed at ?to= entries (default the latest) extends the one signed at ?from=",
 		Query:   []string{"from: the older checkpoint's size", "to: the newer checkpoint's size; the latest when left out"}, Response: app.Consistency{}}, ev.consistency)

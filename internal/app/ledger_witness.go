@@ -6,6 +6,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/cosign"
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/models"
 )
 
 // Witnessing: the witnesses' cosignatures of the ledger's checkpoints
@@ -82,4 +83,20 @@ func (a *App) WritesStopped() error {
 		return h.Halted()
 	}
 	return nil
+}
+
+// Evidence is what a presented checkpoint says about the ledger.
+type Evidence = cosign.Evidence
+
+// CheckEvidence checks a checkpoint someone kept from this ledger (signed
+// by it, cosigned by a configured witness): when the ledger was rolled
+// back or forked since, writes stop and the error says why (a conflict).
+func (a *App) CheckEvidence(ctx context.Context, signed string) (Evidence, error) {
+	if a.opts.Cosigner == nil {
+		return Evidence{}, models.NotFound("", "this ledger has no witnesses: a checkpoint without a witness's cosignature proves nothing against its operator")
+	}
+	if len(signed) > 64<<10 {
+		return Evidence{}, models.Invalid("checkpoint", "is longer than a checkpoint can be")
+	}
+	return a.opts.Cosigner.CheckEvidence(ctx, signed)
 }

@@ -36,6 +36,11 @@ type Log interface {
 	Commits() <-chan struct{}
 	Halt(reason error)
 	Halted() error
+	// CheckTrusted fails, wrapping models.ErrTampered, when the ledger is
+	// smaller than or not an extension of a checkpoint it signed.
+	CheckTrusted(ctx context.Context, signedNote string) error
+	// VerifierKeys returns the log's checkpoint verifier keys, one per line.
+	VerifierKeys() string
 }
 
 // Witness is one configured witness.

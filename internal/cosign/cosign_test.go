@@ -290,3 +290,50 @@ func TestOneWitnessOfTwoOnlyAlarms(t *testing.T) {
 	}
 	s.write(1, "c")
 }
+
+// TestEvidenceStopsWrites: a checkpoint kept from before a restore, signed
+// by the log and cosigned by a configured witness, is verifiable evidence:
+// presented to the restored ledger (whose witness cannot be reached, so
+// it learns nothing by itself), it stops writes naming both sizes. The
+// same checkpoint without a witness's cosignature proves nothing, and a
+// checkpoint the ledger extends is consistent.
+func TestEvidenceStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	url, key := startWitness(t, "w1.test", s.l.VerifierKey())
+	s.write(10, "a")
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	s.copyTo(backup)
+	cs := run(t, s.l, 1, cosign.Witness{Key: key, URL: url})
+	s.write(10, "b")
+	eventually(t, "the witness cosigns 21", func() bool { return cs.Status(ctx)[0].Cosigned == 21 })
+	kept, _, err := cs.Witnessed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := cs.CheckEvidence(ctx, kept.Note); err != nil || !ev.Consistent || ev.Size != 21 || len(ev.Witnesses) != 1 {
+		t.Fatalf("the ledger's own witnessed checkpoint: %+v, %v", ev, err)
+	}
+	bare := kept.Note[:strings.Index(kept.Note, "— w1.test")]
+	if _, err := cs.CheckEvidence(ctx, bare); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("a checkpoint without a cosignature: %v, want invalid", err)
+	}
+	if _, err := cs.CheckEvidence(ctx, "not a checkpoint\n\n— x y\n"); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("garbage: %v, want invalid", err)
+	}
+
+	s.restoreFrom(backup)
+	dead := httptest.NewServer(nil)
+	dead.Close()
+	cs = run(t, s.l, 1, cosign.Witness{Key: key, URL: dead.URL})
+	if err := s.l.Halted(); err != nil {
+		t.Fatalf("halted without evidence: %v", err)
+	}
+	_, err = cs.CheckEvidence(ctx, kept.Note)
+	if !errors.Is(err, cosign.ErrEvidence) || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("the kept checkpoint after the restore: %v, want evidence of a rollback", err)
+	}
+	if _, err := s.l.Submit(ctx, orgTx("late", models.KindManufacturer)); !errors.Is(err, ledger.ErrUnavailable) || !strings.Contains(err.Error(), "21") || !strings.Contains(err.Error(), "11") {
+		t.Errorf("a write after the evidence: %v, want unavailable naming 21 and 11", err)
+	}
+}

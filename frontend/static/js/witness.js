@@ -14,7 +14,11 @@
  *   3. remembers, in localStorage under "plumbline.checkpoint.<origin>",
  *      the largest checkpoint it has verified for this log, and on every
  *      later visit checks that the new one is not smaller (else: rolled
- *      back) and extends it by a consistency proof (else: forked).
+ *      back) and extends it by a consistency proof (else: forked);
+ *   4. keeps the largest witnessed checkpoint it verified (its note with
+ *      the cosignatures) and, on finding the ledger rolled back or forked,
+ *      presents it to the server (POST data-evidence-url), which stops
+ *      writes on such verifiable evidence; data-reported="yes" then.
  * The outcome is data-state on the element (checking, witnessed,
  * unwitnessed, nowitnesses, rolledback, forked, error), data-k/data-n, and
  * the localised message of data-msg-<state> in .watch-status, with
@@ -118,15 +122,31 @@
   function remembered(origin) {
     try {
       var v = JSON.parse(window.localStorage.getItem(storageKey(origin)) || "null");
-      if (v && /^[0-9]+$/.test(v.size) && P.b64(v.root) && P.b64(v.root).length === 32) return { size: BigInt(v.size), root: P.b64(v.root) };
+      if (v && /^[0-9]+$/.test(v.size) && P.b64(v.root) && P.b64(v.root).length === 32) {
+        return { size: BigInt(v.size), root: P.b64(v.root), evidence: typeof v.evidence === "string" ? v.evidence : "", esize: /^[0-9]+$/.test(v.esize) ? BigInt(v.esize) : 0n };
+      }
     } catch (e) { /* no storage, or not ours */ }
     return null;
   }
 
-  function remember(origin, cp) {
+  // remember keeps cp as the largest checkpoint seen, and witnessed (a
+  // verified cosigned checkpoint {note, size}) when larger than the one kept.
+  function remember(origin, cp, witnessed) {
     try {
-      window.localStorage.setItem(storageKey(origin), JSON.stringify({ size: cp.size.toString(), root: btoa(String.fromCharCode.apply(null, cp.root)) }));
+      var old = remembered(origin) || {};
+      var v = { size: cp.size.toString(), root: btoa(String.fromCharCode.apply(null, cp.root)), evidence: old.evidence || "", esize: (old.esize || 0n).toString() };
+      if (witnessed && witnessed.size >= (old.esize || 0n)) { v.evidence = witnessed.note; v.esize = witnessed.size.toString(); }
+      window.localStorage.setItem(storageKey(origin), JSON.stringify(v));
     } catch (e) { /* private mode: nothing to keep */ }
+  }
+
+  // report presents the kept witnessed checkpoint to the server.
+  function report(el, seen) {
+    var url = el.getAttribute("data-evidence-url");
+    if (!url || !seen || !seen.evidence) return;
+    fetch(url, { method: "POST", credentials: "omit", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ checkpoint: seen.evidence }) })
+      .then(function (resp) { el.setAttribute("data-reported", resp.status === 409 ? "yes" : "no"); }, function () { el.setAttribute("data-reported", "no"); });
   }
 
   function finish(el, state, values) {
@@ -167,14 +187,18 @@
           var seen = remembered(cp.origin);
           if (seen && seen.size > cp.size) {
             values.seen = seen.size.toString();
+            report(el, seen);
             return "rolledback";
           }
           var history = seen ? consistent(el, seen.size, seen.root, cp) : Promise.resolve("");
           return history.then(function (reason) {
             if (seen) values.seen = seen.size.toString();
-            if (reason) { values.reason = reason; return "forked"; }
-            remember(cp.origin, cp);
-            return witnessed(el, body, vk, witnessKeys, quorum, cp, values);
+            if (reason) { values.reason = reason; report(el, seen); return "forked"; }
+            var kept = {};
+            return witnessed(el, body, vk, witnessKeys, quorum, cp, values, kept).then(function (state) {
+              remember(cp.origin, cp, state === "witnessed" ? kept.checkpoint : null);
+              return state;
+            });
           });
         });
       })
@@ -186,7 +210,7 @@
   }
 
   // witnessed decides between witnessed, unwitnessed and nowitnesses.
-  function witnessed(el, body, vk, wks, quorum, latest, values) {
+  function witnessed(el, body, vk, wks, quorum, latest, values, kept) {
     values.n = String(wks.length);
     values.quorum = String(quorum);
     if (wks.length === 0) return Promise.resolve("nowitnesses");
@@ -203,6 +227,7 @@
         if (names.length < quorum) return "unwitnessed";
         return consistent(el, wcp.size, wcp.root, latest).then(function (reason) {
           if (reason) { values.reason = reason; values.seen = values.wsize; return "forked"; }
+          kept.checkpoint = { note: w.note, size: wcp.size };
           return "witnessed";
         });
       });
