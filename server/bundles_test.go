@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,7 +13,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/ledger/embedded"
+	"github.com/plumbline/plumbline/models"
 )
 
 // TestEntryBundles: an independent client (filippo.io/torchwood's tlog
@@ -23,6 +26,9 @@ import (
 func TestEntryBundles(t *testing.T) {
 	f := newFixture(t, true)
 	ctx := context.Background()
+	// The largest transaction the contract takes fits an entry: a split
+	// into 150 batches, each with the longest origin and lot number.
+	largest := largestSplit(t, f)
 	cp, err := f.ledger.Checkpoint(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +53,9 @@ func TestEntryBundles(t *testing.T) {
 			}
 			if bytes.Contains(entry, []byte("mortar")) {
 				t.Fatalf("entry %d in a public bundle shows inspection notes", i+1)
+			}
+			if i+1 == int64(largest) && len(entry) < 40_000 {
+				t.Errorf("the largest entry read from the bundles has only %d bytes", len(entry))
 			}
 			n++
 		}
@@ -77,6 +86,34 @@ func TestEntryBundles(t *testing.T) {
 			t.Errorf("%s: %d %q, want 200 %s", path, resp.StatusCode, resp.Header.Get("Cache-Control"), want)
 		}
 	}
+}
+
+// largestSplit commissions a batch and splits it into 150 with the
+// longest origins and lot numbers, returning the split's seq; the entry
+// is close to the 64 KiB an entry bundle allows.
+func largestSplit(t *testing.T, f *fixture) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	tx := func(typ, args string) ledger.Tx {
+		return ledger.Tx{Type: typ, Org: demo.OrgQuarry, User: demo.OrgQuarry + ".operator", Role: models.RoleOperator, Args: []byte(args)}
+	}
+	if _, err := f.ledger.Submit(ctx, tx("CommissionBatch", `{"code":"BIG-1","product_id":"crushed-5-25","quantity":"150","produced_on":"2026-03-01"}`)); err != nil {
+		t.Fatal(err)
+	}
+	outs := make([]string, 150)
+	for i := range outs {
+		outs[i] = fmt.Sprintf(`{"code":"BIG-1.%03d","product_id":"crushed-5-25","quantity":"1","produced_on":"2026-03-01","origin":%q,"lot_number":%q}`,
+			i, strings.Repeat("o", 200), strings.Repeat("L", 64))
+	}
+	r, err := f.ledger.Submit(ctx, tx("TransformBatches", `{"kind":"split","inputs":[{"code":"BIG-1","quantity":"150"}],"outputs":[`+strings.Join(outs, ",")+`]}`))
+	if err != nil {
+		t.Fatalf("the largest split: %v", err)
+	}
+	ev, err := f.ledger.Evidence(ctx, r.Seq)
+	if err != nil || len(ev.Entry) > embedded.MaxEntry || len(ev.Entry) < 40_000 {
+		t.Fatalf("the largest split's entry: %d bytes, %v", len(ev.Entry), err)
+	}
+	return r.Seq
 }
 
 // partialBundle names the last, partial entry bundle of a tree of size

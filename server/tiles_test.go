@@ -104,9 +104,9 @@ func TestHashTiles(t *testing.T) {
 		t.Fatal("no tile was read")
 	}
 
-	// Paths that name no tile of this tree, and entry bundles (not served
-	// yet), are 404, never a 5xx.
-	for _, p := range []string{"0/x999/999", "9/000", "0/000.p/0", "0/000.p/999", "abc", "entries/000", "0/001.p/x", "-1/000"} {
+	// Paths that name no tile of this tree are 404, never a 5xx (entry
+	// bundles: bundles_test.go).
+	for _, p := range []string{"0/x999/999", "9/000", "0/000.p/0", "0/000.p/999", "abc", "entries/x999/999", "0/001.p/x", "-1/000"} {
 		resp, err := http.Get(f.URL + "/ledger/tile/" + p)
 		if err != nil {
 			t.Fatal(err)
