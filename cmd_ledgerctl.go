@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/plumbline/plumbline/internal/dbx"
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/ledger/embedded"
+	"github.com/plumbline/plumbline/models"
 )
 
 // cmdLedger runs the embedded ledger's maintenance subcommands:
@@ -36,13 +40,32 @@ func cmdLedger(ctx context.Context, e *env, args []string) error {
 // cmdSetOrigin changes the log origin the embedded ledger signs its
 // checkpoints under. The key stays; the latest checkpoint is re-signed
 // under the new name and older ones keep verifying. Stop the server first.
+//
+// With --after-loss FILE (the old log's last witnessed checkpoint, which
+// this ledger no longer extends: entries were lost for good) the first
+// entry under the new origin is a ContinueLog transaction, submitted by
+// --org (an authority) and recording that checkpoint.
 func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
-	var origin string
+	var origin, afterLoss, org, reason string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		origin, args = args[0], args[1:]
 	}
-	if err := e.parse("ledger set-origin", args, func(fs *flag.FlagSet) {}); err != nil {
+	if err := e.parse("ledger set-origin", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&afterLoss, "after-loss", "", "the old log's last witnessed checkpoint `file`, when its newer entries were lost for good: recorded as the new origin's first entry")
+		fs.StringVar(&org, "org", "", "the authority `organization` that records the continuation (with --after-loss)")
+		fs.StringVar(&reason, "reason", "entries lost for good after a restore; the log continues under a new origin", "what happened (with --after-loss)")
+	}); err != nil {
 		return err
+	}
+	var kept string
+	if afterLoss != "" {
+		b, err := os.ReadFile(afterLoss)
+		if err != nil {
+			return fmt.Errorf("%w: --after-loss: %v", errUsage, err)
+		}
+		if kept = string(b); org == "" {
+			return fmt.Errorf("%w: --after-loss needs --org, the authority that records the continuation", errUsage)
+		}
 	}
 	if origin == "" {
 		return fmt.Errorf("%w: plumbline ledger set-origin ORIGIN: name the new origin, e.g. plumbline.example.com/ledger", errUsage)
@@ -61,6 +84,28 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 	defer a.close()
 	el := a.ledger.(*embedded.Ledger)
 	fmt.Fprintf(e.stdout, "the ledger signs its checkpoints as %s\nverifier key: %s\ntell every witness the new origin and key (plumbline witness add-log --origin %s --key …)\n", el.Origin(), el.VerifierKey(), el.Origin())
+	if kept == "" {
+		return nil
+	}
+	cp, err := embedded.ParseCheckpoint(kept, el.VerifierKeys())
+	if err != nil {
+		return fmt.Errorf("--after-loss: not a checkpoint this ledger signed: %w", err)
+	}
+	if cp.Origin == el.Origin() {
+		return fmt.Errorf("--after-loss: the checkpoint is of %s, the new origin; give the old log's", cp.Origin)
+	}
+	if err := el.CheckTrusted(ctx, kept); err == nil {
+		return fmt.Errorf("--after-loss: the ledger still extends that checkpoint of %d entries: nothing was lost", cp.Size)
+	}
+	args2, _ := json.Marshal(contract.ContinueLogArgs{PreviousOrigin: cp.Origin, Checkpoint: kept, Reason: reason})
+	r, err := a.ledger.Submit(ctx, ledger.Tx{Type: "ContinueLog", Args: args2, Org: org, User: org + ".admin", Role: models.RoleAdmin})
+	if err != nil {
+		return fmt.Errorf("record the continuation of %s: %w", cp.Origin, err)
+	}
+	if _, err := a.catchUp(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "entry %d records that %s continues %s, whose witnessed checkpoint of %d entries this ledger no longer extends\n", r.Seq, el.Origin(), cp.Origin, cp.Size)
 	return nil
 }
 

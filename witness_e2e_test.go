@@ -139,6 +139,22 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 		t.Errorf("verify with the kept cosigned checkpoint: exit %d %q; want 1, rolled back", code, errs)
 	}
 
+	// Had no other copy been left, the log would continue under a new
+	// origin whose first entry records the old log's witnessed checkpoint.
+	lost := testEnv(t)
+	lost["PLUMBLINE_DATA"], lost["PLUMBLINE_LOG_LEVEL"] = env["PLUMBLINE_DATA"], "warn"
+	copyDB(t, dbPath, strings.TrimPrefix(lost["PLUMBLINE_DB"], "sqlite://"))
+	code, out, errs = cli(t, ctx, lost, "ledger", "set-origin", "plumbline.test/ledger-2", "--after-loss", kept, "--org", "hz-construction-bureau")
+	if code != 0 || !strings.Contains(out, "continues plumbline.test/ledger") || !strings.Contains(out, fmt.Sprintf("checkpoint of %d entries", second)) {
+		t.Fatalf("set-origin --after-loss: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, ctx, lost, "verify"); code != 0 {
+		t.Errorf("verify of the continued log: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, _ := cli(t, ctx, lost, "ledger", "set-origin", "plumbline.test/ledger-3", "--after-loss", kept, "--org", "hz-construction-bureau"); code == 0 {
+		t.Error("the same loss was recorded twice")
+	}
+
 	// Recovery: the missing entries come back from the other copy, and the
 	// server, its witness agreeing again, takes writes.
 	code, out, errs = cli(t, ctx, env, "ledger", "recover", "--from-db", "sqlite://"+newer)

@@ -81,7 +81,7 @@ func TestPublicEntryFollowsContract(t *testing.T) {
 			public = append(public, typ)
 		}
 	}
-	want := []string{"CommissionBatch", "RecallBatch", "RegisterOrganization", "RegisterProduct", "TransformBatches"}
+	want := []string{"CommissionBatch", "ContinueLog", "RecallBatch", "RegisterOrganization", "RegisterProduct", "TransformBatches"}
 	if !slices.Equal(public, want) {
 		t.Errorf("public entry types: %q, want %q", public, want)
 	}

@@ -92,6 +92,9 @@ func TestGenerateStandardDemo(t *testing.T) {
 	within(t, "usages", sum.Usages, 150, 1000)
 	within(t, "recalls", sum.Recalls, 1, 1)
 	for _, typ := range contract.Types() {
+		if typ == "ContinueLog" {
+			continue // recorded only after a ledger lost entries for good
+		}
 		if sum.Types[typ] == 0 {
 			t.Errorf("the demo has no %s transaction", typ)
 		}

@@ -92,6 +92,7 @@ type Mapping struct {
 var Mappings = map[string]Mapping{
 	"RegisterOrganization": {},
 	"RegisterProduct":      {},
+	"ContinueLog":          {}, // the ledger's own history, not a supply-chain event
 	"CommissionBatch":      {ObjectEvent, "ADD", "commissioning", "active"},
 	"CreatePurchaseOrder":  {TransactionEvent, "ADD", "", ""},
 	"DispatchShipment":     {ObjectEvent, "OBSERVE", "shipping", "in_transit"},

@@ -51,8 +51,9 @@ type Call struct {
 }
 
 // Contract versions. A version may change which keys a transaction reads
-// and writes, never which transactions are accepted or what their records
-// say, so the backends agree on every rule whichever version each runs.
+// and writes, or accept a transaction type the versions before it refuse
+// (V3); never what an accepted transaction's records say. Every entry
+// records the version it ran under, and replay passes it back.
 const (
 	// V1 is the contract as first released. The embedded ledger runs it
 	// (it passes no version), so every ledger written before versions
@@ -64,8 +65,12 @@ const (
 	// The first V2 registration with a GTIN on a ledger without the index
 	// builds it from the products already there (models.KeyGTINIndexed).
 	V2 = 2
-	// Latest is the newest version; the Fabric chaincode runs it.
-	Latest = V2
+	// V3 accepts ContinueLog: the first entry under a new log origin, which
+	// records the last witnessed checkpoint of the log whose newer entries
+	// were lost for good.
+	V3 = 3
+	// Latest is the newest version; new entries of both backends run it.
+	Latest = V3
 )
 
 // Write is one key written by a transaction and its new value.

@@ -13,7 +13,7 @@ import (
 )
 
 func TestTypes(t *testing.T) {
-	want := []string{"AcknowledgeCase", "AttachDocument", "CommissionBatch", "CorrectEntry", "CreatePurchaseOrder", "DispatchShipment",
+	want := []string{"AcknowledgeCase", "AttachDocument", "CommissionBatch", "ContinueLog", "CorrectEntry", "CreatePurchaseOrder", "DispatchShipment",
 		"OpenCase", "RecallBatch", "ReceiveShipment", "RecordDisposition", "RecordInspection", "RecordUsage", "RegisterOrganization",
 		"RegisterProduct", "ReleaseHold", "TransformBatches"}
 	if got := Types(); !slices.Equal(got, want) {

@@ -70,6 +70,8 @@ var permissions = map[string]Permission{
 		Kinds: everyKind, Roles: []models.Role{models.RoleOperator, models.RoleInspector}},
 	"RecordDisposition": {Action: "record dispositions",
 		Kinds: everyKind, Roles: []models.Role{models.RoleOperator}},
+	"ContinueLog": {Action: "record the continuation of a log",
+		Kinds: []models.OrgKind{models.KindAuthority}},
 }
 
 // Rule returns the permission of a transaction type (a name of Types),

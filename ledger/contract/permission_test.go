@@ -214,6 +214,8 @@ func permissionCall(typ, org string) any {
 		return AcknowledgeCaseArgs{Case: "case-1"}
 	case "RecordDisposition":
 		return RecordDispositionArgs{Case: "case-1", Items: []UsageDisposition{{Usage: "usage-1", Disposition: models.DispositionReplace}}}
+	case "ContinueLog":
+		return ContinueLogArgs{PreviousOrigin: "old.example/ledger", Checkpoint: testCheckpoint, Reason: "the disk failed"}
 	}
 	return nil
 }

@@ -86,6 +86,8 @@ var privacy = map[string]Privacy{
 	// Lineage and recalls are public: a recall is a public notice.
 	"TransformBatches": {},
 	"RecallBatch":      {},
+	// A log's continuation after a loss is a public notice.
+	"ContinueLog": {},
 	// A private document's hash, name, type and size; a public one is
 	// public whole. Its kind and visibility are public either way.
 	"AttachDocument": {Private: []Field{

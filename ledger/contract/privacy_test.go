@@ -26,6 +26,7 @@ var argTypes = map[string]any{
 	"OpenCase":             OpenCaseArgs{},
 	"AcknowledgeCase":      AcknowledgeCaseArgs{},
 	"RecordDisposition":    RecordDispositionArgs{},
+	"ContinueLog":          ContinueLogArgs{},
 }
 
 // TestPrivacyEveryType: every transaction type of the dispatch table has a
