@@ -76,6 +76,13 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 	if e.cfg.Ledger == "fabric" {
 		return fmt.Errorf("%w: log origins belong to the embedded ledger; Fabric has no signed checkpoints", errUsage)
 	}
+	if kept != "" {
+		// Check the continuation before anything changes: the origin
+		// stays as it is when it would be refused.
+		if err := checkLoss(ctx, e, kept); err != nil {
+			return err
+		}
+	}
 	e.cfg.LogOrigin, e.changeOrigin = origin, true
 	a, err := e.open(ctx)
 	if err != nil {
@@ -91,12 +98,6 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--after-loss: not a checkpoint this ledger signed: %w", err)
 	}
-	if cp.Origin == el.Origin() {
-		return fmt.Errorf("--after-loss: the checkpoint is of %s, the new origin; give the old log's", cp.Origin)
-	}
-	if err := el.CheckTrusted(ctx, kept); err == nil {
-		return fmt.Errorf("--after-loss: the ledger still extends that checkpoint of %d entries: nothing was lost", cp.Size)
-	}
 	args2, _ := json.Marshal(contract.ContinueLogArgs{PreviousOrigin: cp.Origin, Checkpoint: kept, Reason: reason})
 	r, err := a.ledger.Submit(ctx, ledger.Tx{Type: "ContinueLog", Args: args2, Org: org, User: org + ".admin", Role: models.RoleAdmin})
 	if err != nil {
@@ -106,6 +107,32 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "entry %d records that %s continues %s, whose witnessed checkpoint of %d entries this ledger no longer extends\n", r.Seq, el.Origin(), cp.Origin, cp.Size)
+	return nil
+}
+
+// checkLoss checks, on the ledger as it is, that kept is a checkpoint it
+// signed under its current origin, that it no longer extends (entries were
+// lost), and that the loss is not recorded yet.
+func checkLoss(ctx context.Context, e *env, kept string) error {
+	saved := e.cfg.LogOrigin
+	e.cfg.LogOrigin = ""
+	a, err := e.open(ctx)
+	e.cfg.LogOrigin = saved
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	el := a.ledger.(*embedded.Ledger)
+	cp, err := embedded.ParseCheckpoint(kept, el.VerifierKeys())
+	if err != nil {
+		return fmt.Errorf("--after-loss: not a checkpoint this ledger signed: %w", err)
+	}
+	if err := el.CheckTrusted(ctx, kept); err == nil {
+		return fmt.Errorf("--after-loss: the ledger still extends that checkpoint of %d entries: nothing was lost", cp.Size)
+	}
+	if _, err := a.ledger.State(ctx, contract.PrefixLogOrigin+cp.Origin); err == nil {
+		return fmt.Errorf("--after-loss: the continuation of %s is already recorded", cp.Origin)
+	}
 	return nil
 }
 
