@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/plumbline/plumbline/ledger/embedded/keys"
 )
 
 // TestVerifyProofOffline serves the demo ledger with a plumbline witness,
@@ -25,40 +23,14 @@ func TestVerifyProofOffline(t *testing.T) {
 		t.Skip("runs the server")
 	}
 	ctx := context.Background()
-	env := testEnv(t)
-	env["PLUMBLINE_LOG_ORIGIN"] = "plumbline.test/ledger"
-	if code, out, errs := cli(t, ctx, env, "demo"); code != 0 {
-		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
-	}
-	pub, err := os.ReadFile(filepath.Join(env["PLUMBLINE_DATA"], "keys", "checkpoint.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logKey, err := keys.RenameVerifierKey(strings.TrimSpace(string(pub)), env["PLUMBLINE_LOG_ORIGIN"])
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, logKey := demoLedger(t)
 	dir := t.TempDir()
 	logKeyFile := filepath.Join(dir, "log.vkey")
 	if err := os.WriteFile(logKeyFile, []byte(logKey+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
-	wdir := t.TempDir()
-	code, out, errs := cli(t, ctx, nil, "witness", "key", "--dir", wdir, "--name", "witness.authority.test")
-	if code != 0 {
-		t.Fatalf("witness key: %d %s %s", code, out, errs)
-	}
-	witnessKey := strings.TrimSpace(out)
-	if code, out, errs := cli(t, ctx, nil, "witness", "add-log", "--dir", wdir, "--origin", env["PLUMBLINE_LOG_ORIGIN"], "--key", logKey); code != 0 {
-		t.Fatalf("witness add-log: %d %s %s", code, out, errs)
-	}
-	waddr := freePort(t)
-	wctx, stopWitness := context.WithCancel(ctx)
-	wdone := make(chan int, 1)
-	go func() { c, _, _ := cli(t, wctx, nil, "witness", "serve", "--dir", wdir, "--listen", waddr); wdone <- c }()
-	t.Cleanup(func() { stopWitness(); <-wdone })
-
+	witnessKey, waddr := startWitness(t, env["PLUMBLINE_LOG_ORIGIN"], logKey)
 	env["PLUMBLINE_WITNESSES"] = witnessKey + " http://" + waddr
 	env["PLUMBLINE_ADDR"] = freePort(t)
 	base := "http://" + env["PLUMBLINE_ADDR"]
@@ -77,7 +49,7 @@ func TestVerifyProofOffline(t *testing.T) {
 	if err := os.WriteFile(proof, []byte(get(t, base+"/api/v1/ledger/entries/1/tlog-proof")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs = cli(t, ctx, nil, "verify-proof", proof, "--key", logKeyFile, "--witness", witnessKey)
+	code, out, errs := cli(t, ctx, nil, "verify-proof", proof, "--key", logKeyFile, "--witness", witnessKey)
 	t.Logf("verify-proof:\n%s%s", out, errs)
 	if code != 0 || !strings.Contains(out, "entry      1, tx ") || !strings.Contains(out, "type       RegisterOrganization") ||
 		!strings.Contains(out, "log        plumbline.test/ledger, tree size ") ||

@@ -39,21 +39,7 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	env, logKey := demoLedger(t)
 
 	// The authority's witness, in two commands and a key.
-	wdir := t.TempDir()
-	code, out, errs := cli(t, ctx, nil, "witness", "key", "--dir", wdir, "--name", "witness.authority.test")
-	if code != 0 {
-		t.Fatalf("witness key: %d %s %s", code, out, errs)
-	}
-	witnessKey := strings.TrimSpace(out)
-	if code, out, errs := cli(t, ctx, nil, "witness", "add-log", "--dir", wdir, "--origin", env["PLUMBLINE_LOG_ORIGIN"], "--key", logKey); code != 0 {
-		t.Fatalf("witness add-log: %d %s %s", code, out, errs)
-	}
-	waddr := freePort(t)
-	wctx, stopWitness := context.WithCancel(ctx)
-	wdone := make(chan int, 1)
-	go func() { c, _, _ := cli(t, wctx, nil, "witness", "serve", "--dir", wdir, "--listen", waddr); wdone <- c }()
-	t.Cleanup(func() { stopWitness(); <-wdone })
-
+	witnessKey, waddr := startWitness(t, env["PLUMBLINE_LOG_ORIGIN"], logKey)
 	env["PLUMBLINE_WITNESSES"] = witnessKey + " http://" + waddr
 	env["PLUMBLINE_ADDR"] = freePort(t)
 	base := "http://" + env["PLUMBLINE_ADDR"]
@@ -134,7 +120,7 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 		t.Errorf("a write after the restore: %d %s; want 503 naming %d and %d entries", code, body, first, second)
 	}
 	stop(t, child)
-	code, _, errs = cli(t, ctx, env, "verify", "--trusted-checkpoint", kept)
+	code, _, errs := cli(t, ctx, env, "verify", "--trusted-checkpoint", kept)
 	if code != 1 || !strings.Contains(errs, "rolled back") {
 		t.Errorf("verify with the kept cosigned checkpoint: exit %d %q; want 1, rolled back", code, errs)
 	}
@@ -144,7 +130,7 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	lost := testEnv(t)
 	lost["PLUMBLINE_DATA"], lost["PLUMBLINE_LOG_LEVEL"] = env["PLUMBLINE_DATA"], "warn"
 	copyDB(t, dbPath, strings.TrimPrefix(lost["PLUMBLINE_DB"], "sqlite://"))
-	code, out, errs = cli(t, ctx, lost, "ledger", "set-origin", "plumbline.test/ledger-2", "--after-loss", kept, "--org", "hz-construction-bureau")
+	code, out, errs := cli(t, ctx, lost, "ledger", "set-origin", "plumbline.test/ledger-2", "--after-loss", kept, "--org", "hz-construction-bureau")
 	if code != 0 || !strings.Contains(out, "continues plumbline.test/ledger") || !strings.Contains(out, fmt.Sprintf("checkpoint of %d entries", second)) {
 		t.Fatalf("set-origin --after-loss: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -176,6 +162,29 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	if code, body := getStatus(t, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz after recovery: %d %s", code, body)
 	}
+}
+
+// startWitness runs `plumbline witness` (its key, the log added, serve)
+// for the log of origin, until the test ends; it returns the witness's
+// verifier key and address.
+func startWitness(t *testing.T, origin, logKey string) (key, addr string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	code, out, errs := cli(t, ctx, nil, "witness", "key", "--dir", dir, "--name", "witness.authority.test")
+	if code != 0 {
+		t.Fatalf("witness key: %d %s %s", code, out, errs)
+	}
+	key = strings.TrimSpace(out)
+	if code, out, errs := cli(t, ctx, nil, "witness", "add-log", "--dir", dir, "--origin", origin, "--key", logKey); code != 0 {
+		t.Fatalf("witness add-log: %d %s %s", code, out, errs)
+	}
+	addr = freePort(t)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan int, 1)
+	go func() { c, _, _ := cli(t, wctx, nil, "witness", "serve", "--dir", dir, "--listen", addr); done <- c }()
+	t.Cleanup(func() { stop(); <-done })
+	return key, addr
 }
 
 // demoLedger writes the demo ledger under the origin plumbline.test/ledger
