@@ -714,19 +714,7 @@ func (r *recoverer) loadCert(fp [32]byte) (certInfo, error) {
 	return certInfo{org: org, pub: pub}, nil
 }
 
-func (r *recoverer) frontierReader() tlog.HashReader {
-	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			h, ok := r.frontier[x]
-			if !ok {
-				return nil, fmt.Errorf("hash %d not recomputed", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	})
-}
+func (r *recoverer) frontierReader() tlog.HashReader { return mapReader(r.frontier) }
 
 // checkSignatures checks the organization signatures of a page on every
 // core and returns the first (lowest) that fails, or nil.

@@ -214,11 +214,15 @@ func (v *verifier) replay(e Entry) error {
 	return nil
 }
 
-func (v *verifier) frontierReader() tlog.HashReader {
+func (v *verifier) frontierReader() tlog.HashReader { return mapReader(v.frontier) }
+
+// mapReader reads stored hashes from m, the hashes recomputed so far (the
+// right edge of the tree and the current page's).
+func mapReader(m map[int64]tlog.Hash) tlog.HashReader {
 	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
 		for i, x := range idx {
-			h, ok := v.frontier[x]
+			h, ok := m[x]
 			if !ok {
 				return nil, fmt.Errorf("hash %d not recomputed", x)
 			}
