@@ -29,6 +29,7 @@ const recheck = 5 * time.Minute
 func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 	backoff := time.Duration(0)
 	asked := time.Time{} // when the witness last cosigned the latest checkpoint
+	retried := false     // the last request was a retry at the size the witness named
 	for {
 		commits := c.log.Commits()
 		if commits == nil {
@@ -40,7 +41,7 @@ func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 				return
 			}
 			c.opts.Logger.Warn("witnessing: read the latest checkpoint", "err", err)
-			backoff = c.wait(ctx, nil, backoff)
+			backoff = c.wait(ctx, backoff)
 			continue
 		}
 		if wait := c.opts.Interval - time.Since(asked); !asked.IsZero() && wait > 0 {
@@ -82,25 +83,24 @@ func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 		known = next
 		switch {
 		case err == nil:
-			backoff, asked = 0, time.Now()
-		case retry:
-			// The witness told us its size; ask again at once (a second
-			// mismatch in a row waits).
-			if backoff == 0 {
-				backoff = c.opts.MinBackoff / 2
-				continue
-			}
-			backoff = c.wait(ctx, commits, backoff)
+			backoff, asked, retried = 0, time.Now(), false
+		case retry && !retried:
+			// The witness told us its size: ask again at once from there
+			// (a second mismatch in a row waits).
+			retried = true
 		default:
-			c.opts.Logger.Warn("witnessing failed", "witness", w.name, "err", err)
-			backoff = c.wait(ctx, commits, backoff)
+			if !retry {
+				c.opts.Logger.Warn("witnessing failed", "witness", w.name, "err", err)
+			}
+			retried = false
+			backoff = c.wait(ctx, backoff)
 		}
 	}
 }
 
 // wait sleeps for the next backoff step (or until ctx is done) and
 // returns it. A commit does not cut the wait short.
-func (c *Cosigner) wait(ctx context.Context, _ <-chan struct{}, backoff time.Duration) time.Duration {
+func (c *Cosigner) wait(ctx context.Context, backoff time.Duration) time.Duration {
 	backoff = min(max(2*backoff, c.opts.MinBackoff), c.opts.MaxBackoff)
 	t := time.NewTimer(backoff)
 	defer t.Stop()
