@@ -471,6 +471,9 @@ func (m *mirror) page(page []mirrorEntry) (time.Time, error) {
 				return last, m.bad(seq, "ledger_entries", "", "committed arguments: %v", err)
 			}
 			private = countCommitments(doc)
+			if m, ok := doc.(map[string]any); ok && len(m) == 1 && m[commitWhole] != nil {
+				private = 1 // the whole transaction is one commitment
+			}
 		}
 		var openings []byte
 		if _, known := m.certs[e.CertFingerprint]; !known || private > 0 {
@@ -485,7 +488,7 @@ func (m *mirror) page(page []mirrorEntry) (time.Time, error) {
 				m.ders[e.CertFingerprint] = p.OrgCertificate
 			}
 			if private > 0 && p.Openings == nil {
-				return last, fmt.Errorf("entry %d (%s by %s) holds %d private fields as commitments and the mirror gave no openings for them: pass --token, an authority's API token on the mirror, so that the whole transaction can be replayed", seq, e.Tx.Type, e.Tx.Org, private)
+				return last, fmt.Errorf("entry %d (%s by %s) holds private fields only as commitments, and the mirror gives their openings only to those who may read them, so the transaction cannot be replayed: pass --token, an authority's API token on the mirror; nothing was recovered", seq, e.Tx.Type, e.Tx.Org)
 			}
 			if private > 0 {
 				openings = p.Openings
