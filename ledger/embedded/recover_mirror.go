@@ -384,7 +384,7 @@ func (m *mirror) entries(tree tlog.Tree, n uint64) (time.Time, error) {
 			if m.denied != "" {
 				return last, fmt.Errorf("the mirror withholds the entries after %d (%s): pass --token, an authority's API token on the mirror", next, m.denied)
 			}
-			return last, fmt.Errorf("%w: reading the mirror's entries after %d, each checked against its signed tree: %v", models.ErrTampered, next, err)
+			return last, fmt.Errorf("reading the mirror's entries after %d, each checked against its signed tree: %v: %w", next, err, models.ErrTampered)
 		}
 		if next == before {
 			return last, fmt.Errorf("the mirror's entry bundles end at %d entries, below its checkpoint's %d", next, tree.N)
