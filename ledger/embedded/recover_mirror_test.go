@@ -238,3 +238,39 @@ func TestRecoverFromMirror(t *testing.T) {
 		})
 	}
 }
+
+// TestRecoverFromMirrorAcrossTheSwitchToV2: a backup of a ledger that
+// still wrote v1 entries gets back from a mirror the v1 entries it lost
+// (their writes replayed and compared with the entries') and the v2
+// entries the mirror wrote after it switched, with the height of the
+// switch (ledger_meta entry_v2_from).
+func TestRecoverFromMirrorAcrossTheSwitchToV2(t *testing.T) {
+	ctx := context.Background()
+	src := newEnv(t, dbx.SQLite)
+	l := src.open(func(o *Options) { o.EntryFormat = 1 })
+	seed(t, l, 3) // entries 1..4
+	backup := clone(t, src, dbx.SQLite)
+	for i := range 3 { // v1: 5..7
+		mustSubmit(t, l, productTx("mill-0", fmt.Sprintf("p-%d", i)))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l = src.open() // switches to v2 from entry 8
+	for i := 3; i < 6; i++ {
+		mustSubmit(t, l, productTx("mill-1", fmt.Sprintf("p-%d", i)))
+	}
+	if l.CommittedFrom() != 8 {
+		t.Fatalf("the mirror switched to v2 at %d, want 8", l.CommittedFrom())
+	}
+	s := mirrorServer(t, l, nil)
+	rep, err := RecoverFromMirror(ctx, MirrorOptions{DB: backup.db, KeyDir: backup.keyDir, URL: s.URL, HTTPClient: s.Client()})
+	if err != nil || rep.From != 5 || rep.To != 10 || rep.Verify.Entries != 10 {
+		t.Fatalf("RecoverFromMirror: %+v, %v; want entries 5..10", rep, err)
+	}
+	for _, table := range []string{"ledger_entries", "ledger_hashes", "ledger_state", "ledger_meta", "ledger_writes"} {
+		if got, want := dump(t, backup, table), dump(t, src, table); got != want {
+			t.Errorf("%s after recovery differs from the mirror's:\n%s\nwant\n%s", table, got, want)
+		}
+	}
+}
