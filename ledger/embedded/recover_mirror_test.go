@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,5 +273,60 @@ func TestRecoverFromMirrorAcrossTheSwitchToV2(t *testing.T) {
 		if got, want := dump(t, backup, table), dump(t, src, table); got != want {
 			t.Errorf("%s after recovery differs from the mirror's:\n%s\nwant\n%s", table, got, want)
 		}
+	}
+}
+
+// TestRecoverFromMirrorMovedOrigin: the mirror's log moved to a new
+// origin after the backup; its checkpoint, signed with the same key under
+// the new name, is this log's, and the recovered ledger (a backup, or an
+// empty database given the key folder) signs under the new origin.
+func TestRecoverFromMirrorMovedOrigin(t *testing.T) {
+	ctx := context.Background()
+	src := newEnv(t, dbx.SQLite)
+	l := src.open()
+	seed(t, l, 9)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	backup := clone(t, src, dbx.SQLite)
+	l = src.open(func(o *Options) { o.Origin, o.ChangeOrigin = "moved.example.com/ledger", true })
+	for i := range 5 {
+		mustSubmit(t, l, productTx("mill-1", fmt.Sprintf("p-%d", i)))
+	}
+	s := mirrorServer(t, l, nil)
+	moved := []string{"plumbline/local", "moved.example.com/ledger"}
+	empty := &env{t: t, url: "sqlite://" + t.TempDir() + "/empty.db", keyDir: src.keyDir, clock: src.clock}
+	db, err := dbx.Open(empty.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty.db = db
+	t.Cleanup(func() { _ = dbx.Close(db) })
+	for _, tc := range []struct {
+		name    string
+		local   *env
+		from    uint64
+		origins []string
+	}{
+		{"a backup from before the move", backup, 11, moved},
+		// The mirror publishes only its current origin.
+		{"an empty database", empty, 1, moved[1:]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := RecoverFromMirror(ctx, MirrorOptions{DB: tc.local.db, KeyDir: tc.local.keyDir, URL: s.URL, HTTPClient: s.Client()})
+			if err != nil || rep.From != tc.from || rep.To != 15 || !slices.Equal(rep.Origins, tc.origins) || rep.Verify.Entries != 15 {
+				t.Fatalf("RecoverFromMirror: %+v, %v; want entries %d..15 and origins %q", rep, err, tc.from, tc.origins)
+			}
+			l := tc.local.open()
+			if l.Origin() != "moved.example.com/ledger" {
+				t.Errorf("the recovered ledger signs as %q, want the mirror's current origin", l.Origin())
+			}
+			if r := mustSubmit(t, l, productTx("mill-2", "p-next")); r.Seq != 16 {
+				t.Fatalf("the next entry is %d, want 16", r.Seq)
+			}
+			if _, err := l.Verify(ctx, VerifyOptions{}); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+		})
 	}
 }
