@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/torchwood"
@@ -114,6 +115,7 @@ type mirror struct {
 	fetcher *torchwood.TileFetcher
 	ders    map[[32]byte][]byte // certificates the proof API gave, by fingerprint
 	org     string              // the organization of the entry being checked
+	mu      sync.Mutex          // guards denied: tiles are fetched in parallel
 	denied  string              // why the server last refused an entry bundle
 	v2From  uint64              // this ledger's first v2 entry (0: none yet)
 	state   *replayState
@@ -139,7 +141,9 @@ func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil && (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized) && strings.Contains(req.URL.Path, "/tile/entries/") {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
+		b.m.mu.Lock()
 		b.m.denied = fmt.Sprintf("%s: %d %s", req.URL.Path, resp.StatusCode, apiMessage(body))
+		b.m.mu.Unlock()
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	return resp, err
@@ -381,8 +385,11 @@ func (m *mirror) entries(tree tlog.Tree, n uint64) (time.Time, error) {
 			}
 		}
 		if err := client.Err(); err != nil {
-			if m.denied != "" {
-				return last, fmt.Errorf("the mirror withholds the entries after %d (%s): pass --token, an authority's API token on the mirror", next, m.denied)
+			m.mu.Lock()
+			denied := m.denied
+			m.mu.Unlock()
+			if denied != "" {
+				return last, fmt.Errorf("the mirror withholds the entries after %d (%s): pass --token, an authority's API token on the mirror; nothing was recovered", next, denied)
 			}
 			return last, fmt.Errorf("reading the mirror's entries after %d, each checked against its signed tree: %v: %w", next, err, models.ErrTampered)
 		}

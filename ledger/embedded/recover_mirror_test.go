@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"filippo.io/torchwood"
@@ -328,5 +329,52 @@ func TestRecoverFromMirrorMovedOrigin(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 		})
+	}
+}
+
+// TestRecoverFromMirrorToken: a mirror that gives entry bundles only to
+// an auditor (as a server does for bundles holding private v1 entries)
+// is refused without the token, saying why and what to pass, and read
+// with it: the token goes with every request to the mirror.
+func TestRecoverFromMirrorToken(t *testing.T) {
+	ctx := context.Background()
+	f := newRecoverFixture(t, dbx.SQLite)
+	inner := mirrorServer(t, f.src.open(), nil)
+	var sawToken atomic.Bool
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization") == "Bearer auditor-token"
+		if strings.Contains(r.URL.Path, "/tile/entries/") && !auth {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"code":"forbidden","message":"entry 12 is private; bundles holding it are given to auditors only"}}`))
+			return
+		}
+		if auth {
+			sawToken.Store(true)
+		}
+		resp, err := inner.Client().Get(inner.URL + r.URL.Path)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		_, _ = w.Write(b.Bytes())
+	}))
+	t.Cleanup(s.Close)
+	local := clone(t, f.backup, dbx.SQLite)
+	before := dump(t, local)
+	_, err := RecoverFromMirror(ctx, MirrorOptions{DB: local.db, KeyDir: local.keyDir, URL: s.URL})
+	if err == nil || !strings.Contains(err.Error(), "auditors only") || !strings.Contains(err.Error(), "--token") {
+		t.Fatalf("without the token: %v; want a refusal naming the mirror's reason and --token", err)
+	}
+	if dump(t, local) != before {
+		t.Fatal("the refused recovery changed the ledger")
+	}
+	rep, err := RecoverFromMirror(ctx, MirrorOptions{DB: local.db, KeyDir: local.keyDir, URL: s.URL + "/", Token: "auditor-token"})
+	if err != nil || rep.To != 25 || !sawToken.Load() {
+		t.Fatalf("with the token: %+v, %v (token seen: %v)", rep, err, sawToken.Load())
 	}
 }
