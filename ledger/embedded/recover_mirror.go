@@ -237,6 +237,12 @@ func (m *mirror) run() error {
 		return err
 	}
 	v2Before := m.v2From
+	if m.v2From > n0 {
+		// A server opened the restored ledger and fixed its switch to v2
+		// entries at its next entry, but wrote none: the mirror's entries
+		// decide where the switch is.
+		m.v2From = 0
+	}
 	last, err := m.entries(tree, n0)
 	if err != nil {
 		return err
@@ -259,10 +265,16 @@ func (m *mirror) run() error {
 		return err
 	}
 	m.rep.Checkpoints++
-	if v2Before == 0 && m.v2From != 0 {
-		q := `INSERT INTO ledger_meta (name, value) VALUES (` + m.d.ph(1) + `, ` + m.d.ph(2) + `)`
-		if _, err := m.tx.ExecContext(m.ctx, q, metaV2From, strconv.FormatUint(m.v2From, 10)); err != nil {
-			return fmt.Errorf("record the switch to v2 entries: %w", err)
+	if v2Before == 0 || v2Before > n0 { // no entry this ledger holds fixes the switch
+		want := m.v2From // the first recovered v2 entry
+		if want == 0 && v2Before != 0 {
+			want = top.Size + 1 // the mirror still writes v1: the switch moves past its entries
+		}
+		if want != 0 && want != v2Before {
+			q := `INSERT INTO ledger_meta (name, value) VALUES (` + m.d.ph(1) + `, ` + m.d.ph(2) + `) ON CONFLICT (name) DO UPDATE SET value = excluded.value`
+			if _, err := m.tx.ExecContext(m.ctx, q, metaV2From, strconv.FormatUint(want, 10)); err != nil {
+				return fmt.Errorf("record the switch to v2 entries: %w", err)
+			}
 		}
 	}
 	if !slices.Equal(names, ours) {

@@ -3,6 +3,7 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -266,15 +267,33 @@ func TestRecoverFromMirrorAcrossTheSwitchToV2(t *testing.T) {
 		t.Fatalf("the mirror switched to v2 at %d, want 8", l.CommittedFrom())
 	}
 	s := mirrorServer(t, l, nil)
-	rep, err := RecoverFromMirror(ctx, MirrorOptions{DB: backup.db, KeyDir: backup.keyDir, URL: s.URL, HTTPClient: s.Client()})
-	if err != nil || rep.From != 5 || rep.To != 10 || rep.Verify.Entries != 10 {
-		t.Fatalf("RecoverFromMirror: %+v, %v; want entries 5..10", rep, err)
+	// The backup as restored, and as a server opened it after the restore
+	// (fixing its switch to v2 at its next entry, 5, but writing none).
+	opened := clone(t, backup, dbx.SQLite)
+	opened.open().Close()
+	if v, err := readV2From(ctx, mustSQL(t, opened), dialect{name: dbx.SQLite}); err != nil || v != 5 {
+		t.Fatalf("the opened backup switches at %d (%v), want 5", v, err)
 	}
-	for _, table := range []string{"ledger_entries", "ledger_hashes", "ledger_state", "ledger_meta", "ledger_writes"} {
-		if got, want := dump(t, backup, table), dump(t, src, table); got != want {
-			t.Errorf("%s after recovery differs from the mirror's:\n%s\nwant\n%s", table, got, want)
+	for _, local := range []*env{backup, opened} {
+		rep, err := RecoverFromMirror(ctx, MirrorOptions{DB: local.db, KeyDir: local.keyDir, URL: s.URL, HTTPClient: s.Client()})
+		if err != nil || rep.From != 5 || rep.To != 10 || rep.Verify.Entries != 10 {
+			t.Fatalf("RecoverFromMirror: %+v, %v; want entries 5..10", rep, err)
+		}
+		for _, table := range []string{"ledger_entries", "ledger_hashes", "ledger_state", "ledger_meta", "ledger_writes"} {
+			if got, want := dump(t, local, table), dump(t, src, table); got != want {
+				t.Errorf("%s after recovery differs from the mirror's:\n%s\nwant\n%s", table, got, want)
+			}
 		}
 	}
+}
+
+func mustSQL(t *testing.T, e *env) *sql.DB {
+	t.Helper()
+	db, err := e.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // TestRecoverFromMirrorMovedOrigin: the mirror's log moved to a new
