@@ -23,6 +23,9 @@ import (
 //	plumbline ledger set-origin ORIGIN      sign checkpoints under a new log origin
 //	plumbline ledger recover --from-db URL  bring back the entries a restored
 //	                                        backup lost from another copy
+//	plumbline ledger recover --from URL [--token TOKEN]
+//	                                        the same from another server's
+//	                                        tiles, entry bundles and proofs
 func cmdLedger(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: plumbline ledger needs a subcommand: set-origin, recover", errUsage)
@@ -147,17 +150,27 @@ func checkLoss(ctx context.Context, e *env, kept string) error {
 // The read model is then brought up to date. Stop the server first: it
 // would keep serving the rolled-back log until restarted.
 func cmdRecover(ctx context.Context, e *env, args []string) error {
-	var from string
+	var from, mirror, token string
 	if err := e.parse("ledger recover", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&from, "from-db", "", "database `URL` of another copy of this log that has the missing entries (only read)")
+		fs.StringVar(&mirror, "from", "", "`URL` of another Plumbline server publishing this log (a replica or a mirror): its tiles, entry bundles and proofs")
+		fs.StringVar(&token, "token", "", "with --from: an authority's API `TOKEN` on that server, for private entries and the openings of private fields")
 	}); err != nil {
 		return err
 	}
-	if from == "" {
-		return fmt.Errorf("%w: plumbline ledger recover --from-db URL: name the database of a copy of this log that has the missing entries (sqlite://PATH or postgres://…)", errUsage)
+	switch {
+	case from != "" && mirror != "":
+		return fmt.Errorf("%w: plumbline ledger recover: give --from-db or --from, not both", errUsage)
+	case from == "" && mirror == "":
+		return fmt.Errorf("%w: plumbline ledger recover --from-db URL | --from URL [--token TOKEN]: name the database of a copy of this log that has the missing entries (sqlite://PATH or postgres://…), or a server publishing it", errUsage)
+	case token != "" && mirror == "":
+		return fmt.Errorf("%w: --token goes with --from", errUsage)
 	}
 	if e.cfg.Ledger == "fabric" {
 		return fmt.Errorf("%w: recover belongs to the embedded ledger; on Fabric the peers hold the ledger", errUsage)
+	}
+	if mirror != "" {
+		return recoverFromMirror(ctx, e, mirror, token)
 	}
 	if _, err := dbx.Dialect(from); err != nil {
 		return fmt.Errorf("%w: --from-db: %v", errUsage, err)
@@ -185,6 +198,31 @@ func cmdRecover(ctx context.Context, e *env, args []string) error {
 		Progress: e.progress("recover"), VerifyProgress: e.progress("verify ledger"),
 	})
 	_ = dbx.Close(db)
+	return recovered(ctx, e, shown, rep, err)
+}
+
+// recoverFromMirror is plumbline ledger recover --from URL.
+func recoverFromMirror(ctx context.Context, e *env, mirror, token string) error {
+	u, err := url.Parse(mirror)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: --from %q: give the server's address, such as https://plumbline.example.com", errUsage, mirror)
+	}
+	shown := u.Redacted()
+	db, err := dbx.Open(e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	rep, err := embedded.RecoverFromMirror(ctx, embedded.MirrorOptions{
+		DB: db, KeyDir: filepath.Join(e.cfg.DataDir, "keys"), URL: mirror, Token: token,
+		Progress: e.progress("recover"), VerifyProgress: e.progress("verify ledger"),
+	})
+	_ = dbx.Close(db)
+	return recovered(ctx, e, shown, rep, err)
+}
+
+// recovered reports a recovery from shown and brings the read model up
+// to date.
+func recovered(ctx context.Context, e *env, shown string, rep embedded.RecoverReport, err error) error {
 	switch {
 	case errors.Is(err, embedded.ErrForked):
 		return fmt.Errorf("refused, %s has another history than this ledger: %w; recover from another copy, or start a new log origin (README, Trust)", shown, err)

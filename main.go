@@ -7,9 +7,10 @@
 //	plumbline reindex            drop and rebuild the read model from the ledger
 //	plumbline healthcheck        probe a running server's /healthz (for containers)
 //	plumbline ledger set-origin  sign checkpoints under a new log origin
-//	plumbline ledger recover --from-db URL
+//	plumbline ledger recover --from-db URL | --from URL [--token TOKEN]
 //	                             bring back the entries a restored backup lost
-//	                             from another copy of the log
+//	                             from another copy of the log, or from another
+//	                             server's tiles and entry bundles
 //	plumbline verify-proof FILE  check an entry's offline proof (C2SP tlog-proof)
 //	plumbline witness serve|add-log|list-logs|key
 //	                             a C2SP tlog witness for other organizations' logs
@@ -88,9 +89,10 @@ Usage:
   plumbline reindex              drop and rebuild the read model from the ledger
   plumbline healthcheck          probe a running server's /healthz
   plumbline ledger set-origin O  sign checkpoints under a new log origin O
-  plumbline ledger recover --from-db URL
+  plumbline ledger recover --from-db URL | --from URL [--token TOKEN]
                                  bring back the entries a restored backup lost
-                                 from another copy of the log (stop the server)
+                                 from another copy of the log, or from another
+                                 server publishing it (stop the server)
   plumbline witness serve|add-log|list-logs|key
                                  a C2SP tlog witness for other logs' checkpoints
                                  (plumbline witness help)

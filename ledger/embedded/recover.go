@@ -172,6 +172,10 @@ type recoverer struct {
 	certs    map[[32]byte]certInfo // certificates checked so far, by fingerprint
 	frontier map[int64]tlog.Hash   // the right edge of the tree (and the current page's hashes)
 	rep      RecoverReport
+	// otherCert, when set, gives the copy's certificate with fingerprint
+	// fp (sql.ErrNoRows: it has none) instead of reading src: a mirror
+	// hands certificates out through its proof API.
+	otherCert func(fp [32]byte) (org string, der []byte, err error)
 	// side and sideOpen are the current page's ledger_writes and
 	// ledger_openings rows (v2 entries).
 	side, sideOpen [][]any
@@ -185,6 +189,12 @@ func (r *recoverer) copyIn(db, src *sql.DB) error {
 	}
 	defer end()
 	r.src = snap
+	return r.inTx(db, r.run)
+}
+
+// inTx runs fn in one transaction on this ledger's database (r.tx) and
+// commits it when fn succeeds.
+func (r *recoverer) inTx(db *sql.DB, fn func() error) error {
 	wl := dbx.SQLWriteLock(db, r.d.name)
 	wl.Lock()
 	defer wl.Unlock()
@@ -194,7 +204,7 @@ func (r *recoverer) copyIn(db, src *sql.DB) error {
 	}
 	defer tx.Rollback()
 	r.tx = tx
-	if err := r.run(); err != nil {
+	if err := fn(); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -690,7 +700,11 @@ func (r *recoverer) loadCert(fp [32]byte) (certInfo, error) {
 	err := r.tx.QueryRowContext(r.ctx, `SELECT org, der FROM ledger_certs WHERE fingerprint = `+r.d.ph(1), key).Scan(&org, &der)
 	if errors.Is(err, sql.ErrNoRows) {
 		where = "the copy's"
-		err = r.src.QueryRowContext(r.ctx, `SELECT org, der FROM ledger_certs WHERE fingerprint = `+r.sd.ph(1), key).Scan(&org, &der)
+		if r.otherCert != nil {
+			org, der, err = r.otherCert(fp)
+		} else {
+			err = r.src.QueryRowContext(r.ctx, `SELECT org, der FROM ledger_certs WHERE fingerprint = `+r.sd.ph(1), key).Scan(&org, &der)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return certInfo{err: errors.New("neither this ledger nor the copy stores it")}, nil
 		}
