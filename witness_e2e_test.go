@@ -162,6 +162,13 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 	if code, body := getStatus(t, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz after recovery: %d %s", code, body)
 	}
+	// The incremental check starts from the newest witnessed checkpoint.
+	last := waitWitnessed(t, base, second)
+	stop(t, child)
+	code, out, errs = cli(t, ctx, env, "verify", "--since-witnessed")
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("checkpoint of %d entries that 1 of 1 witnesses cosigned", last)) {
+		t.Errorf("verify --since-witnessed: exit %d\n%s\n%s", code, out, errs)
+	}
 }
 
 // startWitness runs `plumbline witness` (its key, the log added, serve)

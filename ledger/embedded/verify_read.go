@@ -116,7 +116,7 @@ func (v *verifier) loadCerts() error {
 func (v *verifier) read(ctx context.Context, work, order chan<- *vbatch) error {
 	defer close(work)
 	defer close(order)
-	var last int64 // last entry seq read
+	last := int64(v.opts.since) // last entry seq read
 	for {
 		b := &vbatch{ready: make(chan struct{})}
 		rows, err := v.q.QueryContext(ctx, `SELECT e.seq, e.tx_id, e.data, w.data, o.data FROM ledger_entries e
