@@ -128,7 +128,7 @@ func partialBundle(size uint64) string {
 // auditors only, and refused, naming the entry, to the anonymous and to
 // an uninvolved organization.
 func TestEntryBundlesOfV1Entries(t *testing.T) {
-	f := newFixtureOn(t, "sqlite", false, func(o *embedded.Options) { o.EntryFormat = 1 })
+	f := newFixtureOn(t, "sqlite", false, withLedger(func(o *embedded.Options) { o.EntryFormat = 1 }))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if _, err := demo.Generate(ctx, f.ledger, demo.Options{Seed: 7}); err != nil {

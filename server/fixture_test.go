@@ -18,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/cosign"
 	"github.com/plumbline/plumbline/internal/dbx"
 	"github.com/plumbline/plumbline/internal/dbx/dbtest"
 	"github.com/plumbline/plumbline/internal/demo"
@@ -45,8 +47,27 @@ type fixture struct {
 	srv      *Server
 	http     *httptest.Server
 	URL      string
-	logs     *logCapture // warnings and errors the system logged
+	logs     *logCapture      // warnings and errors the system logged
+	cosigner *cosign.Cosigner // witnessing, with withWitness
 }
+
+// fixtureConfig is what fixtureOptions set.
+type fixtureConfig struct {
+	ledger  []func(*embedded.Options)
+	witness bool
+}
+
+// fixtureOption changes how newFixtureOn builds the system.
+type fixtureOption func(*fixtureConfig)
+
+// withLedger changes the embedded ledger's options.
+func withLedger(f func(*embedded.Options)) fixtureOption {
+	return func(c *fixtureConfig) { c.ledger = append(c.ledger, f) }
+}
+
+// withWitness runs a plumbline witness for the ledger and the server's
+// witnessing of it (startWitnessing).
+func withWitness() fixtureOption { return func(c *fixtureConfig) { c.witness = true } }
 
 // logCapture keeps the warnings and errors logged during a test, so tests
 // can assert that a crawl logged none (a missing translation, a 500).
@@ -177,7 +198,11 @@ func newFixture(t testing.TB, withDemo bool) *fixture {
 // newFixtureOn starts the system on a fresh database of the dialect
 // (PostgreSQL: a new database on the test server, dropped afterwards; the
 // demo data is then written through the ledger, not copied).
-func newFixtureOn(t testing.TB, dialect string, withDemo bool, ledgerOpts ...func(*embedded.Options)) *fixture {
+func newFixtureOn(t testing.TB, dialect string, withDemo bool, opts ...fixtureOption) *fixture {
+	var cfg fixtureConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	t.Helper()
 	dir := t.TempDir()
 	dbURL := "sqlite://" + filepath.Join(dir, "plumbline.db")
@@ -206,7 +231,7 @@ func newFixtureOn(t testing.TB, dialect string, withDemo bool, ledgerOpts ...fun
 	f.logs = &logCapture{next: slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})}
 	logger := slog.New(f.logs)
 	lo := embedded.Options{DB: db, KeyDir: filepath.Join(dir, "keys"), Logger: logger}
-	for _, o := range ledgerOpts {
+	for _, o := range cfg.ledger {
 		o(&lo)
 	}
 	if f.ledger, err = embedded.Open(ctx, lo); err != nil {
@@ -237,10 +262,16 @@ func newFixtureOn(t testing.TB, dialect string, withDemo bool, ledgerOpts ...fun
 	}
 	f.http = httptest.NewUnstartedServer(nil)
 	f.URL = "http://" + f.http.Listener.Addr().String()
-	f.srv, err = New(Options{
+	so := Options{
 		Ledger: f.ledger, Store: f.store, Projector: f.proj, Accounts: f.accounts, Files: f.files,
 		BaseURL: f.URL, VerifierKey: f.ledger.VerifierKey(), Logger: logger,
-	})
+	}
+	if cfg.witness {
+		f.cosigner = startWitnessing(t, f)
+		so.App = app.New(app.Options{Ledger: f.ledger, Store: f.store, Projector: f.proj, Files: f.files, Accounts: f.accounts,
+			BaseURL: f.URL, Logger: logger, Cosigner: f.cosigner})
+	}
+	f.srv, err = New(so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func BenchmarkAPIWriteWitnessed(b *testing.B) {
 
 // startWitnessing runs a plumbline witness that knows f's log and
 // witnessing of f's ledger against it until the benchmark ends.
-func startWitnessing(b *testing.B, f *fixture) *cosign.Cosigner {
+func startWitnessing(b testing.TB, f *fixture) *cosign.Cosigner {
 	b.Helper()
 	dir := b.TempDir()
 	st, err := witness.OpenStore(filepath.Join(dir, "witness.db"))
