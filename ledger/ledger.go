@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"time"
 
@@ -276,3 +277,11 @@ var ErrClosed = errors.New("ledger closed")
 // be retried; a Submit that fails with it after its transaction was sent
 // may still commit, so retry with the same idempotency key.
 var ErrUnavailable = errors.New("ledger unavailable")
+
+// ErrRolledBack and ErrForked say how a ledger fails a checkpoint it
+// signed and someone kept: it is smaller (a restored backup), or its tree
+// at that size differs. Both wrap models.ErrTampered.
+var (
+	ErrRolledBack = fmt.Errorf("rolled back: %w", models.ErrTampered)
+	ErrForked     = fmt.Errorf("forked: %w", models.ErrTampered)
+)

@@ -99,6 +99,12 @@ func (e *evidenceArea) checkpoint(c *gin.Context) {
 		e.s.fail(c, err)
 		return
 	} else if ok {
+		// Public: the witnesses' names, keys, progress and reports, not
+		// their addresses or this server's errors reaching them (the
+		// dashboard shows those).
+		for i := range w.Witnesses {
+			w.Witnesses[i].URL, w.Witnesses[i].LastError = "", ""
+		}
 		r.Witnessing = &w
 	}
 	c.Header("Cache-Control", "no-cache")

@@ -35,6 +35,9 @@ func TestLedgerHealthShowsWitnesses(t *testing.T) {
 		cp.Witnessing.Witnessed == nil || cp.Witnessing.Witnessed.Size != head || cp.Witnessing.Cosignatures != 1 {
 		t.Fatalf("the checkpoint API's witnessing: %d %+v", st, cp.Witnessing)
 	}
+	if w := cp.Witnessing.Witnesses[0]; w.URL != "" || w.Key == "" || w.Cosigned != head {
+		t.Errorf("the public checkpoint API shows a witness as %+v; want its key and progress, not its address", w)
+	}
 
 	f.ledger.Halt(errors.New("1 of 1 witnesses report that this ledger was rolled back (witness.test: it has cosigned a checkpoint of 99999 entries)"))
 	if code, page = c.get(t, "/manager"); !strings.Contains(page, `id="writes-stopped"`) || !strings.Contains(page, "99999") {

@@ -36,11 +36,16 @@ type Log interface {
 	Commits() <-chan struct{}
 	Halt(reason error)
 	Halted() error
-	// CheckTrusted fails, wrapping models.ErrTampered, when the ledger is
-	// smaller than or not an extension of a checkpoint it signed.
+	// CheckTrusted fails, wrapping ledger.ErrRolledBack or ledger.ErrForked,
+	// when the ledger is smaller than or not an extension of a checkpoint
+	// it signed.
 	CheckTrusted(ctx context.Context, signedNote string) error
 	// VerifierKeys returns the log's checkpoint verifier keys, one per line.
 	VerifierKeys() string
+	// Origin returns the name the log signs under now.
+	Origin() string
+	// State reads a world-state value (a ContinueLog's record).
+	State(ctx context.Context, key string) ([]byte, error)
 }
 
 // Witness is one configured witness.
@@ -96,7 +101,7 @@ type witness struct {
 // WitnessStatus is what the dashboard shows of one witness.
 type WitnessStatus struct {
 	Name string `json:"name"`
-	URL  string `json:"url"`
+	URL  string `json:"url,omitempty"`
 	Key  string `json:"key"`
 	// Cosigned is the largest checkpoint size it has cosigned (0: none).
 	Cosigned uint64 `json:"cosigned"`
@@ -134,6 +139,7 @@ func New(log Log, opts Options) (*Cosigner, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+
 	c := &Cosigner{log: log, opts: opts, claims: map[string]string{}}
 	for _, w := range opts.Witnesses {
 		v, err := NewVerifier(w.Key)
@@ -164,7 +170,9 @@ func (c *Cosigner) Run(ctx context.Context) {
 	}
 	var wg sync.WaitGroup
 	for _, w := range c.witnesses {
+		w.mu.Lock()
 		w.status.Cosigned = known[w.name]
+		w.mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

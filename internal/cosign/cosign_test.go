@@ -2,6 +2,8 @@ package cosign_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/plumbline/plumbline/internal/dbx"
 	"github.com/plumbline/plumbline/internal/witness"
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 )
@@ -137,7 +141,13 @@ func startWitness(t *testing.T, name string, logKey string) (url, vkey string) {
 // run starts witnessing s.l; it stops when the test ends.
 func run(t *testing.T, l *embedded.Ledger, quorum int, ws ...cosign.Witness) *cosign.Cosigner {
 	t.Helper()
-	c, err := cosign.New(l, cosign.Options{Witnesses: ws, Quorum: quorum, Interval: 10 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+	return runLog(t, l, quorum, ws...)
+}
+
+// runLog is run over any cosign.Log.
+func runLog(t *testing.T, log cosign.Log, quorum int, ws ...cosign.Witness) *cosign.Cosigner {
+	t.Helper()
+	c, err := cosign.New(log, cosign.Options{Witnesses: ws, Quorum: quorum, Interval: 10 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -336,4 +346,146 @@ func TestEvidenceStopsWrites(t *testing.T) {
 	if _, err := s.l.Submit(ctx, orgTx("late", models.KindManufacturer)); !errors.Is(err, ledger.ErrUnavailable) || !strings.Contains(err.Error(), "21") || !strings.Contains(err.Error(), "11") {
 		t.Errorf("a write after the evidence: %v, want unavailable naming 21 and 11", err)
 	}
+}
+
+// reopenAs reopens the site's ledger under another origin (set-origin).
+func (s *site) reopenAs(o string) {
+	s.t.Helper()
+	s.close()
+	db, err := dbx.Open("sqlite://" + s.path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	l, err := embedded.Open(context.Background(), embedded.Options{DB: db, KeyDir: s.keyDir, Origin: o, ChangeOrigin: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.l = l
+	s.closeDB = func() { _ = l.Close(); _ = dbx.Close(db) }
+}
+
+// TestRelabeledEvidenceIsRefused: one key signs under every origin the
+// log had, so anyone can rename the log's signature line of a genuine
+// checkpoint to an older origin and it still verifies; that is no
+// evidence of anything, and must not stop writes.
+func TestRelabeledEvidenceIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	s.write(3, "a")
+	oldKey := s.l.VerifierKey()
+	s.reopenAs("plumbline.test/ledger-2")
+	url, key := startWitnessOf(t, "w1.test", s.l.Origin(), s.l.VerifierKey())
+	cs := run(t, s.l, 1, cosign.Witness{Key: key, URL: url})
+	s.write(2, "b")
+	cp, _ := s.l.Checkpoint(ctx)
+	eventually(t, "witnessed", func() bool { w, _, err := cs.Witnessed(ctx); return err == nil && w.Size == cp.Size })
+	w, _, _ := cs.Witnessed(ctx)
+	oldV, _ := note.NewVerifier(oldKey)
+	newV, _ := note.NewVerifier(s.l.VerifierKey())
+	var out []string
+	for _, line := range strings.Split(w.Note, "\n") {
+		if prefix := "— " + newV.Name() + " "; strings.HasPrefix(line, prefix) {
+			b, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(line, prefix))
+			binary.BigEndian.PutUint32(b, oldV.KeyHash())
+			line = "— " + oldV.Name() + " " + base64.StdEncoding.EncodeToString(b)
+		}
+		out = append(out, line)
+	}
+	if _, err := cs.CheckEvidence(ctx, strings.Join(out, "\n")); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("a relabeled checkpoint: %v, want invalid", err)
+	}
+	if h := s.l.Halted(); h != nil {
+		t.Fatalf("a relabeled copy of a consistent checkpoint stopped writes: %v", h)
+	}
+}
+
+// TestRecordedLossSupersedesOldCheckpoints: once a ContinueLog records the
+// old origin's last witnessed checkpoint, that checkpoint (public, in the
+// entry) is no evidence against the continued log; a larger one of the
+// old origin still is.
+func TestRecordedLossSupersedesOldCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	url, key := startWitness(t, "w1.test", s.l.VerifierKey())
+	s.write(10, "a")
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	s.copyTo(backup)
+	cs := run(t, s.l, 1, cosign.Witness{Key: key, URL: url})
+	s.write(5, "b")
+	eventually(t, "the witness cosigns 16", func() bool { return cs.Status(ctx)[0].Cosigned == 16 })
+	at16, _, _ := cs.Witnessed(ctx)
+	s.write(5, "c")
+	eventually(t, "the witness cosigns 21", func() bool { return cs.Status(ctx)[0].Cosigned == 21 })
+	at21, _, _ := cs.Witnessed(ctx)
+
+	s.restoreFrom(backup)
+	s.reopenAs("plumbline.test/ledger-2")
+	args, _ := json.Marshal(contract.ContinueLogArgs{PreviousOrigin: origin, Checkpoint: at16.Note, Reason: "the disk failed"})
+	if _, err := s.l.Submit(ctx, ledger.Tx{Type: "ContinueLog", Args: args, Org: "bureau", User: "bureau-admin", Role: models.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	dead := httptest.NewServer(nil)
+	dead.Close()
+	cs = run(t, s.l, 1, cosign.Witness{Key: key, URL: dead.URL})
+	if ev, err := cs.CheckEvidence(ctx, at16.Note); err != nil || !ev.Superseded || s.l.Halted() != nil {
+		t.Fatalf("the recorded checkpoint: %+v, %v (halted: %v); want superseded", ev, err, s.l.Halted())
+	}
+	if _, err := cs.CheckEvidence(ctx, at21.Note); !errors.Is(err, cosign.ErrEvidence) || s.l.Halted() == nil {
+		t.Errorf("a larger checkpoint of the old origin than the loss recorded: %v, want evidence", err)
+	}
+}
+
+// startWitnessOf is startWitness for a log of another origin.
+func startWitnessOf(t *testing.T, name, logOrigin, logKey string) (url, vkey string) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := witness.OpenStore(filepath.Join(dir, "witness.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	key, _, err := witness.OpenKey(filepath.Join(dir, "key"), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddLog(context.Background(), logOrigin, logKey); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(witness.New(st, key, nil))
+	t.Cleanup(srv.Close)
+	return srv.URL, key.VerifierKey()
+}
+
+// TestNoBusyLoopOnAnEmptyLedger: with nothing to witness, the witnessing
+// waits (for a commit or the periodic recheck) instead of asking the
+// ledger for its checkpoint over and over.
+func TestNoBusyLoopOnAnEmptyLedger(t *testing.T) {
+	dir := t.TempDir()
+	db, err := dbx.Open("sqlite://" + filepath.Join(dir, "l.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := embedded.Open(context.Background(), embedded.Options{DB: db, KeyDir: filepath.Join(dir, "keys"), Origin: origin, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	url, key := startWitness(t, "w1.test", l.VerifierKey())
+	cl := &countingLog{Ledger: l}
+	runLog(t, cl, 1, cosign.Witness{Key: key, URL: url})
+	time.Sleep(300 * time.Millisecond)
+	if n := cl.n.Load(); n > 5 {
+		t.Errorf("%d checkpoint reads in 300 ms on an empty ledger", n)
+	}
+}
+
+// countingLog counts the checkpoint reads of witnessing.
+type countingLog struct {
+	*embedded.Ledger
+	n atomic.Int64
+}
+
+func (c *countingLog) Checkpoint(ctx context.Context) (ledger.Checkpoint, error) {
+	c.n.Add(1)
+	return c.Ledger.Checkpoint(ctx)
 }

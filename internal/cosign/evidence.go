@@ -2,12 +2,15 @@ package cosign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -15,6 +18,10 @@ import (
 type Evidence struct {
 	// Consistent is set when the ledger extends the checkpoint.
 	Consistent bool `json:"consistent"`
+	// Superseded is set when the checkpoint is of an origin the ledger
+	// left after a recorded loss (a ContinueLog records that origin's
+	// last witnessed checkpoint, at least this large).
+	Superseded bool `json:"superseded,omitempty"`
 	// Size is the checkpoint's size; Witnesses the configured witnesses
 	// whose cosignatures it carries.
 	Size      uint64   `json:"size"`
@@ -50,15 +57,33 @@ func (c *Cosigner) CheckEvidence(ctx context.Context, signed string) (Evidence, 
 	if len(ev.Witnesses) == 0 {
 		return ev, models.Invalid("checkpoint", "carries no valid cosignature of a configured witness, so it proves nothing the operator could not have signed")
 	}
-	if _, err := fmt.Sscanf(strings.SplitN(n.Text, "\n", 3)[1], "%d", &ev.Size); err != nil {
+	lines := strings.SplitN(n.Text, "\n", 3)
+	if len(lines) < 3 {
 		return ev, models.Invalid("checkpoint", "has no tree size")
+	}
+	if _, err := fmt.Sscanf(lines[1], "%d", &ev.Size); err != nil {
+		return ev, models.Invalid("checkpoint", "has no tree size")
+	}
+	if lines[0] != c.log.Origin() {
+		// A loss recorded when the log moved to a new origin covers the
+		// old origin's checkpoints up to the one it records.
+		if raw, err := c.log.State(ctx, contract.PrefixLogOrigin+lines[0]); err == nil {
+			var rec contract.LogContinuation
+			if json.Unmarshal(raw, &rec) == nil && ev.Size <= rec.Size {
+				ev.Superseded = true
+				return ev, nil
+			}
+		}
 	}
 	err = c.log.CheckTrusted(ctx, signed)
 	if err == nil {
 		ev.Consistent = true
 		return ev, nil
 	}
-	if !errors.Is(err, models.ErrTampered) {
+	if !errors.Is(err, ledger.ErrRolledBack) && !errors.Is(err, ledger.ErrForked) {
+		if errors.Is(err, models.ErrTampered) {
+			return ev, models.Invalid("checkpoint", "does not check against this ledger: %v", err)
+		}
 		return ev, err
 	}
 	reason := fmt.Errorf("a checkpoint cosigned by %s shows this ledger %v; bring back the missing entries with `plumbline ledger recover`, or start a new log origin (README, Trust)",

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -57,7 +58,11 @@ func (c *Cosigner) runWitness(ctx context.Context, w *witness, known uint64) {
 			continue
 		}
 		if cp.Size == 0 || (!asked.IsZero() && cp.Size == known && c.hasCosignature(ctx, w, cp.Size)) {
-			t := time.NewTimer(max(0, recheck-time.Since(asked)))
+			wait := recheck
+			if !asked.IsZero() {
+				wait = max(0, recheck-time.Since(asked))
+			}
+			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				t.Stop()
@@ -174,7 +179,7 @@ func (c *Cosigner) send(ctx context.Context, w *witness, known uint64, cp ledger
 		return cp.Size, false, nil
 	case http.StatusConflict:
 		size, err := strconv.ParseUint(strings.TrimSpace(string(answer)), 10, 64)
-		if err != nil || resp.Header.Get("Content-Type") != "text/x.tlog.size" {
+		if mt, _, merr := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || merr != nil || mt != "text/x.tlog.size" {
 			return known, false, fmt.Errorf("witness answered 409 without a tree size (%q)", truncate(answer))
 		}
 		if size > cp.Size {

@@ -80,8 +80,19 @@ func (k noteKey) parse(signed []byte) (ledger.Checkpoint, error) {
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("checkpoint signature: %v: %w", err, models.ErrTampered)
 	}
-	name := n.Sigs[0].Name
+	// The origin line names the signer: one key signs under every name the
+	// log had, so a signature line renamed to another of them still
+	// verifies, and only the one whose name is the origin counts.
 	lines := strings.Split(n.Text, "\n")
+	name := ""
+	for _, s := range n.Sigs {
+		if s.Name == lines[0] {
+			name = s.Name
+		}
+	}
+	if name == "" {
+		return ledger.Checkpoint{}, fmt.Errorf("checkpoint of %q is not signed under that name: %w", lines[0], models.ErrTampered)
+	}
 	if (len(lines) != 4 && len(lines) != 5) || lines[len(lines)-1] != "" || lines[0] != name {
 		return ledger.Checkpoint{}, fmt.Errorf("checkpoint text is not origin, size and root lines of %q: %w", name, models.ErrTampered)
 	}

@@ -5,16 +5,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/plumbline/plumbline/ledger"
 	"golang.org/x/mod/sumdb/tlog"
-
-	"github.com/plumbline/plumbline/models"
 )
 
 // ErrRolledBack and ErrForked say how a ledger fails a checkpoint someone
 // kept from it. Both wrap models.ErrTampered.
 var (
-	ErrRolledBack = fmt.Errorf("rolled back: %w", models.ErrTampered)
-	ErrForked     = fmt.Errorf("forked: %w", models.ErrTampered)
+	ErrRolledBack = ledger.ErrRolledBack
+	ErrForked     = ledger.ErrForked
 )
 
 // CheckTrusted compares the ledger with a checkpoint someone kept from it
