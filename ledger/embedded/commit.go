@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,12 +84,7 @@ func commitArgs(typ string, args []byte) (committed []byte, openings []Opening, 
 		committed = marshalSorted(map[string]any{commitWhole: base64.StdEncoding.EncodeToString(c[:])})
 		return committed, []Opening{o}, nil
 	}
-	var pointers []string
-	for _, path := range contract.PrivateFields(typ, args) {
-		pointers = append(pointers, expand(doc, "", strings.Split(path, "."))...)
-	}
-	sort.Strings(pointers)
-	for _, ptr := range pointers {
+	for _, ptr := range privatePointers(typ, args, doc) {
 		v, _ := lookup(doc, ptr)
 		o := Opening{Pointer: ptr, Value: marshalSorted(v)}
 		if _, err := rand.Read(o.Salt[:]); err != nil {
@@ -101,6 +97,44 @@ func commitArgs(typ string, args []byte) (committed []byte, openings []Opening, 
 		openings = append(openings, o)
 	}
 	return marshalSorted(doc), openings, nil
+}
+
+// privatePointers returns the JSON pointers, sorted, of the private fields
+// of a transaction of type typ with arguments args (doc, decoded), as the
+// contract declares them: what its entry commits to, field by field.
+func privatePointers(typ string, args []byte, doc any) []string {
+	var pointers []string
+	for _, path := range contract.PrivateFields(typ, args) {
+		pointers = append(pointers, expand(doc, "", strings.Split(path, "."))...)
+	}
+	sort.Strings(pointers)
+	return pointers
+}
+
+// checkCommitted checks that an entry of type typ committed exactly the
+// fields the contract declares private in its opened arguments full (all
+// of them, for a transaction private as a whole): a writer that left a
+// private field in the clear, or hid a public one, is caught.
+func checkCommitted(typ string, full []byte, openings []Opening) error {
+	got := make([]string, len(openings))
+	for i, o := range openings {
+		got[i] = o.Pointer
+	}
+	sort.Strings(got)
+	var want []string
+	if p, _ := contract.PrivacyOf(typ); p.WholeEntry {
+		want = []string{""}
+	} else {
+		doc, err := decodeJSON(full)
+		if err != nil {
+			return err
+		}
+		want = privatePointers(typ, full, doc)
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the entry commits to %q, but the contract declares %q of a %s private", got, want, typ)
+	}
+	return nil
 }
 
 // openArgs checks the openings against the committed arguments and returns

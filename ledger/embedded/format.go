@@ -90,6 +90,9 @@ func fillV2(e *Entry, writes, openings []byte) (table string, err error) {
 	if err != nil {
 		return "ledger_openings", fmt.Errorf("the opened arguments: %w", err)
 	}
+	if err := checkCommitted(e.Tx.Type, canon, os); err != nil {
+		return "ledger_entries", err
+	}
 	e.Committed, e.Tx.Args, e.Writes = e.Tx.Args, canon, ws
 	return "", nil
 }

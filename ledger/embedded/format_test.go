@@ -206,3 +206,26 @@ func TestEntrySizeCap(t *testing.T) {
 		t.Fatalf("a transaction under the cap: %v, want the contract's refusal", err)
 	}
 }
+
+// TestCheckCommitted: verify holds a v2 entry to the contract's
+// declaration: the private fields committed, nothing else, all of a
+// transaction private as a whole.
+func TestCheckCommitted(t *testing.T) {
+	usage := []byte(`{"batch":"B-1","element":"column","floor":"12","location":"tower-a","quantity":"1"}`)
+	if err := checkCommitted("RecordUsage", usage, nil); err == nil {
+		t.Error("a usage whose location is in the clear passed")
+	}
+	if err := checkCommitted("RecordUsage", usage, []Opening{{Pointer: "/location"}}); err != nil {
+		t.Errorf("a usage with its location committed: %v", err)
+	}
+	if err := checkCommitted("RecordUsage", usage, []Opening{{Pointer: "/location"}, {Pointer: "/batch"}}); err == nil {
+		t.Error("a usage hiding its public batch passed")
+	}
+	po := []byte(`{"id":"PO-1"}`)
+	if err := checkCommitted("CreatePurchaseOrder", po, []Opening{{Pointer: "/id"}}); err == nil {
+		t.Error("a purchase order committed field by field passed")
+	}
+	if err := checkCommitted("CreatePurchaseOrder", po, []Opening{{Pointer: ""}}); err != nil {
+		t.Errorf("a purchase order committed whole: %v", err)
+	}
+}
