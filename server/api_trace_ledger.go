@@ -186,13 +186,14 @@ func (e *evidenceArea) proof(c *gin.Context) {
 		case err == nil:
 			public = access.EntryBytesPublic(ev.Type, ev.Args, r.Committed)
 			chk := e.s.viewerChecker(c)
-			if r.Committed && !access.PublicEntry(ev.Type, ev.Args) {
-				// The entry is public; its openings are the private tier.
+			if r.Committed {
+				// The entry is public; its openings (the salt of its writes,
+				// its private fields) go to those who may read them.
 				if r.Openings, err = e.s.app.Openings(ctx, chk, ev); err != nil {
 					e.s.fail(c, err)
 					return
 				}
-				if r.Openings != nil {
+				if r.Openings != nil && !access.PublicEntry(ev.Type, ev.Args) {
 					public = false
 				}
 			}

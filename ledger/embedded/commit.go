@@ -34,8 +34,13 @@ import (
 //	pointer        = the field's JSON pointer in the arguments ("/lines/0/reason";
 //	                 "" for a whole transaction)
 //	value          = the field's value as JSON (object keys sorted)
-//	openings       = "PLBO" 0x01 u32(n) n×(str(pointer) salt(16) str(value)),
-//	                 in the order of the pointers
+//	openings       = "PLBO" 0x01 writes salt(16) u32(n)
+//	                 n×(str(pointer) salt(16) str(value)), in the order of the pointers
+//
+// The writes salt salts the entry's writes digest (WritesDigestOf): the
+// writes hold the records the transaction wrote, private values among
+// them, and an unsalted digest would let anyone confirm a guess at them.
+// Every v2 entry has openings, then, if only its writes salt.
 
 const (
 	commitPrefix = "plumbline:c1:"
@@ -193,9 +198,18 @@ func checkOpening(b64 string, o Opening) error {
 	return nil
 }
 
+// Openings are what a v2 entry keeps beside it of its private parts: the
+// salt of its writes digest and the openings of its private fields.
+type Openings struct {
+	WritesSalt [saltSize]byte
+	Fields     []Opening
+}
+
 // EncodeOpenings returns the stored bytes of an entry's openings.
-func EncodeOpenings(os []Opening) []byte {
+func EncodeOpenings(o Openings) []byte {
+	os := o.Fields
 	b := append([]byte(openMagic), 1)
+	b = append(b, o.WritesSalt[:]...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(os)))
 	for _, o := range os {
 		b = appendStr(b, o.Pointer)
@@ -206,14 +220,16 @@ func EncodeOpenings(os []Opening) []byte {
 }
 
 // DecodeOpenings parses EncodeOpenings's bytes.
-func DecodeOpenings(b []byte) ([]Opening, error) {
+func DecodeOpenings(b []byte) (Openings, error) {
+	var o Openings
 	r := reader{b: b}
 	if string(r.next(4)) != openMagic || r.byte() != 1 {
-		return nil, errors.New("openings: bad magic or version")
+		return o, errors.New("openings: bad magic or version")
 	}
+	copy(o.WritesSalt[:], r.next(saltSize))
 	n := r.u32()
 	if r.err == nil && uint64(n) > uint64(len(b)) {
-		return nil, errors.New("openings: count exceeds size")
+		return o, errors.New("openings: count exceeds size")
 	}
 	var out []Opening
 	for i := uint32(0); i < n && r.err == nil; i++ {
@@ -224,12 +240,13 @@ func DecodeOpenings(b []byte) ([]Opening, error) {
 		out = append(out, o)
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("openings: %w", r.err)
+		return o, fmt.Errorf("openings: %w", r.err)
 	}
 	if len(r.b) != 0 {
-		return nil, errors.New("openings: trailing bytes")
+		return o, errors.New("openings: trailing bytes")
 	}
-	return out, nil
+	o.Fields = out
+	return o, nil
 }
 
 // decodeJSON parses JSON keeping numbers as written.

@@ -38,9 +38,13 @@
 //	tx2    = "PLBT" 0x02 str(txid) i64(time) str(org) str(user) str(role)
 //	         str(type) str(idempotency key) u8(contract version)
 //	         str(committed args JSON)
-//	entry2 = "PLBE" 0x02 u64(seq) str(tx2) SHA-256(writes)(32)
+//	entry2 = "PLBE" 0x02 u64(seq) str(tx2) SHA-256(writes salt || writes)(32)
 //	         SHA-256 of the org certificate(32) str(ECDSA signature)
 //	writes = "PLBW" 0x01 u32(n) n×(str(key) str(value))
+//
+// The writes salt (16 random bytes) is kept with the openings, so that the
+// digest does not let anyone confirm a guess at the private values the
+// writes hold.
 //
 // For both:
 //

@@ -137,9 +137,17 @@ func EncodeWrites(writes []contract.Write) []byte {
 	return b
 }
 
-// WritesDigestOf is what a v2 entry holds of its writes: SHA-256 of
-// their stored bytes (EncodeWrites).
-func WritesDigestOf(stored []byte) [32]byte { return sha256.Sum256(stored) }
+// WritesDigestOf is what a v2 entry holds of its writes: SHA-256 of the
+// writes salt (kept with the openings) and their stored bytes
+// (EncodeWrites).
+func WritesDigestOf(salt [16]byte, stored []byte) [32]byte {
+	h := sha256.New()
+	h.Write(salt[:])
+	h.Write(stored)
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
+}
 
 // DecodeWrites parses EncodeWrites's bytes.
 func DecodeWrites(b []byte) ([]contract.Write, error) {

@@ -69,22 +69,24 @@ func fillV2(e *Entry, writes, openings []byte) (table string, err error) {
 	if writes == nil {
 		return "ledger_writes", errors.New("the writes of a v2 entry are missing")
 	}
-	if WritesDigestOf(writes) != e.WritesDigest {
-		return "ledger_writes", errors.New("the stored writes do not hash to the entry's writes digest")
+	if openings == nil {
+		return "ledger_openings", errors.New("the openings of a v2 entry (its writes salt at least) are missing")
+	}
+	o, err := DecodeOpenings(openings)
+	if err != nil {
+		return "ledger_openings", err
+	}
+	os := o.Fields
+	full, err := openArgs(e.Tx.Args, os)
+	if err != nil {
+		return "ledger_openings", err
+	}
+	if WritesDigestOf(o.WritesSalt, writes) != e.WritesDigest {
+		return "ledger_writes", errors.New("the stored writes (with the writes salt of the openings) do not hash to the entry's writes digest")
 	}
 	ws, err := DecodeWrites(writes)
 	if err != nil {
 		return "ledger_writes", err
-	}
-	var os []Opening
-	if openings != nil {
-		if os, err = DecodeOpenings(openings); err != nil {
-			return "ledger_openings", err
-		}
-	}
-	full, err := openArgs(e.Tx.Args, os)
-	if err != nil {
-		return "ledger_openings", err
 	}
 	canon, err := contract.Canonical(e.Tx.Type, full)
 	if err != nil {
@@ -128,13 +130,13 @@ func OpenEntry(entry, openings []byte) ([]byte, error) {
 	if e.Tx.Format != FormatV2 {
 		return nil, errors.New("not a v2 entry: its arguments are in it")
 	}
-	var os []Opening
+	var o Openings
 	if openings != nil {
-		if os, err = DecodeOpenings(openings); err != nil {
+		if o, err = DecodeOpenings(openings); err != nil {
 			return nil, err
 		}
 	}
-	full, err := openArgs(e.Tx.Args, os)
+	full, err := openArgs(e.Tx.Args, o.Fields)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -61,6 +62,15 @@ func TestEntryV2(t *testing.T) {
 			if !errors.Is(err, errStop) || !bytes.Contains(got.Args, []byte(secret)) || len(got.Writes) == 0 {
 				t.Fatalf("the event of the v2 entry: %+v (%v); want the full arguments and the writes", got, err)
 			}
+			// The writes digest is salted: the writes alone (a guess at the
+			// private values in them) do not give it.
+			ws := make([]contract.Write, len(got.Writes))
+			for i, w := range got.Writes {
+				ws[i] = contract.Write{Key: w.Key, Value: w.Value}
+			}
+			if plain := sha256.Sum256(EncodeWrites(ws)); plain == en.WritesDigest || WritesDigestOf([16]byte{}, EncodeWrites(ws)) == en.WritesDigest {
+				t.Error("the writes digest is the writes' unsalted hash")
+			}
 			if err := VerifyEvent(ev, got, l.VerifierKey()); err != nil {
 				t.Errorf("VerifyEvent: %v", err)
 			}
@@ -95,8 +105,9 @@ func TestCommitments(t *testing.T) {
 	if err != nil || string(opened) != string(marshalSorted(must(decodeJSON(args)))) {
 		t.Fatalf("opened %s, %v", opened, err)
 	}
-	round, err := DecodeOpenings(EncodeOpenings(os))
-	if err != nil || len(round) != 3 || round[1].Pointer != os[1].Pointer || string(round[2].Value) != string(os[2].Value) {
+	salt := [16]byte{1, 2, 3}
+	round, err := DecodeOpenings(EncodeOpenings(Openings{WritesSalt: salt, Fields: os}))
+	if err != nil || round.WritesSalt != salt || len(round.Fields) != 3 || round.Fields[1].Pointer != os[1].Pointer || string(round.Fields[2].Value) != string(os[2].Value) {
 		t.Fatalf("openings round trip: %+v %v", round, err)
 	}
 	for name, f := range map[string]func([]Opening) []Opening{

@@ -62,7 +62,8 @@ func KnownAnswers() KATVectors {
 	p2.Format, p2.ContractVersion = FormatV2, contract.V2
 	v.TxV2 = EncodeTx(p2)
 	v.Writes = EncodeWrites(writes)
-	v.EntryV2 = EncodeEntryV2(1, v.TxV2, WritesDigestOf(v.Writes), fp, sig)
+	var writesSalt [16]byte // zeros: the vectors pin the encoding
+	v.EntryV2 = EncodeEntryV2(1, v.TxV2, WritesDigestOf(writesSalt, v.Writes), fp, sig)
 	o := Opening{Pointer: "/notes", Value: []byte(`"wet"`)}
 	for i := range o.Salt {
 		o.Salt[i] = byte(i)

@@ -481,21 +481,10 @@ func (m *mirror) page(page []mirrorEntry) (time.Time, error) {
 			return last, m.bad(seq, "ledger_entries", "", "a v1 entry after the switch to v2 entries at %d", m.v2From)
 		}
 		// The proof API gives what the entry does not hold: its
-		// certificate, when this ledger has not seen it, and the openings
-		// of a v2 entry's private fields.
-		private := 0
-		if v2 {
-			doc, err := decodeJSON(e.Tx.Args)
-			if err != nil {
-				return last, m.bad(seq, "ledger_entries", "", "committed arguments: %v", err)
-			}
-			private = countCommitments(doc)
-			if m, ok := doc.(map[string]any); ok && len(m) == 1 && m[commitWhole] != nil {
-				private = 1 // the whole transaction is one commitment
-			}
-		}
+		// certificate, when this ledger has not seen it, and a v2 entry's
+		// openings (its writes salt and its private fields').
 		var openings []byte
-		if _, known := m.certs[e.CertFingerprint]; !known || private > 0 {
+		if _, known := m.certs[e.CertFingerprint]; !known || v2 {
 			p, err := m.proof(seq)
 			if err != nil {
 				return last, err
@@ -506,10 +495,10 @@ func (m *mirror) page(page []mirrorEntry) (time.Time, error) {
 			if p.OrgCertificate != nil {
 				m.ders[e.CertFingerprint] = p.OrgCertificate
 			}
-			if private > 0 && p.Openings == nil {
-				return last, fmt.Errorf("entry %d (%s by %s) holds private fields only as commitments, and the mirror gives their openings only to those who may read them, so the transaction cannot be replayed: pass --token, an authority's API token on the mirror; nothing was recovered", seq, e.Tx.Type, e.Tx.Org)
+			if v2 && p.Openings == nil {
+				return last, fmt.Errorf("entry %d (%s by %s) keeps its private parts (the openings of its private fields and the salt of its writes) beside the log, and the mirror gives them only to those who may read them, so the transaction cannot be replayed: pass --token, an authority's API token on the mirror; nothing was recovered", seq, e.Tx.Type, e.Tx.Org)
 			}
-			if private > 0 {
+			if v2 {
 				openings = p.Openings
 			}
 		}
@@ -518,14 +507,18 @@ func (m *mirror) page(page []mirrorEntry) (time.Time, error) {
 		if err != nil {
 			return last, err
 		}
+		var opened Openings
 		if v2 {
-			var os []Opening
-			if openings != nil {
-				if os, err = DecodeOpenings(openings); err != nil {
-					return last, m.bad(seq, "ledger_openings", "", "%v", err)
+			if opened, err = DecodeOpenings(openings); err != nil {
+				return last, m.bad(seq, "ledger_openings", "", "%v", err)
+			}
+			full, err := openArgs(e.Tx.Args, opened.Fields)
+			if err == nil {
+				var canon []byte
+				if canon, err = contract.Canonical(e.Tx.Type, full); err == nil {
+					err = checkCommitted(e.Tx.Type, canon, opened.Fields)
 				}
 			}
-			full, err := openArgs(e.Tx.Args, os)
 			if err != nil {
 				return last, m.bad(seq, "ledger_openings", "", "%v", err)
 			}
@@ -542,13 +535,11 @@ func (m *mirror) page(page []mirrorEntry) (time.Time, error) {
 		}
 		if v2 {
 			stored := EncodeWrites(writes)
-			if WritesDigestOf(stored) != e.WritesDigest {
+			if WritesDigestOf(opened.WritesSalt, stored) != e.WritesDigest {
 				return last, m.bad(seq, "ledger_writes", "", "the writes replayed over this ledger's world state do not hash to the entry's writes digest")
 			}
 			m.side = append(m.side, []any{int64(seq), stored})
-			if openings != nil {
-				m.sideOpen = append(m.sideOpen, []any{int64(seq), openings})
-			}
+			m.sideOpen = append(m.sideOpen, []any{int64(seq), openings})
 		} else if !equalWrites(writes, e.Writes) {
 			return last, m.bad(seq, "ledger_entries", "", "the writes replayed over this ledger's world state differ from the entry's")
 		}

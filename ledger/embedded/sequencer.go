@@ -141,7 +141,7 @@ type entryRow struct {
 	data []byte
 	time time.Time // the transaction's time; a checkpoint's time is its last entry's
 	// writes and openings are stored beside a v2 entry (EncodeWrites,
-	// EncodeOpenings); nil for a v1 entry, openings nil when it has none.
+	// EncodeOpenings); nil for a v1 entry.
 	writes, openings []byte
 }
 
@@ -203,7 +203,7 @@ func (l *Ledger) process(reqs []*request, atomic bool) error {
 		row := entryRow{seq: size, txID: p.TxID, time: p.Time}
 		if p.Format == FormatV2 {
 			row.writes, row.openings = EncodeWrites(writes), r.openings
-			row.data = EncodeEntryV2(size, r.raw, WritesDigestOf(row.writes), r.fp, r.sig)
+			row.data = EncodeEntryV2(size, r.raw, WritesDigestOf(r.writesSalt, row.writes), r.fp, r.sig)
 		} else {
 			row.data = EncodeEntry(size, r.raw, writes, r.fp, r.sig)
 		}

@@ -22,9 +22,11 @@ type request struct {
 	raw  []byte // EncodeTx(part), the signed bytes
 	// args are the full canonical arguments the contract runs on (in a v2
 	// transaction part.Args is their committed form) and openings the
-	// stored openings of its private fields (EncodeOpenings; nil: none).
-	args     []byte
-	openings []byte
+	// stored openings (EncodeOpenings: the writes salt and the private
+	// fields'; nil for a v1 transaction).
+	args       []byte
+	openings   []byte
+	writesSalt [16]byte // salts a v2 entry's writes digest
 	fp       [32]byte
 	sig      []byte
 	res      chan result
@@ -126,9 +128,11 @@ func (l *Ledger) prepare(ctx context.Context, tx ledger.Tx) (*request, error) {
 			return nil, err
 		}
 		part.Format, part.ContractVersion, part.Args = FormatV2, contract.Latest, committed
-		if len(openings) > 0 {
-			req.openings = EncodeOpenings(openings)
+		o := Openings{Fields: openings}
+		if _, err := rand.Read(o.WritesSalt[:]); err != nil {
+			return nil, err
 		}
+		req.openings, req.writesSalt = EncodeOpenings(o), o.WritesSalt
 	}
 	part.TxID = newTxID(part)
 	raw := EncodeTx(part)
