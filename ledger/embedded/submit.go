@@ -27,9 +27,9 @@ type request struct {
 	args       []byte
 	openings   []byte
 	writesSalt [16]byte // salts a v2 entry's writes digest
-	fp       [32]byte
-	sig      []byte
-	res      chan result
+	fp         [32]byte
+	sig        []byte
+	res        chan result
 	// batch, set on a carrier request, is a whole batch (SubmitBatch) that
 	// the sequencer commits as one group of its own.
 	batch *batch
