@@ -18,28 +18,38 @@ import (
 // side of that height.
 const metaV2From = "entry_v2_from"
 
-// setupFormat reads, or on a first start in v2 fixes, the height from
-// which the ledger writes v2 entries. Options.EntryFormat 1 keeps a ledger
-// that has not switched yet on v1 (tests of ledgers written before).
+// setupFormat reads the height from which the ledger writes v2 entries,
+// or, when it has not switched, plans the switch at its next entry: the
+// height is recorded with the first v2 entry, in its commit (so opening a
+// restored backup records nothing that a recovery would contradict).
+// Options.EntryFormat 1 keeps a ledger that has not switched yet on v1
+// (tests of ledgers written before).
 func (l *Ledger) setupFormat(ctx context.Context, opts Options) error {
 	from, err := readV2From(ctx, l.db, l.d)
 	if err != nil || from > 0 || opts.EntryFormat == 1 {
-		l.v2From = from
+		l.v2From, l.v2Recorded = from, from > 0
 		return err
 	}
 	var size sql.NullInt64
 	if err := l.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM ledger_entries`).Scan(&size); err != nil {
 		return fmt.Errorf("read ledger head: %w", err)
 	}
-	q := `INSERT INTO ledger_meta (name, value) VALUES (` + l.d.ph(1) + `, ` + l.d.ph(2) + `) ON CONFLICT DO NOTHING`
-	if _, err := l.db.ExecContext(ctx, q, metaV2From, strconv.FormatInt(size.Int64+1, 10)); err != nil {
-		return fmt.Errorf("record the switch to v2 entries: %w", err)
-	}
-	if l.v2From, err = readV2From(ctx, l.db, l.d); err == nil && size.Int64 > 0 {
-		l.log.Info("the ledger writes v2 entries from now on (contract version per entry, private fields committed)",
+	l.v2From = uint64(size.Int64) + 1
+	if size.Int64 > 0 {
+		l.log.Info("the ledger writes v2 entries from its next one (contract version per entry, private fields committed)",
 			"from", l.v2From, "contract_version", contract.Latest)
 	}
-	return err
+	return nil
+}
+
+// recordV2From records, in the commit of the first v2 entry (seq), the
+// height of the switch.
+func (l *Ledger) recordV2From(ctx context.Context, tx *sql.Tx, seq uint64) error {
+	q := `INSERT INTO ledger_meta (name, value) VALUES (` + l.d.ph(1) + `, ` + l.d.ph(2) + `) ON CONFLICT DO NOTHING`
+	if _, err := tx.ExecContext(ctx, q, metaV2From, strconv.FormatUint(seq, 10)); err != nil {
+		return fmt.Errorf("record the switch to v2 entries: %w", err)
+	}
+	return nil
 }
 
 // readV2From returns the recorded height of the first v2 entry, 0 when

@@ -75,7 +75,10 @@ type Ledger struct {
 	signer   *keys.NamedSigner // signs checkpoints under the current origin
 	origins  []string          // every origin signed under, oldest first
 	v2From   uint64            // the first v2 entry's seq; 0: the ledger writes v1
-	vkeys    string            // their verifier keys, one per line
+	// v2Recorded says ledger_meta records v2From; until then the first v2
+	// entry's commit records it (owned by the sequencer).
+	v2Recorded bool
+	vkeys      string // their verifier keys, one per line
 
 	queue chan *request
 	stop  chan struct{}

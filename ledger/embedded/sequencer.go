@@ -258,6 +258,9 @@ func (l *Ledger) process(reqs []*request, atomic bool) error {
 			return err
 		}
 		l.applyCommitted(g, ov)
+		if g.entries[0].writes != nil {
+			l.v2Recorded = true
+		}
 	}
 	for i, j := range dupOf {
 		results[i].r = results[j].r
@@ -326,6 +329,11 @@ func (l *Ledger) commit(ctx context.Context, g *group, ov *overlay) error {
 	}
 	if err := insertRows(ctx, tx, l.d, "ledger_writes", []string{"seq", "data"}, rows, ""); err != nil {
 		return err
+	}
+	if len(rows) > 0 && !l.v2Recorded {
+		if err := l.recordV2From(ctx, tx, l.v2From); err != nil {
+			return err
+		}
 	}
 	if err := insertRows(ctx, tx, l.d, "ledger_openings", []string{"seq", "data"}, opens, ""); err != nil {
 		return err
