@@ -101,6 +101,10 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--after-loss: not a checkpoint this ledger signed: %w", err)
 	}
+	// Recording the loss is the answer to a halt on evidence of it.
+	if err := el.Resume(ctx); err != nil {
+		return err
+	}
 	args2, _ := json.Marshal(contract.ContinueLogArgs{PreviousOrigin: cp.Origin, Checkpoint: kept, Reason: reason})
 	r, err := a.ledger.Submit(ctx, ledger.Tx{Type: "ContinueLog", Args: args2, Org: org, User: org + ".admin", Role: models.RoleAdmin})
 	if err != nil {
@@ -114,8 +118,8 @@ func cmdSetOrigin(ctx context.Context, e *env, args []string) error {
 }
 
 // checkLoss checks, on the ledger as it is, that kept is a checkpoint it
-// signed under its current origin, that it no longer extends (entries were
-// lost), and that the loss is not recorded yet.
+// signed (under any of its origins), that it no longer extends (entries
+// were lost), and that the loss is not recorded yet.
 func checkLoss(ctx context.Context, e *env, kept string) error {
 	saved := e.cfg.LogOrigin
 	e.cfg.LogOrigin = ""

@@ -109,6 +109,12 @@ func TestWitnessCatchesRestoredBackup(t *testing.T) {
 		t.Errorf("a write after the phone's evidence: %d %s; want 503 naming %d and %d entries", code, body, first, second)
 	}
 	stop(t, child)
+	// Evidence is kept: a restart does not forget it.
+	child = startChild(t, env, "serve --demo", base)
+	if code, body := getStatus(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "writes stopped") {
+		t.Errorf("/readyz after a restart, the witness still unreachable: %d %s; want writes stopped", code, body)
+	}
+	stop(t, child)
 
 	// Then with the witness: the server finds out at start.
 	env["PLUMBLINE_WITNESSES"] = withWitness

@@ -37,16 +37,17 @@ type checkpointResponse struct {
 // proofResponse is GET /api/v1/ledger/entries/{seq}/proof: ledger.Evidence
 // as Go marshals it, plus the signing organization's certificate.
 //
-// Privacy: an entry's bytes hold the whole transaction and the records it
-// wrote, which for an inspection include its notes and measurements. So
-// the entry (and the certificate) is given only to those who may read it
-// (access.Checker.ReadEntry): anyone for public entries (commissioning, public
-// documents, transformations, recalls, registrations), and otherwise
-// logged-in users of organizations involved with a batch the entry
-// touched, authorities, inspection agencies and the submitter's
-// organization. Everyone else gets the evidence redacted: leaf hash,
-// audit path and signed checkpoint, without the entry, and "redacted":
-// true — still proof that a leaf is at that position in the signed tree.
+// Privacy: a v2 entry holds its private fields only as salted commitments
+// and its writes by a salted digest, so everyone gets it ("committed":
+// true); its openings (the salts and private values) go only to those who
+// may read it (access.Checker.ReadEntry): anyone for public entries
+// (commissioning, public documents, transformations, recalls,
+// registrations), and otherwise logged-in users of organizations involved
+// with a batch the entry touched, authorities, inspection agencies and the
+// submitter's organization. A v1 entry's bytes hold the whole transaction
+// and the records it wrote, so they go only to those same readers;
+// everyone else gets its evidence redacted: leaf hash, audit path and
+// signed checkpoint, without the entry, and "redacted": true.
 type proofResponse struct {
 	ledger.Evidence
 	// OrgCertificate is the DER X.509 certificate of the organization that

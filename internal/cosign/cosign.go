@@ -35,6 +35,8 @@ type Log interface {
 	PruneCosignatures(ctx context.Context, size uint64) error
 	Commits() <-chan struct{}
 	Halt(reason error)
+	// HaltDurably is Halt kept across restarts, on verifiable evidence.
+	HaltDurably(ctx context.Context, reason error) error
 	Halted() error
 	// CheckTrusted fails, wrapping ledger.ErrRolledBack or ledger.ErrForked,
 	// when the ledger is smaller than or not an extension of a checkpoint

@@ -89,7 +89,9 @@ func (c *Cosigner) CheckEvidence(ctx context.Context, signed string) (Evidence, 
 	reason := fmt.Errorf("a checkpoint cosigned by %s shows this ledger %v; bring back the missing entries with `plumbline ledger recover`, or start a new log origin (README, Trust)",
 		strings.Join(ev.Witnesses, ", "), err)
 	c.opts.Logger.Error("verifiable evidence of a rollback or fork", "witnesses", ev.Witnesses, "err", err)
-	c.log.Halt(reason)
+	if err := c.log.HaltDurably(ctx, reason); err != nil {
+		c.opts.Logger.Error("the halt is not kept across a restart", "err", err)
+	}
 	return ev, fmt.Errorf("%w: %v", ErrEvidence, reason)
 }
 

@@ -78,7 +78,7 @@ func commitArgs(typ string, args []byte) (committed []byte, openings []Opening, 
 		return nil, nil, fmt.Errorf("commit private fields: %w", err)
 	}
 	if countCommitments(doc) != 0 || strings.Contains(string(args), commitWhole) {
-		return nil, nil, models.Invalid("args", "no value may start with %q (the ledger's mark of a private field's commitment)", commitPrefix)
+		return nil, nil, models.Invalid("args", "no value may hold %q (the ledger's mark of a private field's commitment)", commitWhole)
 	}
 	if p.WholeEntry {
 		o := Opening{Pointer: "", Value: marshalSorted(doc)}

@@ -2,6 +2,8 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -100,7 +102,8 @@ func (l *Ledger) PruneCosignatures(ctx context.Context, size uint64) error {
 
 // Halt stops the ledger taking writes, for reason (which should name what
 // was seen, e.g. a witness's larger checkpoint): every Submit then fails
-// with an error wrapping ledger.ErrUnavailable and reason. Reads go on.
+// with an error wrapping ledger.ErrUnavailable and reason. Reads go on
+// (the server's /readyz fails, so that a balancer sends writes elsewhere).
 // Halt(nil) lets writes in again.
 func (l *Ledger) Halt(reason error) {
 	if reason == nil {
@@ -109,6 +112,47 @@ func (l *Ledger) Halt(reason error) {
 	}
 	l.log.Error("the ledger refuses writes", "reason", reason)
 	l.halted.Store(&reason)
+}
+
+// metaHalted is the ledger_meta row that keeps a halt on verifiable
+// evidence across restarts (HaltDurably).
+const metaHalted = "halted"
+
+// HaltDurably is Halt on verifiable evidence of a rollback or fork: the
+// reason is kept in the database, so writes stay stopped across restarts
+// until the entries come back (Recover) or the loss is recorded under a
+// new origin (Resume, by plumbline ledger set-origin --after-loss).
+func (l *Ledger) HaltDurably(ctx context.Context, reason error) error {
+	q := `INSERT INTO ledger_meta (name, value) VALUES (` + l.d.ph(1) + `, ` + l.d.ph(2) + `) ON CONFLICT (name) DO UPDATE SET value = excluded.value`
+	_, err := l.db.ExecContext(ctx, q, metaHalted, reason.Error())
+	l.Halt(reason)
+	if err != nil {
+		return fmt.Errorf("keep the halt: %w", err)
+	}
+	return nil
+}
+
+// Resume lets writes in again and forgets a durable halt.
+func (l *Ledger) Resume(ctx context.Context) error {
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM ledger_meta WHERE name = `+l.d.ph(1), metaHalted); err != nil {
+		return fmt.Errorf("resume writes: %w", err)
+	}
+	l.Halt(nil)
+	return nil
+}
+
+// loadHalt restores a durable halt at Open.
+func (l *Ledger) loadHalt(ctx context.Context) error {
+	var reason string
+	err := l.db.QueryRowContext(ctx, `SELECT value FROM ledger_meta WHERE name = `+l.d.ph(1), metaHalted).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read a kept halt: %w", err)
+	}
+	l.Halt(errors.New(reason))
+	return nil
 }
 
 // Halted returns why the ledger refuses writes, or nil.

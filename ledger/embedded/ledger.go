@@ -160,6 +160,9 @@ func Open(ctx context.Context, opts Options) (*Ledger, error) {
 	if err := l.setupFormat(ctx, opts); err != nil {
 		return nil, err
 	}
+	if err := l.loadHalt(ctx); err != nil {
+		return nil, err
+	}
 	if err := l.load(ctx); err != nil {
 		return nil, err
 	}

@@ -254,6 +254,10 @@ func (r *recoverer) run() error {
 		}
 		r.rep.Origins = names
 	}
+	// The entries are back: a halt on evidence of their loss ends.
+	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM ledger_meta WHERE name = `+r.d.ph(1), metaHalted); err != nil {
+		return fmt.Errorf("end the halt: %w", err)
+	}
 	return nil
 }
 

@@ -284,6 +284,10 @@ func (m *mirror) run() error {
 		}
 		m.rep.Origins = names
 	}
+	// The entries are back: a halt on evidence of their loss ends.
+	if _, err := m.tx.ExecContext(m.ctx, `DELETE FROM ledger_meta WHERE name = `+m.d.ph(1), metaHalted); err != nil {
+		return fmt.Errorf("end the halt: %w", err)
+	}
 	return nil
 }
 
