@@ -271,7 +271,13 @@ func Verify(p Proof, leaf tlog.Hash, pol Policy) (Verified, error) {
 	if !signed {
 		return v, fmt.Errorf("%w: the checkpoint's origin %q is not the name of the log key that signed it (%s)", ErrUnverified, c.Origin, n.Sigs[0].Name)
 	}
+	seen := map[string]bool{} // a witness given twice counts once
 	for _, w := range pol.Witnesses {
+		id := w.Name() + "+" + strconv.FormatUint(uint64(w.KeyHash()), 16)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
 		_, err := note.Open(p.Checkpoint, note.VerifierList(w))
 		switch {
 		case err == nil:

@@ -267,6 +267,7 @@ func TestTamper(t *testing.T) {
 		"no log key":                   {Policy{}, "no log key given"},
 		"quorum above the witnesses":   {Policy{Log: l.logKey, Witnesses: l.wits, Quorum: 3}, "a quorum of 3 among 2 witnesses cannot be met"},
 		"an uncosigning witness":       {Policy{Log: l.logKey, Witnesses: []note.Verifier{l.other}, Quorum: 1}, "cosigned by 0 of the 1 given witnesses (none)"},
+		"one witness given twice":      {Policy{Log: l.logKey, Witnesses: []note.Verifier{l.wits[0], l.wits[0]}, Quorum: 2}, "cosigned by 1 of the 2 given witnesses"},
 	} {
 		if _, err := Verify(p, tlog.RecordHash(p.Extra), c.pol); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", name, err, c.want)
