@@ -472,7 +472,8 @@ func ledgerWatch(t *testing.T, browser context.Context, page string) watchState 
 func setSeen(t *testing.T, browser context.Context, size uint64, root string) {
 	t.Helper()
 	js := fmt.Sprintf(`(() => {
-		const k = "plumbline.checkpoint.plumbline.test/ledger", v = JSON.parse(localStorage.getItem(k) || "{}");
+		const k = Object.keys(localStorage).find((k) => k.startsWith("plumbline.checkpoint."));
+		const v = JSON.parse(localStorage.getItem(k) || "{}");
 		v.size = "%d"; v.root = %q;
 		localStorage.setItem(k, JSON.stringify(v));
 	})()`, size, root)

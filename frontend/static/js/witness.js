@@ -11,7 +11,8 @@
  *      witnessed checkpoint the server gives (witnessing.witnessed), and an
  *      RFC 6962 consistency proof (GET data-consistency-url?from=W&to=N)
  *      that the latest checkpoint extends it: "witnessed by k of n";
- *   3. remembers, in localStorage under "plumbline.checkpoint.<origin>",
+ *   3. remembers, in localStorage under "plumbline.checkpoint.<hex of the
+ *      log's Ed25519 public key>" (which an origin change keeps),
  *      the largest checkpoint it has verified for this log, and on every
  *      later visit checks that the new one is not smaller (else: rolled
  *      back) and extends it by a consistency proof (else: forked);
@@ -117,11 +118,14 @@
     });
   }
 
-  function storageKey(origin) { return "plumbline.checkpoint." + origin; }
+  // storageKey names what this browser keeps of a log by the log's public
+  // key, not its origin: a log that moves to a new origin keeps its key,
+  // and a phone's memory of it must not start over.
+  function storageKey(logKey) { return "plumbline.checkpoint." + P.hex(logKey); }
 
-  function remembered(origin) {
+  function remembered(logKey) {
     try {
-      var v = JSON.parse(window.localStorage.getItem(storageKey(origin)) || "null");
+      var v = JSON.parse(window.localStorage.getItem(storageKey(logKey)) || "null");
       if (v && /^[0-9]+$/.test(v.size) && P.b64(v.root) && P.b64(v.root).length === 32) {
         return { size: BigInt(v.size), root: P.b64(v.root), evidence: typeof v.evidence === "string" ? v.evidence : "", esize: /^[0-9]+$/.test(v.esize) ? BigInt(v.esize) : 0n };
       }
@@ -131,12 +135,12 @@
 
   // remember keeps cp as the largest checkpoint seen, and witnessed (a
   // verified cosigned checkpoint {note, size}) when larger than the one kept.
-  function remember(origin, cp, witnessed) {
+  function remember(logKey, cp, witnessed) {
     try {
-      var old = remembered(origin) || {};
+      var old = remembered(logKey) || {};
       var v = { size: cp.size.toString(), root: btoa(String.fromCharCode.apply(null, cp.root)), evidence: old.evidence || "", esize: (old.esize || 0n).toString() };
       if (witnessed && witnessed.size >= (old.esize || 0n)) { v.evidence = witnessed.note; v.esize = witnessed.size.toString(); }
-      window.localStorage.setItem(storageKey(origin), JSON.stringify(v));
+      window.localStorage.setItem(storageKey(logKey), JSON.stringify(v));
     } catch (e) { /* private mode: nothing to keep */ }
   }
 
@@ -184,7 +188,7 @@
         return verifyCheckpoint(body.checkpoint, vk).then(function (cp) {
           latest = cp;
           values.size = cp.size.toString();
-          var seen = remembered(cp.origin);
+          var seen = remembered(vk.key);
           if (seen && seen.size > cp.size) {
             values.seen = seen.size.toString();
             report(el, seen);
@@ -196,7 +200,7 @@
             if (reason) { values.reason = reason; report(el, seen); return "forked"; }
             var kept = {};
             return witnessed(el, body, vk, witnessKeys, quorum, cp, values, kept).then(function (state) {
-              remember(cp.origin, cp, state === "witnessed" ? kept.checkpoint : null);
+              remember(vk.key, cp, state === "witnessed" ? kept.checkpoint : null);
               return state;
             });
           });
