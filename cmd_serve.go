@@ -47,6 +47,24 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
 	}
+	// Listen at once: while the demo loads, a page says so (startGate).
+	gate := &startGate{}
+	srv := &http.Server{
+		Handler:           gate,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	defer func() {
+		// Stop accepting (and finish in-flight requests) before anything
+		// below it closes; a second Shutdown after the first is harmless.
+		shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutCtx)
+	}()
 	projCtx, stopProj := context.WithCancel(context.Background())
 	projDone := make(chan struct{})
 	go func() {
@@ -64,8 +82,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if head == 0 {
-			fmt.Fprintln(e.stdout, "loading demo data…")
-			sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Progress: intProgress(e.progress("demo")),
+			fmt.Fprintf(e.stdout, "loading demo data… (the server at %s says so until it is ready)\n", e.cfg.PublicBaseURL())
+			show := intProgress(e.progress("demo"))
+			sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Progress: func(done, total int) { show(done, total); gate.progress(done, total) },
 				// Date the history so it ends this week: the dashboards'
 				// "this week" and "last 30 days" figures then show something.
 				Start: demo.RecentStart(e.cfg.DemoSeed, time.Now())})
@@ -144,15 +163,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			e.log.Warn("jobs interrupted at shutdown; sending the same file or document again finishes them", "err", err)
 		}
 	}()
-	srv := &http.Server{
-		Handler:           web.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	gate.open(web.Handler())
 	fmt.Fprintf(e.stdout, "Plumbline listening on %s (public URL %s; ledger: %s, database: %s)\n", ln.Addr(), e.cfg.PublicBaseURL(), e.cfg.Ledger, e.cfg.DB)
 
 	select {
