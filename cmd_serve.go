@@ -164,6 +164,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 	gate.open(web.Handler())
+	if server.IsLoopbackURL(e.cfg.PublicBaseURL()) {
+		e.log.Warn("the public URL names this machine only: QR codes on printed labels will not open on a phone; set PLUMBLINE_BASE_URL to an address phones on site can reach", "base_url", e.cfg.PublicBaseURL())
+	}
 	fmt.Fprintf(e.stdout, "Plumbline listening on %s (public URL %s; ledger: %s, database: %s)\n", ln.Addr(), e.cfg.PublicBaseURL(), e.cfg.Ledger, e.cfg.DB)
 
 	select {

@@ -10,7 +10,10 @@ import (
 
 // labelsPage is what templates/trace_labels.html gets.
 type labelsPage struct {
-	By      string // custodian or producer
+	// Loopback is the server's public URL when it names this machine only,
+	// which a phone cannot open from a printed label.
+	Loopback string
+	By       string // custodian or producer
 	Batches []models.Batch
 	Names   names
 	Next    string
@@ -22,6 +25,9 @@ func (l *labelArea) labels(c *gin.Context) {
 	ctx := c.Request.Context()
 	org := currentUser(c).OrgID
 	p := &labelsPage{By: "custodian"}
+	if IsLoopbackURL(l.s.opts.BaseURL) {
+		p.Loopback = l.s.opts.BaseURL
+	}
 	f := store.BatchFilter{Custodian: org, Order: store.ByRecent, After: c.Query("after")}
 	if c.Query("by") == "producer" {
 		p.By, f.Custodian, f.Producer = "producer", "", org

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,6 +150,22 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.engine }
 
 func isHTTPS(base string) bool { return len(base) > 8 && base[:8] == "https://" }
+
+// IsLoopbackURL reports whether a base URL names this machine only
+// (localhost, 127.0.0.0/8, ::1): a phone cannot open it from a printed
+// label.
+func IsLoopbackURL(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // WebhookOptions configures webhook delivery (internal/webhook).
 type WebhookOptions = webhook.Options
