@@ -14,9 +14,9 @@ type labelsPage struct {
 	// which a phone cannot open from a printed label.
 	Loopback string
 	By       string // custodian or producer
-	Batches []models.Batch
-	Names   names
-	Next    string
+	Batches  []models.Batch
+	Names    names
+	Next     string
 }
 
 // labels serves GET /labels: the organization's batches to pick for a
