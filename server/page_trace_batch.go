@@ -84,6 +84,11 @@ func (t *traceArea) showBatch(c *gin.Context, code int, vr *verifyResult) {
 	}
 	d, err := t.s.app.Trace(ctx, c.Param("code"))
 	if errors.Is(err, models.ErrNotFound) {
+		// A code typed in another case: send the browser to the batch.
+		if fold, ferr := t.s.opts.Store.BatchCodeFold(ctx, c.Param("code")); ferr == nil && fold != c.Param("code") {
+			c.Redirect(http.StatusSeeOther, "/b/"+url.PathEscape(fold))
+			return
+		}
 		t.unknown(c, c.Param("code"))
 		return
 	}

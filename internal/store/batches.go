@@ -56,6 +56,21 @@ func (s *Store) Batch(ctx context.Context, code string) (models.Batch, error) {
 	return bs[0], nil
 }
 
+// BatchCodeFold returns the code of the one batch whose code equals code
+// but for case (people type "ux-cem-0001.1" for "UX-CEM-0001.1"); a
+// not-found error when none does, or more than one.
+func (s *Store) BatchCodeFold(ctx context.Context, code string) (string, error) {
+	var codes []string
+	err := s.db.WithContext(ctx).Model(&batchRow{}).Where("LOWER(code) = LOWER(?)", code).Limit(2).Pluck("code", &codes).Error
+	if err != nil {
+		return "", dbErr(err)
+	}
+	if len(codes) != 1 {
+		return "", models.NotFound("code", "no batch %s", code)
+	}
+	return codes[0], nil
+}
+
 // BatchesByCode returns the batches with the given codes, keyed by code,
 // in a fixed number of queries however many codes there are; unknown
 // codes are left out.

@@ -45,6 +45,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(outboxTables()...); err != nil {
 		return fmt.Errorf("migrate notification outbox: %w", dbErr(err))
 	}
+	// Batch codes are found whatever their case (BatchCodeFold).
+	if err := s.db.WithContext(ctx).Exec(`CREATE INDEX IF NOT EXISTS rm_batches_code_lower ON rm_batches (LOWER(code))`).Error; err != nil {
+		return fmt.Errorf("migrate read model: index of batch codes by case: %w", dbErr(err))
+	}
 	if !s.postgres {
 		return nil
 	}
