@@ -98,37 +98,46 @@ func (l *labelArea) qrSVG(c *gin.Context) {
 // 3 × 8 labels, one per batch, in the order asked (repeats dropped). Only
 // batches the user's organization is involved with may be printed.
 func (l *labelArea) labelsPDF(c *gin.Context) {
-	ctx := c.Request.Context()
-	codes := uniq(c.QueryArray("batch"))
-	if len(codes) == 0 {
-		l.s.fail(c, models.Invalid("batch", "choose at least one batch (?batch=CODE, repeatable)"))
-		return
-	}
-	if len(codes) > label.MaxLabels {
-		l.s.fail(c, models.Invalid("batch", "at most %d batches per sheet (got %d)", label.MaxLabels, len(codes)))
-		return
-	}
-	orgs, err := l.s.app.Organizations(ctx)
+	pdf, err := l.sheet(c)
 	if err != nil {
 		l.s.fail(c, err)
 		return
+	}
+	c.Header("Content-Disposition", `inline; filename="plumbline-labels.pdf"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "application/pdf", pdf)
+}
+
+// errNoBatchTicked is the label sheet asked for with no batch.
+var errNoBatchTicked = models.Invalid("batch", "choose at least one batch (?batch=CODE, repeatable)")
+
+// sheet makes the label sheet the request asks for (?batch=…, ?outline=1).
+func (l *labelArea) sheet(c *gin.Context) ([]byte, error) {
+	ctx := c.Request.Context()
+	codes := uniq(c.QueryArray("batch"))
+	if len(codes) == 0 {
+		return nil, errNoBatchTicked
+	}
+	if len(codes) > label.MaxLabels {
+		return nil, models.Invalid("batch", "at most %d batches per sheet (got %d)", label.MaxLabels, len(codes))
+	}
+	orgs, err := l.s.app.Organizations(ctx)
+	if err != nil {
+		return nil, err
 	}
 	chk := l.s.viewerChecker(c)
 	labels := make([]label.Label, 0, len(codes))
 	for _, code := range codes {
 		d, err := l.s.app.Trace(ctx, code)
 		if err != nil {
-			l.s.fail(c, models.Prefix("batch", err))
-			return
+			return nil, models.Prefix("batch", err)
 		}
 		involved, err := chk.Involved(ctx, &d.Batch)
 		if err != nil {
-			l.s.fail(c, err)
-			return
+			return nil, err
 		}
 		if !involved {
-			l.s.fail(c, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"})
-			return
+			return nil, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"}
 		}
 		b := d.Batch
 		labels = append(labels, label.Label{
@@ -138,12 +147,9 @@ func (l *labelArea) labelsPDF(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := label.Sheet(&buf, labels, label.SheetOptions{QR: l.s.qr, Created: l.s.opts.Now(), Outline: c.Query("outline") == "1", Font: l.s.opts.LabelFont}); err != nil {
-		l.s.fail(c, err)
-		return
+		return nil, err
 	}
-	c.Header("Content-Disposition", `inline; filename="plumbline-labels.pdf"`)
-	c.Header("Cache-Control", "private, no-store")
-	c.Data(http.StatusOK, "application/pdf", buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // uniq drops empty and repeated strings, keeping the first of each.

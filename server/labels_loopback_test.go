@@ -34,3 +34,36 @@ func TestLoopbackBaseURLWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelSheetFromThePage: the labels page's form makes the sheet; with
+// nothing ticked it comes back with a message next to the form, in the
+// reader's language, not a raw JSON error in a new tab.
+func TestLabelSheetFromThePage(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.login(t, "fuchun-cement.operator")
+	code, page := c.get(t, "/labels")
+	if code != http.StatusOK || !strings.Contains(page, `action="/labels/sheet"`) || strings.Contains(page, `target="_blank"`) {
+		t.Fatalf("the labels form: %d", code)
+	}
+	for lang, says := range map[string]string{"en": "Tick at least one batch", "zh-CN": "请至少勾选一个批次"} {
+		c.get(t, "/login?lang="+lang)
+		code, page := c.get(t, "/labels/sheet?outline=1")
+		if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="labels-problem"`) || !strings.Contains(page, says) || !strings.Contains(page, `id="labels-form"`) {
+			t.Errorf("%s: a sheet with nothing ticked: %d, want the page with %q", lang, code, says)
+		}
+	}
+	i := strings.Index(page, `name="batch" value="`)
+	if i < 0 {
+		t.Fatal("no batch to tick on the labels page")
+	}
+	batch := page[i+len(`name="batch" value="`):]
+	batch = batch[:strings.Index(batch, `"`)]
+	resp, err := c.http.Get(f.URL + "/labels/sheet?batch=" + batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("a sheet of %s: %d %s", batch, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

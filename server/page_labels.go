@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -14,6 +15,10 @@ type labelsPage struct {
 	// which a phone cannot open from a printed label.
 	Loopback string
 	By       string // custodian or producer
+	// Problem says why the label sheet asked for was not made (the page
+	// shows it next to the form); NoneTicked when no batch was.
+	Problem    string
+	NoneTicked bool
 	Batches  []models.Batch
 	Names    names
 	Next     string
@@ -21,7 +26,26 @@ type labelsPage struct {
 
 // labels serves GET /labels: the organization's batches to pick for a
 // label sheet (those it holds, or with ?by=producer those it made).
-func (l *labelArea) labels(c *gin.Context) {
+func (l *labelArea) labels(c *gin.Context) { l.labelsPage(c, http.StatusOK, nil) }
+
+// labelSheet serves GET /labels/sheet, the labels page's form: the PDF, or
+// the page again with what went wrong next to the form (no raw error in a
+// new tab).
+func (l *labelArea) labelSheet(c *gin.Context) {
+	pdf, err := l.sheet(c)
+	if err != nil {
+		code, _ := l.s.describe(c, err)
+		l.labelsPage(c, code, err)
+		return
+	}
+	c.Header("Content-Disposition", `inline; filename="plumbline-labels.pdf"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "application/pdf", pdf)
+}
+
+// labelsPage renders the labels page with status, and problem (if any)
+// beside the form.
+func (l *labelArea) labelsPage(c *gin.Context, status int, problem error) {
 	ctx := c.Request.Context()
 	org := currentUser(c).OrgID
 	p := &labelsPage{By: "custodian"}
@@ -42,5 +66,9 @@ func (l *labelArea) labels(c *gin.Context) {
 		return
 	}
 	p.Batches, p.Next = pg.Items, pg.Next
-	l.s.page(c, http.StatusOK, "trace_labels", l.s.view(c, "labels", p))
+	if problem != nil {
+		_, body := l.s.describe(c, problem)
+		p.Problem, p.NoneTicked = body.Message, errors.Is(problem, errNoBatchTicked)
+	}
+	l.s.page(c, status, "trace_labels", l.s.view(c, "labels", p))
 }

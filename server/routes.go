@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	p.POST("/recalls", t.createRecall)
 	p.GET("/recalls/:id", t.recall)
 	p.GET("/labels", lb.labels)
+	p.GET("/labels/sheet", lb.labelSheet)
 
 	// Recall and non-conformance cases, notifications.
 	cs := newCaseArea(s)

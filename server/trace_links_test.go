@@ -244,7 +244,7 @@ func TestTraceLabels(t *testing.T) {
 	// The page lists the organization's batches with checkboxes.
 	c := f.login(t, "fuchun-cement.operator")
 	code, body := c.get(t, "/labels?by=producer")
-	if code != http.StatusOK || !strings.Contains(body, `value="`+mine.Items[0].Code+`"`) || !strings.Contains(body, `action="/api/v1/labels.pdf"`) {
+	if code != http.StatusOK || !strings.Contains(body, `value="`+mine.Items[0].Code+`"`) || !strings.Contains(body, `action="/labels/sheet"`) {
 		t.Errorf("/labels: %d", code)
 	}
 }
