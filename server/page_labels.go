@@ -19,9 +19,9 @@ type labelsPage struct {
 	// shows it next to the form); NoneTicked when no batch was.
 	Problem    string
 	NoneTicked bool
-	Batches  []models.Batch
-	Names    names
-	Next     string
+	Batches    []models.Batch
+	Names      names
+	Next       string
 }
 
 // labels serves GET /labels: the organization's batches to pick for a
