@@ -204,9 +204,10 @@ func TestDashFiguresMatchTheLedger(t *testing.T) {
 	}
 }
 
-// TestDashCSV checks every chart's CSV download: a header of stable
-// column names, the same rows as the page's table, and cells that a
-// spreadsheet would read as a formula neutralised.
+// TestDashCSV checks every chart's CSV download: a UTF-8 byte-order mark,
+// a header of the stable column names in the reader's language (English
+// here: csv.col.<name>), the same rows as the page's table, and cells that
+// a spreadsheet would read as a formula neutralised.
 func TestDashCSV(t *testing.T) {
 	f := newFixture(t, true)
 	demoEnd(t, f)
@@ -227,12 +228,20 @@ func TestDashCSV(t *testing.T) {
 			if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), id+"-all-") {
 				t.Fatalf("status %d, %s, %s", code, hdr.Get("Content-Type"), hdr.Get("Content-Disposition"))
 			}
-			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if !strings.HasPrefix(body, utf8BOM) {
+				t.Errorf("no byte-order mark: %q", body[:min(len(body), 8)])
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, utf8BOM))).ReadAll()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(rows[0], ",") != head {
-				t.Errorf("header %q, want %q", strings.Join(rows[0], ","), head)
+			L := f.srv.cat.Localizer("en")
+			var want []string
+			for _, col := range strings.Split(head, ",") {
+				want = append(want, L.T("csv.col."+col))
+			}
+			if strings.Join(rows[0], ",") != strings.Join(want, ",") {
+				t.Errorf("header %q, want %q", strings.Join(rows[0], ","), strings.Join(want, ","))
 			}
 			for _, r := range rows[1:] {
 				for _, cell := range r {

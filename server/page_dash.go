@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/csv"
 	"html/template"
 	"math"
 	"net/url"
@@ -123,7 +122,7 @@ func (a *dashArea) dashCSV(c *gin.Context) {
 			a.s.failPage(c, err)
 			return
 		}
-		rows := [][]string{ch.csvHead}
+		var rows [][]string
 		body := ch.Rows
 		if ch.csvRows != nil {
 			body = ch.csvRows
@@ -135,11 +134,7 @@ func (a *dashArea) dashCSV(c *gin.Context) {
 			}
 			rows = append(rows, cells)
 		}
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="`+id+"-"+safeName(q.ScopeName())+"-"+q.Now.Format("20060102")+`.csv"`)
-		c.Header("Cache-Control", "private, no-store")
-		w := csv.NewWriter(c.Writer)
-		_ = w.WriteAll(rows)
+		a.s.writePageCSV(c, id+"-"+safeName(q.ScopeName())+"-"+q.Now.Format("20060102")+".csv", ch.csvHead, rows)
 		return
 	}
 	a.s.notFound(c)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/csv"
 	"html/template"
 	"net/http"
 	"strings"
@@ -141,9 +140,9 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 		return
 	}
 	var rows [][]string
-	rows = append(rows, []string{"direction", "level", "batch", "via", "product", "producer", "custodian", "status",
+	head := []string{"direction", "level", "batch", "via", "product", "producer", "custodian", "status",
 		"quantity", "unit", "lineage", "heat_number", "lot_number", "produced_on", "project", "building", "floor", "element", "used_at",
-		"shown_above", "usage_id", "tx_id"})
+		"shown_above", "usage_id", "tx_id"}
 	for _, part := range []struct {
 		dir string
 		tr  *store.Trace
@@ -159,11 +158,7 @@ func (t *traceArea) traceCSV(c *gin.Context) {
 			rows = append(rows, cells)
 		}
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="trace-`+safeName(q.Batch)+`.csv"`)
-	c.Header("Cache-Control", "private, no-store")
-	w := csv.NewWriter(c.Writer)
-	_ = w.WriteAll(rows)
+	t.s.writePageCSV(c, "trace-"+safeName(q.Batch)+".csv", head, rows)
 }
 
 // csvText keeps a cell from being read as a formula by a spreadsheet: text

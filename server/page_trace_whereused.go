@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"slices"
@@ -211,7 +210,8 @@ func (t *traceArea) whereUsedCSV(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	rows := [][]string{{"used_at", "project", "building", "floor", "element", "quantity", "unit", "batch", "product", "root", "path", "usage_id"}}
+	head := []string{"used_at", "project", "building", "floor", "element", "quantity", "unit", "batch", "product", "root", "path", "usage_id"}
+	var rows [][]string
 	for _, it := range r.Items {
 		l := it.Location
 		row := []string{it.UsedAt, l.Project, l.Building, l.Floor, l.Element, it.Quantity.String(), it.Unit, it.Batch,
@@ -221,8 +221,5 @@ func (t *traceArea) whereUsedCSV(c *gin.Context) {
 		}
 		rows = append(rows, row)
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="where-used.csv"`)
-	c.Header("Cache-Control", "private, no-store")
-	_ = csv.NewWriter(c.Writer).WriteAll(rows)
+	t.s.writePageCSV(c, "where-used.csv", head, rows)
 }

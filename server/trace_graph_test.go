@@ -184,14 +184,18 @@ func TestTraceCSVColumns(t *testing.T) {
 		t.Fatalf("trace API: %d", code)
 	}
 	code, body := f.login(t, "hz-construction-bureau.viewer").get(t, "/trace.csv?batch="+url.QueryEscape(d.recall.BatchCode)+"&direction=forward")
-	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, utf8BOM))).ReadAll()
 	if code != http.StatusOK || err != nil || len(rows) < 2 {
 		t.Fatalf("trace.csv: %d %v", code, err)
 	}
-	head := strings.Join(rows[0], ",")
-	if head != "direction,level,batch,via,product,producer,custodian,status,quantity,unit,lineage,heat_number,lot_number,produced_on,"+
-		"project,building,floor,element,used_at,shown_above,usage_id,tx_id" {
-		t.Fatalf("header %s", head)
+	L := f.srv.cat.Localizer("en")
+	var want []string
+	for _, col := range strings.Split("direction,level,batch,via,product,producer,custodian,status,quantity,unit,lineage,heat_number,lot_number,produced_on,"+
+		"project,building,floor,element,used_at,shown_above,usage_id,tx_id", ",") {
+		want = append(want, L.T("csv.col."+col))
+	}
+	if head := strings.Join(rows[0], ","); !strings.HasPrefix(body, utf8BOM) || head != strings.Join(want, ",") {
+		t.Fatalf("header %s, want %s after a byte-order mark", head, strings.Join(want, ","))
 	}
 	usages := map[string]bool{}
 	for _, r := range rows[1:] {
