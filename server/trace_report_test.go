@@ -57,8 +57,8 @@ func TestTraceReport(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("trace.csv: %d", code)
 	}
-	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	if err != nil || len(rows) < 3 || rows[0][0] != "direction" || rows[1][2] != d.recall.BatchCode {
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, utf8BOM))).ReadAll()
+	if err != nil || len(rows) < 3 || rows[0][0] != f.srv.cat.Localizer("en").T("csv.col.direction") || rows[1][2] != d.recall.BatchCode {
 		t.Fatalf("trace.csv: %v %v", rows[:min(3, len(rows))], err)
 	}
 	found := false

@@ -128,8 +128,8 @@ func TestWhereUsed(t *testing.T) {
 		t.Errorf("page does not say %q", want)
 	}
 	code, body = c.get(t, "/where-used.csv?"+q)
-	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	if code != http.StatusOK || err != nil || len(rows) != counts["hz-construction-bureau.viewer"]+1 || rows[0][0] != "used_at" {
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, utf8BOM))).ReadAll()
+	if code != http.StatusOK || err != nil || len(rows) != counts["hz-construction-bureau.viewer"]+1 || rows[0][0] != f.srv.cat.Localizer("en").T("csv.col.used_at") {
 		t.Errorf("where-used.csv: %d, %d rows, %v", code, len(rows), err)
 	}
 	if code, _ := c.get(t, "/where-used"); code != http.StatusOK {
