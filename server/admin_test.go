@@ -25,12 +25,15 @@ func TestAdminUsers(t *testing.T) {
 		{"bad name", url.Values{"name": {"a b/c"}, "fullname": {"A"}, "role": {"operator"}, "password": {"long-enough-1"}}, 422, "name"},
 		{"bad role", url.Values{"name": {"li"}, "fullname": {"A"}, "role": {"boss"}, "password": {"long-enough-1"}}, 422, "role"},
 		{"short password", url.Values{"name": {"li"}, "fullname": {"A"}, "role": {"operator"}, "password": {"short"}}, 422, "password"},
-		{"duplicate", url.Values{"name": {"operator"}, "fullname": {"A"}, "role": {"operator"}, "password": {"long-enough-1"}}, 409, "id"},
+		{"duplicate", url.Values{"name": {"operator"}, "fullname": {"A"}, "role": {"operator"}, "password": {"long-enough-1"}}, 409, "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body := admin.post(t, "/admin/users", tc.form)
-			if code != tc.want || !strings.Contains(body, `aria-invalid="true"`) && tc.want == 422 {
-				t.Fatalf("status %d, want %d", code, tc.want)
+			if code != tc.want || !strings.Contains(body, `aria-invalid="true"`) {
+				t.Fatalf("status %d, want %d with the field marked", code, tc.want)
+			}
+			if !strings.Contains(body, `name="`+tc.field+`"`) || !regexp.MustCompile(`name="`+tc.field+`"[^>]*aria-invalid="true"`).MatchString(body) {
+				t.Errorf("the %s field is not marked", tc.field)
 			}
 		})
 	}

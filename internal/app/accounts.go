@@ -34,7 +34,14 @@ func (a *App) CreateUser(ctx context.Context, admin *auth.User, r NewUserRequest
 	if !r.Role.Valid() {
 		return auth.User{}, models.Invalid("role", "%q is not one of admin, operator, inspector, viewer", r.Role)
 	}
-	return a.opts.Accounts.CreateUser(ctx, models.User{ID: id, OrgID: admin.OrgID, Name: strings.TrimSpace(r.FullName), Role: r.Role}, r.Password)
+	u, err := a.opts.Accounts.CreateUser(ctx, models.User{ID: id, OrgID: admin.OrgID, Name: strings.TrimSpace(r.FullName), Role: r.Role}, r.Password)
+	// A login that is taken is the form's name field.
+	return u, models.RenameField(err, func(f string) string {
+		if f == "id" {
+			return "name"
+		}
+		return f
+	})
 }
 
 // UserChange is a change to one account: a new role, disabling or enabling,
