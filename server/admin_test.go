@@ -101,9 +101,14 @@ func TestAdminTokens(t *testing.T) {
 	if len(toks.Items) != 1 || strings.Contains(body, "secret_hash") {
 		t.Fatalf("tokens: %+v", toks)
 	}
-	// The token page never shows the secret again.
-	if _, body := admin.get(t, "/admin/tokens"); strings.Contains(body, secret) {
+	// The token page never shows the secret again, and shows the expiry
+	// as a date (not a Go timestamp).
+	_, page := admin.get(t, "/admin/tokens")
+	if strings.Contains(page, secret) {
 		t.Fatal("the secret is shown again")
+	}
+	if exp := toks.Items[0].Expires; exp == nil || len(*exp) < 10 || !strings.Contains(page, "<td>"+(*exp)[:10]+"</td>") || strings.Contains(page, "+0000 UTC") {
+		t.Errorf("the token's expiry %v is not shown as a date", exp)
 	}
 	if code, _ := admin.post(t, "/admin/tokens/"+toks.Items[0].ID+"/revoke", url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", code)

@@ -201,6 +201,12 @@ func (s *Server) funcs() template.FuncMap {
 			return u.String()
 		},
 		"date": func(v any) string {
+			if p, ok := v.(*time.Time); ok { // an optional time (a token's expiry)
+				if p == nil {
+					return ""
+				}
+				v = *p
+			}
 			switch t := v.(type) {
 			case time.Time:
 				if t.IsZero() {
@@ -216,6 +222,12 @@ func (s *Server) funcs() template.FuncMap {
 			return fmt.Sprint(v)
 		},
 		"datetime": func(v any) string {
+			if p, ok := v.(*time.Time); ok {
+				if p == nil {
+					return ""
+				}
+				v = *p
+			}
 			switch t := v.(type) {
 			case time.Time:
 				if t.IsZero() {
