@@ -1,9 +1,13 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/plumbline/plumbline/models"
 )
 
 // TestSupplierPagesRender opens every supplier page as the roles that use
@@ -110,4 +114,33 @@ func (f *fixture) demoShipment(t testing.TB, org string) string {
 		t.Fatalf("no shipment from %s: %d", org, code)
 	}
 	return out.Items[0].Code
+}
+
+// TestShipAnOrderOfAnotherSupplier: the buyer of an order who opens its
+// shipment form learns that only the supplier ships it (403, naming the
+// supplier), next to the order field; anyone else still gets a 404 that
+// reveals nothing of the order.
+func TestShipAnOrderOfAnotherSupplier(t *testing.T) {
+	f := newFixture(t, true)
+	pos, err := f.store.OrgPurchaseOrders(context.Background(), "zhongjian-no8", "", "", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var po models.PurchaseOrder
+	for _, p := range pos.Items {
+		if p.Buyer == "zhongjian-no8" && p.Supplier != "zhongjian-no8" {
+			po = p
+			break
+		}
+	}
+	if po.ID == "" {
+		t.Fatal("no demo order placed by zhongjian-no8")
+	}
+	code, body := f.login(t, "zhongjian-no8.operator").get(t, "/shipments/new?po="+url.QueryEscape(po.ID))
+	if code != http.StatusForbidden || !strings.Contains(body, "only the supplier of this order can ship it") || !strings.Contains(body, po.Supplier) {
+		t.Errorf("the buyer opening the shipment form of its order: %d", code)
+	}
+	if code, body := f.login(t, "tonglu-quarry.operator").get(t, "/shipments/new?po="+url.QueryEscape(po.ID)); code != http.StatusNotFound || strings.Contains(body, po.Supplier+" ") && strings.Contains(body, "was placed with") {
+		t.Errorf("an outsider opening the shipment form of that order: %d", code)
+	}
 }
