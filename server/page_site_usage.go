@@ -78,6 +78,26 @@ type usageData struct {
 	Projects, Buildings, Floors, Elements []string
 	CanUse                                bool
 	Today                                 string
+	// Blocked is the message key saying why the batch cannot be used
+	// (recalled, on hold, nothing left, inspection pending or failed),
+	// shown before anyone fills the form.
+	Blocked string
+}
+
+// usageBlocked returns why batch b cannot be used now, as a message key,
+// or "" when it can (the contract still decides).
+func usageBlocked(b *models.Batch) string {
+	switch {
+	case b.Status == models.StatusRecalled:
+		return "site.usage_blocked.recalled"
+	case b.Status == models.StatusOnHold:
+		return "site.usage_blocked.on_hold"
+	case b.Remaining <= 0 || b.Status == models.StatusDepleted:
+		return "site.usage_blocked.empty"
+	case !b.Inspection.Usable():
+		return "site.usage_blocked.inspection"
+	}
+	return ""
 }
 
 func (s *Server) usageView(c *gin.Context, code string) (*view, *usageData, error) {
@@ -92,6 +112,7 @@ func (s *Server) usageView(c *gin.Context, code string) (*view, *usageData, erro
 	if code = strings.TrimSpace(code); code != "" {
 		if b, err := s.opts.Store.Batch(ctx, code); err == nil && b.Custodian == org.ID {
 			d.Batch = &b
+			d.Blocked = usageBlocked(&b)
 		}
 	}
 	p, err := s.opts.Store.Batches(ctx, store.BatchFilter{Custodian: org.ID, Status: models.StatusAvailable, Limit: 500})
