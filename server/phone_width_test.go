@@ -42,3 +42,26 @@ func TestLongValueNeverWidensAPhonePage(t *testing.T) {
 		t.Errorf("the page is %d px wide on a 390 px phone (window %d px; screenshot %s)", w[0], w[1], b.shot("long-code"))
 	}
 }
+
+// TestDetailsKeepADisclosureMarker: the trace page's collapsible parts
+// (proof details, the signed checkpoint) show a marker that says they
+// open, although their summaries are laid out as flex, which hides the
+// browser's own.
+func TestDetailsKeepADisclosureMarker(t *testing.T) {
+	f := newFixture(t, true)
+	b := newBrowser(t, f)
+	b.visit("/b/" + findDemo(t, f).recall.BatchCode)
+	markers, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".card details > summary")).map((s) => {
+		const flex = getComputedStyle(s).display === "flex";
+		const before = getComputedStyle(s, "::before").content;
+		return flex ? before : "list-item";
+	})`))
+	if err != nil || len(markers) == 0 {
+		t.Fatalf("summaries: %v %v", markers, err)
+	}
+	for i, m := range markers {
+		if m == "none" || m == "normal" || m == "" {
+			t.Errorf("summary %d has no disclosure marker (%q)", i, m)
+		}
+	}
+}
