@@ -118,7 +118,7 @@ func (im *importer) begin(c *gin.Context, kind string, r io.Reader) (importJob, 
 	if err != nil {
 		return importJob{}, multipartError(err, maxImportBody)
 	}
-	j, err := im.s.app.StartImport(c.Request.Context(), app.Actor{User: currentUser(c)}, kind, data)
+	j, err := im.s.app.StartImport(c.Request.Context(), app.Actor{User: currentUser(c)}, kind, data, im.s.importHeaders)
 	if err != nil {
 		return importJob{}, err
 	}

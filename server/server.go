@@ -23,6 +23,7 @@ import (
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/i18n"
+	"github.com/plumbline/plumbline/internal/importcsv"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/internal/webhook"
@@ -89,6 +90,10 @@ type Server struct {
 
 	parties *accessSource // what internal/access reads, each batch's parties cached
 
+	// importHeaders are the import columns' names in every language
+	// (lowercased), which imports accept beside the stable ones.
+	importHeaders map[string]string
+
 	openAPIOnce sync.Once // the OpenAPI document, built on first request
 	openAPIDoc  []byte
 	openAPIErr  error
@@ -130,6 +135,16 @@ func New(opts Options) (*Server, error) {
 	}
 	s.dash.verify.wg.app = s.app
 	s.late = &lateResults{s: s, sw: s.app.LateResults()}
+	s.importHeaders = map[string]string{}
+	for _, cols := range importcsv.Kinds {
+		for _, col := range append(append([]string{}, cols.Required...), cols.Optional...) {
+			for _, lang := range []string{"en", "zh-CN"} {
+				if name := cat.Localizer(lang).T("csv.col." + col); name != "csv.col."+col {
+					s.importHeaders[strings.ToLower(name)] = col
+				}
+			}
+		}
+	}
 	if s.pages, err = templates.Parse(s.funcs()); err != nil {
 		return nil, err
 	}

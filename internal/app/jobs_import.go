@@ -61,13 +61,13 @@ func newImportKind(t *jobs.Table) *jobs.Kind[ImportProgress] {
 // job that submits its rows. A file that fails the check is a
 // *importcsv.RowsError. When the same user sent the same file before and
 // its job is running or finished without failures, that job is returned
-// as it stands.
-func (a *App) StartImport(ctx context.Context, act Actor, kind string, data []byte) (ImportJob, error) {
+// as it stands. headers are other names of the columns (importcsv.Parse).
+func (a *App) StartImport(ctx context.Context, act Actor, kind string, data []byte, headers map[string]string) (ImportJob, error) {
 	u := act.User
 	if u == nil {
 		return ImportJob{}, ErrUnauthenticated
 	}
-	items, total, err := importcsv.Parse(ctx, a.opts.Store, u.OrgID, kind, data)
+	items, total, err := importcsv.Parse(ctx, a.opts.Store, u.OrgID, kind, data, headers)
 	if err != nil {
 		return ImportJob{}, err
 	}

@@ -34,7 +34,7 @@ func TestImportFinishesWithinGrace(t *testing.T) {
 	a, tb := w.app(&slowLedger{Ledger: w.ledger, gate: gate})
 	h0 := w.head(t)
 	const rows = 40
-	j, err := a.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, batchFile("GRACE", rows))
+	j, err := a.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, batchFile("GRACE", rows), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestImportFinishesWithinGrace(t *testing.T) {
 	if h := w.head(t); h != h0+rows {
 		t.Errorf("ledger head %d, want %d", h, h0+rows)
 	}
-	if _, err := a.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, batchFile("LATE", 1)); !errors.Is(err, ledger.ErrUnavailable) {
+	if _, err := a.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, batchFile("LATE", 1), nil); !errors.Is(err, ledger.ErrUnavailable) {
 		t.Errorf("import after shutdown: %v, want unavailable", err)
 	}
 }
@@ -81,7 +81,7 @@ func TestImportInterruptedThenSentAgain(t *testing.T) {
 	h0 := w.head(t)
 	const rows = 200
 	file := batchFile("INT", rows)
-	j, err := a.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, file)
+	j, err := a.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, file, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestImportInterruptedThenSentAgain(t *testing.T) {
 	// Restart, send the same file again.
 	a2, tb2 := w.app(nil)
 	defer tb2.Close(0)
-	again, err := a2.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, file)
+	again, err := a2.StartImport(context.Background(), Actor{User: operator}, importcsv.Batches, file, nil)
 	if err != nil || again.ID != first.ID {
 		t.Fatalf("second import %+v: %v, want job %s again", again, err, first.ID)
 	}

@@ -180,8 +180,9 @@ func readCSV(data []byte) (header []string, rows [][]string, nums []int, err err
 }
 
 // columnIndex checks the header against kind's columns and returns each
-// column's position.
-func columnIndex(kind string, header []string) (map[string]int, error) {
+// column's position. headers maps other names of columns (the reader's
+// language's, lowercased) to their stable names.
+func columnIndex(kind string, header []string, headers map[string]string) (map[string]int, error) {
 	cols := Kinds[kind]
 	known := map[string]bool{}
 	for _, c := range append(append([]string{}, cols.Required...), cols.Optional...) {
@@ -191,6 +192,9 @@ func columnIndex(kind string, header []string) (map[string]int, error) {
 	bad := &RowsError{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
+		if c, ok := headers[h]; ok {
+			h = c
+		}
 		switch {
 		case !known[h]:
 			bad.add(1, h, "is not a column of a %s import; the columns are %s", kind, strings.Join(append(append([]string{}, cols.Required...), cols.Optional...), ", "))
@@ -222,8 +226,10 @@ type Directory interface {
 
 // Parse checks every row of an import file of kind that a user of org
 // sends, and returns the transactions to submit and the number of rows, or
-// a *RowsError listing what is wrong.
-func Parse(ctx context.Context, dir Directory, org, kind string, data []byte) ([]Item, int, error) {
+// a *RowsError listing what is wrong. The header names the columns by
+// their stable names, or by the names in headers (lowercased other name →
+// stable name: the column headers of the reader's language).
+func Parse(ctx context.Context, dir Directory, org, kind string, data []byte, headers map[string]string) ([]Item, int, error) {
 	if _, ok := Kinds[kind]; !ok {
 		return nil, 0, models.Invalid("kind", "%q is not one of %s, %s", kind, Batches, Shipments)
 	}
@@ -231,7 +237,7 @@ func Parse(ctx context.Context, dir Directory, org, kind string, data []byte) ([
 	if err != nil {
 		return nil, 0, err
 	}
-	idx, err := columnIndex(kind, header)
+	idx, err := columnIndex(kind, header, headers)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -23,6 +23,10 @@ func (directory) Organizations(context.Context, models.OrgKind) ([]models.Organi
 	return []models.Organization{{ID: "fuchun-cement"}, {ID: "zhongjian-no8"}, {ID: "zhehang-logistics"}}, nil
 }
 
+// zhHeaders are the Chinese names of the batch columns, as the server
+// builds them from its catalogues.
+var zhHeaders = map[string]string{"编号": "code", "产品编号": "product_id", "数量": "quantity", "生产日期": "produced_on"}
+
 func TestParse(t *testing.T) {
 	batches := "code,product_id,quantity,produced_on\n"
 	shipments := "code,to,carrier,batch,quantity,vehicle\n"
@@ -37,6 +41,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"the template", Batches, Templates[Batches], [][]int{{2}, {3}}, nil, false, ""},
 		{"byte-order mark, blank line, any column order", Batches, "\xef\xbb\xbfproduced_on,quantity,product_id,code\n2026-04-01,10,po-42.5,A-1\n\n2026-04-01,5,po-42.5,A-2\n", [][]int{{2}, {4}}, nil, false, ""},
+		{"headers in the reader's language", Batches, "编号,产品编号,数量,生产日期\nA-1,po-42.5,10,2026-04-01\n", [][]int{{2}}, nil, false, ""},
 		{"unknown kind", "orders", batches + "A,po-42.5,1,2026-04-01\n", nil, nil, false, "kind"},
 		{"empty file", Batches, "", nil, nil, false, "file"},
 		{"header only", Batches, batches, nil, nil, false, "file"},
@@ -52,7 +57,7 @@ func TestParse(t *testing.T) {
 			nil, []string{"2/to", "3/vehicle", "4/quantity"}, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			items, total, err := Parse(context.Background(), directory{}, "fuchun-cement", c.kind, []byte(c.file))
+			items, total, err := Parse(context.Background(), directory{}, "fuchun-cement", c.kind, []byte(c.file), zhHeaders)
 			var re *RowsError
 			var me *models.Error
 			switch {
@@ -95,7 +100,7 @@ func TestParse(t *testing.T) {
 // that line's row and column.
 func TestItemColumn(t *testing.T) {
 	file := "code,to,carrier,batch,quantity\nS-1,zhongjian-no8,zhehang-logistics,A-1,1\nS-2,zhongjian-no8,zhehang-logistics,B-1,1\nS-1,,,A-2,2\n"
-	items, _, err := Parse(context.Background(), directory{}, "fuchun-cement", Shipments, []byte(file))
+	items, _, err := Parse(context.Background(), directory{}, "fuchun-cement", Shipments, []byte(file), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
