@@ -137,7 +137,7 @@ func (l *labelArea) sheet(c *gin.Context) ([]byte, error) {
 			return nil, err
 		}
 		if !involved {
-			return nil, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"}
+			return nil, models.ForbiddenAt("batch", "your organization has nothing to do with batch %s, so it cannot print its label", code)
 		}
 		b := d.Batch
 		labels = append(labels, label.Label{

@@ -69,6 +69,11 @@ func (s *Server) formFail(c *gin.Context, name string, v *view, err error) {
 		v.Errors = map[string]string{}
 	}
 	v.Errors[body.Field] = body.Message
+	for _, e := range body.Errors[min(1, len(body.Errors)):] {
+		if _, dup := v.Errors[e.Field]; !dup {
+			v.Errors[e.Field] = e.Message
+		}
+	}
 	if c.Request.PostForm == nil {
 		_ = c.Request.ParseForm()
 	}

@@ -11,10 +11,12 @@ type RegisterOrganizationArgs struct {
 
 // Validate implements validator.
 func (a *RegisterOrganizationArgs) Validate() error {
+	var v models.Collect
 	if a.Organization.TxID != "" {
-		return models.Invalid("organization.tx_id", "is set by the ledger; leave it empty")
+		v.Add(models.Invalid("organization.tx_id", "is set by the ledger; leave it empty"))
 	}
-	return models.Prefix("organization", a.Organization.Validate())
+	v.Add(models.Prefix("organization", a.Organization.Validate()))
+	return v.Err()
 }
 
 func init() {

@@ -15,10 +15,12 @@ type RegisterProductArgs struct {
 
 // Validate implements validator.
 func (a *RegisterProductArgs) Validate() error {
+	var v models.Collect
 	if a.Product.TxID != "" {
-		return models.Invalid("product.tx_id", "is set by the ledger; leave it empty")
+		v.Add(models.Invalid("product.tx_id", "is set by the ledger; leave it empty"))
 	}
-	return models.Prefix("product", a.Product.Validate())
+	v.Add(models.Prefix("product", a.Product.Validate()))
+	return v.Err()
 }
 
 func init() {
