@@ -105,6 +105,7 @@ func (s *Server) commissionFromForm(c *gin.Context) (models.Batch, error) {
 		Code: strings.TrimSpace(c.PostForm("code")), ProductID: c.PostForm("product_id"),
 		ProducedOn: strings.TrimSpace(c.PostForm("produced_on")), Origin: strings.TrimSpace(c.PostForm("origin")),
 		HeatNumber: strings.TrimSpace(c.PostForm("heat_number")), LotNumber: strings.TrimSpace(c.PostForm("lot_number")),
+		ConfirmOldDate: c.PostForm("confirm_old_date") != "",
 	}
 	q, qerr := models.DecimalField("quantity", c.PostForm("quantity"))
 	a.Quantity = q

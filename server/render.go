@@ -31,6 +31,9 @@ type view struct {
 	Nav    string // the active navigation item
 	Flash  string
 	Errors map[string]string // form field → message; "" for the form as a whole
+	// ErrorCodes are the message codes of Errors (form field → code), for a
+	// form that asks more when a field fails in a given way.
+	ErrorCodes map[string]string
 	Form   url.Values        // submitted values, to refill a form
 	Idem   string            // a fresh idempotency key for forms that write
 	Public bool              // a page for people who are not logged in
@@ -69,9 +72,10 @@ func (s *Server) formFail(c *gin.Context, name string, v *view, err error) {
 		v.Errors = map[string]string{}
 	}
 	v.Errors[body.Field] = body.Message
+	v.ErrorCodes = map[string]string{body.Field: body.MessageCode}
 	for _, e := range body.Errors[min(1, len(body.Errors)):] {
 		if _, dup := v.Errors[e.Field]; !dup {
-			v.Errors[e.Field] = e.Message
+			v.Errors[e.Field], v.ErrorCodes[e.Field] = e.Message, e.MessageCode
 		}
 	}
 	if c.Request.PostForm == nil {

@@ -185,6 +185,10 @@ func TestTranslateRejects(t *testing.T) {
 			delete(ev.ILMD, "plb:product")
 			ev.QuantityList[0].EPCClass = testBase + "/b/NEW-1"
 		}, "/ilmd/plb:product", models.ErrInvalid},
+		{"a confirmation that is not a boolean", "CommissionBatch", func(ev *Event) {
+			ev.ILMD["plb:confirmOldDate"] = "yes"
+			ev.QuantityList[0].EPCClass = testBase + "/b/NEW-1"
+		}, "/ilmd/plb:confirmOldDate", models.ErrInvalid},
 		{"bad time", "RecordUsage", func(ev *Event) { ev.EventTime = "yesterday" }, "/eventTime", models.ErrInvalid},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -201,6 +205,37 @@ func TestTranslateRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConfirmOldDate: plb:confirmOldDate in a commissioning event's ilmd
+// becomes the contract's confirm_old_date (V4), and the export says it
+// again.
+func TestConfirmOldDate(t *testing.T) {
+	h := loadDemo(t)
+	m := h.mapper()
+	for _, tx := range h.txs {
+		if tx.Type != "CommissionBatch" {
+			continue
+		}
+		mp, err := m.Map(context.Background(), tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := mp.Event
+		ev.ILMD["plb:confirmOldDate"] = true
+		ev.ILMD["plb:producedOn"] = "2019-05-01"
+		tr := &Translator{State: StateFacts{h.state}, Lookup: memLookup{h.state}}
+		out, err := tr.Tx(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, ok := out.Args.(contract.CommissionBatchArgs)
+		if !ok || !a.ConfirmOldDate || a.ProducedOn != "2019-05-01" {
+			t.Fatalf("args %+v", out.Args)
+		}
+		return
+	}
+	t.Fatal("no commissioning in the demo")
 }
 
 // TestIdempotencyKey: one key per eventID, within the ledger's limits.

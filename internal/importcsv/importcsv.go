@@ -47,7 +47,7 @@ type Columns struct {
 var Kinds = map[string]Columns{
 	Batches: {
 		Required: []string{"code", "product_id", "quantity", "produced_on"},
-		Optional: []string{"origin", "heat_number", "lot_number"},
+		Optional: []string{"origin", "heat_number", "lot_number", "confirm_old_date"},
 	},
 	// One row per shipment line; consecutive or not, rows with the same
 	// code make one shipment, whose header columns (to … delivery_note)
@@ -141,8 +141,10 @@ func (e *RowsError) addErr(err error, column func(string) (int, string)) {
 		e.add(0, "", "%v", err)
 		return
 	}
-	row, col := column(me.Field)
-	e.addMessage(RowError{Row: row, Column: col, Message: me.Message, MessageCode: me.Code, Params: me.Params})
+	for _, f := range models.Fields(me) {
+		row, col := column(f.Field)
+		e.addMessage(RowError{Row: row, Column: col, Message: f.Message, MessageCode: f.Code, Params: f.Params})
+	}
 }
 
 // readCSV reads a whole import file: its header and rows with their row

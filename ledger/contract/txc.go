@@ -111,11 +111,18 @@ func (tc *txc) productionDate(field, date string, confirmed, old bool) error {
 		}
 		return nil
 	}
+	return CheckProductionDate(field, date, tc.call.Time, confirmed, old)
+}
+
+// CheckProductionDate is V4's rule for a production date recorded at time
+// at (see txc.productionDate), for a form or an import to check before it
+// submits.
+func CheckProductionDate(field, date string, at time.Time, confirmed, old bool) error {
 	d, err := time.Parse(models.DateLayout, date)
 	if err != nil {
 		return models.Invalid(field, "%q is not a date of the form YYYY-MM-DD", date)
 	}
-	t := tc.call.Time.UTC()
+	t := at.UTC()
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	if latest := day.AddDate(0, 0, 1); d.After(latest) {
 		return models.Invalid(field, "%s is in the future: a production date may be at most %s (one day after the day it is recorded)", date, latest.Format(models.DateLayout))
