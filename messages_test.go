@@ -28,7 +28,7 @@ var messageCalls = []struct {
 	{"models", "Forbidden", "", 0}, {"models", "ForbiddenAt", "", 1},
 	{"", "Invalid", "models", 1}, {"", "NotFound", "models", 1}, {"", "Conflict", "models", 1},
 	{"", "Forbidden", "models", 0}, {"", "ForbiddenAt", "models", 1},
-	{"", "invalid", "epcis", 1}, // internal/epcis: a rejection at a JSON pointer
+	{"", "invalid", "epcis", 1},  // internal/epcis: a rejection at a JSON pointer
 	{"*", "add", "importcsv", 2}, // internal/importcsv: a row's error
 }
 

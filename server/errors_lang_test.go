@@ -11,7 +11,9 @@ import (
 )
 
 // hasHan reports whether s holds a Chinese character.
-func hasHan(s string) bool { return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 }
+func hasHan(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+}
 
 // callLang makes a JSON API request with an Accept-Language header and
 // returns the status and the error body.

@@ -34,11 +34,11 @@ type view struct {
 	// ErrorCodes are the message codes of Errors (form field → code), for a
 	// form that asks more when a field fails in a given way.
 	ErrorCodes map[string]string
-	Form   url.Values        // submitted values, to refill a form
-	Idem   string            // a fresh idempotency key for forms that write
-	Public bool              // a page for people who are not logged in
-	Unread int64             // the user's unread notifications
-	Data   any
+	Form       url.Values // submitted values, to refill a form
+	Idem       string     // a fresh idempotency key for forms that write
+	Public     bool       // a page for people who are not logged in
+	Unread     int64      // the user's unread notifications
+	Data       any
 }
 
 // view builds the common frame for a page.
