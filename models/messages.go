@@ -425,6 +425,8 @@ var messageCodes = map[string]string{
 	"%s is more than %d years ago; if it is right, confirm it (confirm_old_date)":                     "production_date_years_ago",
 	"is a field of contract version %d and later; this transaction runs under version %d":             "field_of_contract_version",
 	"is only for a correction of a batch's produced_on":                                               "only_for_correction_produced_on",
-	"must be true or false":                       "must_true_or_false",
-	"%q is not yes or no (1 or 0, true or false)": "not_yes_or_no",
+	"must be true or false":                               "must_true_or_false",
+	"%q is not yes or no (1 or 0, true or false)":         "not_yes_or_no",
+	"%q is not a language names are given in (en, zh-CN)": "not_language_names_given",
+	"%q is not one of the organization's sites":           "not_one_organization_s_sites",
 }

@@ -125,3 +125,22 @@ func TestFormMarksEveryFieldInTheReadersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestNamesInTheReadersLanguage: organizations and products show under
+// their name in the reader's language (the demo's Chinese names on a 中文
+// page, the English ones otherwise).
+func TestNamesInTheReadersLanguage(t *testing.T) {
+	f := newFixture(t, true)
+	b := f.orgBatch(t, "fuchun-cement")
+	for _, c := range []struct{ lang, want, not string }{
+		{"zh-CN", "杭州富春水泥有限公司", "Fuchun Cement Co., Ltd."},
+		{"en", "Fuchun Cement Co., Ltd.", "杭州富春水泥有限公司"},
+	} {
+		cl := f.login(t, "fuchun-cement.operator")
+		cl.get(t, "/?lang="+c.lang)
+		code, body := cl.get(t, "/trace?batch="+b.Code)
+		if code != http.StatusOK || !strings.Contains(body, c.want) || strings.Contains(body, c.not) {
+			t.Errorf("%s: %d, has %q: %v, has %q: %v", c.lang, code, c.want, strings.Contains(body, c.want), c.not, strings.Contains(body, c.not))
+		}
+	}
+}

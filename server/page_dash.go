@@ -112,7 +112,7 @@ func (a *dashArea) dashCSV(c *gin.Context) {
 			return
 		}
 		ctx := c.Request.Context()
-		n, err := a.s.app.Names(ctx)
+		n, err := a.s.app.NamesIn(ctx, lang(c))
 		if err != nil {
 			a.s.failPage(c, err)
 			return

@@ -59,7 +59,7 @@ func (a *dashArea) manager(c *gin.Context) {
 		a.s.failPage(c, err)
 		return
 	}
-	n, err := a.s.app.Names(ctx)
+	n, err := a.s.app.NamesIn(ctx, lang(c))
 	if err != nil {
 		a.s.failPage(c, err)
 		return

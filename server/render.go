@@ -185,6 +185,7 @@ type pagerView struct {
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"navItems": navItems,
+		"name":     localName,
 		"field": func(v *view, name string) fieldView {
 			return fieldView{Name: name, Message: v.Errors[name]}
 		},
@@ -270,4 +271,20 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"list": func(xs ...any) []any { return xs },
 	}
+}
+
+// localName is an organization's or a product's name in lang (its Name
+// when it has none in lang); for anything else, what it prints as.
+func localName(v any, lang string) string {
+	switch r := v.(type) {
+	case models.Organization:
+		return r.Names.In(lang, r.Name)
+	case *models.Organization:
+		return r.Names.In(lang, r.Name)
+	case models.Product:
+		return r.Names.In(lang, r.Name)
+	case *models.Product:
+		return r.Names.In(lang, r.Name)
+	}
+	return fmt.Sprint(v)
 }

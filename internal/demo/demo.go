@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 )
 
 // Options configures Generate.
@@ -35,6 +36,10 @@ type Options struct {
 	// Start is the Monday the history begins; zero means Start (2 March
 	// 2026). serve --demo uses RecentStart, so the history ends this week.
 	Start time.Time
+	// ContractVersion is the contract version the ledger runs, zero for
+	// contract.Latest. Below contract.V4 the demo leaves out the names in
+	// other languages that version refuses.
+	ContractVersion int
 }
 
 // Summary counts what Generate wrote.
@@ -106,6 +111,7 @@ func planFor(opts Options) *planner {
 		start = Start
 	}
 	p := newPlanner(opts.Seed, start)
+	p.noLocalNames = opts.ContractVersion != 0 && opts.ContractVersion < contract.V4
 	p.plan(opts.Events)
 	p.sum.Seed = opts.Seed
 	if n := len(p.txs); n > 0 {

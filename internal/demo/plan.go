@@ -71,6 +71,9 @@ type planner struct {
 	// the transaction that recorded them, which the ledger chooses): the
 	// function gets the ID of the transaction at each plan position.
 	refs map[int]func(id func(pos int) string) any
+	// noLocalNames leaves out names in other languages (a ledger before
+	// contract.V4).
+	noLocalNames bool
 }
 
 func newPlanner(seed int64, start time.Time) *planner {

@@ -74,7 +74,7 @@ func TestRoundTripDemo(t *testing.T) {
 	for i, tx := range h.txs {
 		role := plan[i].Role
 		if Mappings[tx.Type].EventType == "" {
-			if _, err := contract.Execute(fresh, contract.Call{TxID: testTxID(i + 1e6), Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time}); err != nil {
+			if _, err := contract.Execute(fresh, contract.Call{TxID: testTxID(i + 1e6), Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time, Version: contract.Latest}); err != nil {
 				t.Fatalf("master data %d: %v", i, err)
 			}
 			continue
@@ -86,7 +86,7 @@ func TestRoundTripDemo(t *testing.T) {
 		if mp.Event.Case != "" {
 			// Case events name this instance's usage and case IDs: exported,
 			// never captured (TestTranslateRejects). Run them as they were.
-			if _, err := contract.Execute(fresh, contract.Call{TxID: tx.TxID, Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time}); err != nil {
+			if _, err := contract.Execute(fresh, contract.Call{TxID: tx.TxID, Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time, Version: contract.Latest}); err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}
 			skipped++
@@ -119,7 +119,7 @@ func TestRoundTripDemo(t *testing.T) {
 		// depend on it: TestEventIDsAreStable; the server's round trip
 		// captures under new IDs).
 		newID := tx.TxID
-		if _, err := contract.Execute(fresh, contract.Call{TxID: newID, Type: got.Type, Args: canon, Org: org, User: plan[i].User, Role: role, Time: got.Time}); err != nil {
+		if _, err := contract.Execute(fresh, contract.Call{TxID: newID, Type: got.Type, Args: canon, Org: org, User: plan[i].User, Role: role, Time: got.Time, Version: contract.Latest}); err != nil {
 			t.Fatalf("event %d (%s) rejected on capture: %v\n%s\n%s", i, tx.Type, err, raw, canon)
 		}
 		if string(canon) != string(tx.Args) && got.Type == tx.Type {

@@ -73,6 +73,8 @@ const (
 	// correction's): one after the transaction's day plus one is refused,
 	// and one more than OldDateYears before it needs the submitter's
 	// confirmation (confirm_old_date), a field the versions before refuse.
+	// It also accepts names in other languages for organizations, their
+	// sites and products (names, site_names).
 	V4 = 4
 	// Latest is the newest version; new entries of both backends run it.
 	Latest = V4

@@ -35,6 +35,9 @@ func registerProduct(tc *txc, a *RegisterProductArgs) error {
 		return err
 	}
 	p := a.Product
+	if tc.version() < V4 && len(p.Names) > 0 {
+		return models.Invalid("product.names", "is a field of contract version %d and later; this transaction runs under version %d", V4, tc.version())
+	}
 	if p.Manufacturer != org.ID {
 		return models.Forbidden("product.manufacturer is %q but you submit for %q; a manufacturer registers only its own products", p.Manufacturer, org.ID)
 	}
