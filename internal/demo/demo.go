@@ -40,6 +40,11 @@ type Options struct {
 	// contract.Latest. Below contract.V4 the demo leaves out the names in
 	// other languages that version refuses.
 	ContractVersion int
+	// Files, when set, receives the bytes of every document the demo
+	// attaches (certificates, test reports, photos) before the ledger
+	// records it, so that each can be downloaded and checked against the
+	// SHA-256 on the ledger. Without it only the ledger records them.
+	Files FileStore
 }
 
 // Summary counts what Generate wrote.
@@ -137,6 +142,11 @@ func Generate(ctx context.Context, l ledger.Ledger, opts Options) (Summary, erro
 		tx.IdempotencyKey = IdempotencyKey(opts.Seed, i)
 		if ref := p.refs[i]; ref != nil {
 			tx.Args = mustJSON(ref(func(j int) string { return ids[j] }))
+		}
+		if d, ok := p.docs[i]; ok && opts.Files != nil {
+			if err := storeDocument(opts.Files, d); err != nil {
+				return sum, err
+			}
 		}
 		r, err := l.Submit(ctx, tx)
 		if err != nil {
