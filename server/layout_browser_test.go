@@ -1,0 +1,136 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Layout tests (issue 12): what a page looks like at a desktop's and a
+// phone's width, in Chromium.
+
+// fitsWidth fails the test when the page scrolls sideways.
+func (b *browser) fitsWidth(what string) {
+	b.t.Helper()
+	w, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if w[0] > w[1] {
+		b.t.Errorf("%s: the page is %d px wide in a %d px window (screenshot %s)", what, w[0], w[1], b.shot("too-wide-"+what))
+	}
+}
+
+// navLink is a link of the navigation as Chromium lays it out.
+type navLink struct {
+	Group   string  `json:"group"`
+	Href    string  `json:"href"`
+	Text    string  `json:"text"`
+	Visible bool    `json:"visible"`
+	Right   float64 `json:"right"`
+}
+
+// navLinks lists the links of the navigation under sel with their group's
+// name and whether they are visible (laid out, inside the window).
+func (b *browser) navLinks(sel string) []navLink {
+	b.t.Helper()
+	links, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]navLink](`[...document.querySelectorAll(`+"`"+sel+` a`+"`"+`)].map((a) => {
+		const r = a.getBoundingClientRect();
+		const g = a.closest(".nav-group");
+		const name = g ? g.querySelector(".nav-group-name") : null;
+		return {group: name ? name.textContent.trim() : "", href: a.getAttribute("href"), text: a.textContent.trim(),
+			visible: r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth && getComputedStyle(a).visibility === "visible",
+			right: r.right};
+	})`))
+	if err != nil {
+		b.t.Fatalf("links of %s: %v", sel, err)
+	}
+	return links
+}
+
+// TestNavGroupedOnDesktop: on a desktop the header shows every page of
+// the user's menu, grouped by job, without opening anything; on a 390 px
+// phone the same groups sit behind "Menu" and nothing scrolls sideways.
+func TestNavGroupedOnDesktop(t *testing.T) {
+	f := newFixture(t, true)
+	b := newBrowser(t, f)
+	for _, tc := range []struct {
+		user       string
+		groups     []string // in order
+		want, not  []string
+		minVisible int
+	}{
+		{"fuchun-cement.admin", []string{"Supply", "Site", "Trace & recalls", "Manage"},
+			[]string{"/products", "/batches", "/import", "/labels", "/trace", "/where-used", "/recalls", "/cases", "/manager", "/admin/users", "/admin/webhooks"},
+			[]string{"/stock", "/shipments/incoming"}, 17},
+		{"zhongjian-no8.operator", []string{"Supply", "Site", "Trace & recalls", "Manage"},
+			[]string{"/orders", "/shipments/incoming", "/stock", "/holds", "/labels", "/trace"},
+			[]string{"/products", "/manager", "/admin/users"}, 12},
+	} {
+		b.login(tc.user)
+		b.visit("/dashboard?lang=en")
+		hidden, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { const m = document.querySelector("details.menu"); return !m || m.getBoundingClientRect().width === 0; })()`))
+		if err != nil || !hidden {
+			t.Errorf("%s: the desktop header still has a \"Menu\" to open (%v)", tc.user, err)
+		}
+		links := b.navLinks("header nav.groups")
+		visible := map[string]navLink{}
+		var groups []string
+		for _, l := range links {
+			if !l.Visible {
+				t.Errorf("%s: %s (%s) is not visible on a desktop (right edge %.0f)", tc.user, l.Href, l.Text, l.Right)
+				continue
+			}
+			visible[l.Href] = l
+			if l.Group != "" && (len(groups) == 0 || groups[len(groups)-1] != l.Group) {
+				groups = append(groups, l.Group)
+			}
+		}
+		if len(visible) < tc.minVisible {
+			t.Errorf("%s: %d links visible in the header, want at least %d: %v", tc.user, len(visible), tc.minVisible, links)
+		}
+		if strings.Join(groups, "|") != strings.Join(tc.groups, "|") {
+			t.Errorf("%s: groups %q, want %q", tc.user, groups, tc.groups)
+		}
+		for _, h := range tc.want {
+			if _, ok := visible[h]; !ok {
+				t.Errorf("%s: no visible %s in the header", tc.user, h)
+			}
+		}
+		for _, h := range tc.not {
+			if _, ok := visible[h]; ok {
+				t.Errorf("%s: the header links %s, which this role does not use", tc.user, h)
+			}
+		}
+		if g := visible["/trace"].Group; g != "Trace & recalls" {
+			t.Errorf("%s: the trace report is under %q", tc.user, g)
+		}
+		b.fitsWidth(tc.user + "-desktop")
+	}
+	b.shot("nav-desktop")
+
+	// On a phone: "Menu" in the header, the groups inside it.
+	b.phone()
+	b.visit("/dashboard?lang=zh-CN")
+	if links := b.navLinks("header nav.groups"); len(links) == 0 || links[0].Visible {
+		t.Errorf("the phone shows the desktop's navigation row: %v", links)
+	}
+	b.fitsWidth("phone-menu-closed")
+	b.do("open the menu", chromedp.Click("details.menu summary"))
+	links := b.navLinks("details.menu nav")
+	groups := map[string]bool{}
+	for _, l := range links {
+		if !l.Visible {
+			t.Errorf("phone menu: %s is not inside the screen (right edge %.0f)", l.Href, l.Right)
+		}
+		groups[l.Group] = true
+	}
+	for _, g := range []string{"供应", "工地", "追溯与召回", "管理"} {
+		if !groups[g] {
+			t.Errorf("phone menu: no group %s (%v)", g, groups)
+		}
+	}
+	b.fitsWidth("phone-menu-open")
+	b.shot("nav-phone")
+}
