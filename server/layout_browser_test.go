@@ -134,3 +134,89 @@ func TestNavGroupedOnDesktop(t *testing.T) {
 	b.fitsWidth("phone-menu-open")
 	b.shot("nav-phone")
 }
+
+// chartLabels is what Chromium lays out of a chart's category labels.
+type chartLabels struct {
+	Rows      int      `json:"rows"`      // the chart's rows (categories)
+	TableRows int      `json:"tableRows"` // the rows of the table behind it
+	Labels    []string `json:"labels"`
+	Problems  []string `json:"problems"`
+}
+
+// labelsOf measures the labels of the chart in the card #chart-{id}:
+// each row's label is there, drawn big enough to read, inside the chart
+// (not clipped), clear of its bars and of the other labels.
+func (b *browser) labelsOf(id string) chartLabels {
+	b.t.Helper()
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[chartLabels](`(() => {
+		const card = document.querySelector("#chart-`+id+`");
+		const svg = card.querySelector("svg.chart");
+		const out = {rows: 0, tableRows: card.querySelectorAll(".dash-table tbody tr").length, labels: [], problems: []};
+		const s = svg.getBoundingClientRect();
+		const boxes = [];
+		svg.querySelectorAll("g.row").forEach((row, i) => {
+			out.rows++;
+			const label = row.querySelector("text.cat");
+			if (!label || label.textContent.trim() === "") { out.problems.push("row " + i + " has no label"); return; }
+			out.labels.push(label.textContent);
+			const r = label.getBoundingClientRect();
+			if (r.height < 6 || r.width < 4) out.problems.push("label " + i + " is too small to read: " + r.width + "×" + r.height);
+			if (r.left < s.left - 0.5 || r.right > s.right + 0.5 || r.top < s.top - 0.5 || r.bottom > s.bottom + 0.5)
+				out.problems.push("label " + i + " (" + label.textContent + ") is clipped: " + JSON.stringify(r) + " in " + JSON.stringify(s));
+			let top = Infinity, bottom = -Infinity;
+			row.querySelectorAll("rect").forEach((bar) => {
+				const q = bar.getBoundingClientRect();
+				if (q.left < r.right - 0.5) out.problems.push("label " + i + " runs into its bar");
+				top = Math.min(top, q.top); bottom = Math.max(bottom, q.bottom);
+			});
+			const mid = (r.top + r.bottom) / 2;
+			if (top !== Infinity && (mid < top - 2 || mid > bottom + 2)) out.problems.push("label " + i + " is not beside its bars");
+			boxes.forEach((o, j) => {
+				if (r.left < o.right && o.left < r.right && r.top < o.bottom && o.top < r.bottom)
+					out.problems.push("labels " + j + " and " + i + " overlap");
+			});
+			boxes.push(r);
+		});
+		return out;
+	})()`))
+	if err != nil {
+		b.t.Fatalf("labels of chart %s: %v", id, err)
+	}
+	return got
+}
+
+// TestChartsLabelEveryBar: on the manager's dashboard, at a desktop's and
+// a phone's width, every bar of the on-time, inspection and open-case
+// charts has its category's whole name beside it, readable, unclipped and
+// overlapping nothing (the vertical on-time chart named 2 of 5 suppliers).
+func TestChartsLabelEveryBar(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	b := newBrowser(t, f)
+	b.login("qianjiang-urban-dev.admin")
+	for _, width := range []string{"desktop", "phone"} {
+		if width == "phone" {
+			b.phone()
+		}
+		for _, lang := range []string{"en", "zh-CN"} {
+			b.visit("/manager?weeks=16&lang=" + lang)
+			for _, id := range []string{"on-time", "inspections", "recalls"} {
+				got := b.labelsOf(id)
+				if got.Rows == 0 || got.Rows != got.TableRows {
+					t.Errorf("%s %s %s: %d labelled rows for %d rows in the table behind it (labels %q)", width, lang, id, got.Rows, got.TableRows, got.Labels)
+				}
+				for _, p := range got.Problems {
+					t.Errorf("%s %s %s: %s", width, lang, id, p)
+				}
+			}
+			if width == "desktop" && lang == "en" {
+				if got := b.labelsOf("on-time"); got.Rows < 5 {
+					t.Errorf("the demo's on-time chart has %d suppliers, want the 5 the issue names: %q", got.Rows, got.Labels)
+				}
+			}
+			b.fitsWidth(width + "-manager-" + lang)
+		}
+		b.do("scroll to on-time", chromedp.ScrollIntoView("#chart-on-time"))
+		b.shot("chart-on-time-" + width)
+	}
+}

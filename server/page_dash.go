@@ -240,7 +240,7 @@ func (a *dashArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Localiz
 		}
 		ch.Rows = append(ch.Rows, []string{name, itoa(o.Lines), itoa(o.OnTime), itoa(o.Lines - o.OnTime), ftoa(it.Rate), itoa(o.LateDays), itoa(o.Overdue)})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.ontime.label", "Weeks", q.Weeks), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{s}})
+	ch.SVG = svg(chart.Chart{Kind: chart.HBar, Label: L.T("fig.ontime.label", "Weeks", q.Weeks), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{s}})
 	return ch, nil
 }
 
@@ -260,7 +260,7 @@ func (a *dashArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.Lo
 		s.Values = append(s.Values, it.Rate)
 		ch.Rows = append(ch.Rows, []string{name, itoa(it.Inspections), itoa(it.Failed), ftoa(it.Rate)})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.inspections.label", "Weeks", q.Weeks), Unit: "%", Categories: cats, Series: []chart.Series{s}})
+	ch.SVG = svg(chart.Chart{Kind: chart.HBar, Label: L.T("fig.inspections.label", "Weeks", q.Weeks), Unit: "%", Categories: cats, Series: []chart.Series{s}})
 	return ch, nil
 }
 
@@ -315,7 +315,7 @@ func (a *dashArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Locali
 		ch.csvRows[i] = []string{c.ID, string(c.Kind), c.BatchCode, c.Severity, c.Org, ftoa(c.AgeDays), c.TargetDate, strconv.FormatBool(c.Overdue),
 			itoa(c.AckedOrgs), itoa(c.Orgs), itoa(c.Dispositioned), itoa(c.Usages)}
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.recalls.label"), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{ack, disp}})
+	ch.SVG = svg(chart.Chart{Kind: chart.HBar, Label: L.T("fig.recalls.label"), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{ack, disp}})
 	return ch, nil
 }
 
