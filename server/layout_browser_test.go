@@ -220,3 +220,66 @@ func TestChartsLabelEveryBar(t *testing.T) {
 		b.shot("chart-on-time-" + width)
 	}
 }
+
+// TestOperatorFiguresOnOperationsPage: the ledger health — with this
+// server's commit latency and group size — is on /operations, linked in
+// the menu of the admins and viewers who saw it on /manager; the manager's
+// dashboard no longer shows it. An operator (no manager link) gets no
+// operations link either.
+func TestOperatorFiguresOnOperationsPage(t *testing.T) {
+	f := newFixture(t, true)
+	demoEnd(t, f)
+	f.srv.opts.Verify = fixtureVerify(f)
+	tok := f.token(t, "fuchun-cement.operator")
+	body := map[string]any{"code": "OPS-1", "product_id": "po-42.5", "quantity": "10", "produced_on": "2026-03-02"}
+	if code := f.call(t, tok, "POST", "/api/v1/batches", body, nil); code != 201 {
+		t.Fatalf("commission: %d", code)
+	}
+	stats := map[string]string{"en": "1 transactions, ", "zh-CN": "1 笔交易"}
+	for _, user := range []string{"qianjiang-urban-dev.admin", "hz-construction-bureau.viewer", "fuchun-cement.admin"} {
+		c := f.login(t, user)
+		for lang, stat := range stats {
+			_, mgr := c.get(t, "/manager?lang="+lang)
+			for _, gone := range []string{`id="chart-ledger"`, `id="ledger-health"`, "p99", stat, `id="verify-now"`} {
+				if strings.Contains(mgr, gone) {
+					t.Errorf("%s %s: the manager's dashboard still shows %s", user, lang, gone)
+				}
+			}
+			if !strings.Contains(mgr, `id="chart-on-time"`) {
+				t.Errorf("%s %s: the manager's dashboard lost its supply-chain charts", user, lang)
+			}
+			code, ops := c.get(t, "/operations?lang="+lang)
+			if code != 200 || !strings.Contains(ops, `id="chart-ledger"`) || !strings.Contains(ops, `id="ledger-health"`) || !strings.Contains(ops, stat) {
+				t.Errorf("%s %s: /operations %d does not show the commit figures (%q)\n%s", user, lang, code, stat, section(ops, "ledger-health"))
+			}
+			if !strings.Contains(ops, `href="/operations" aria-current="page"`) {
+				t.Errorf("%s %s: the menu has no link to the operations page", user, lang)
+			}
+		}
+	}
+	if _, ops := f.login(t, "fuchun-cement.admin").get(t, "/operations"); !strings.Contains(ops, `action="/operations/verify"`) {
+		t.Error("an admin cannot start a verification from the operations page")
+	}
+	if _, ops := f.login(t, "hz-construction-bureau.viewer").get(t, "/operations"); strings.Contains(ops, `id="verify-now"`) {
+		t.Error("a viewer gets the verify button")
+	}
+	if _, dash := f.login(t, "fuchun-cement.operator").get(t, "/dashboard"); strings.Contains(dash, `href="/operations"`) || strings.Contains(dash, `href="/manager"`) {
+		t.Error("an operator's menu links the manager or operations page")
+	}
+
+	// In Chromium, on a desktop: the link is in the header's Manage group.
+	b := newBrowser(t, f)
+	b.login("hz-construction-bureau.viewer")
+	b.visit("/manager?lang=en")
+	var found bool
+	for _, l := range b.navLinks("header nav.groups") {
+		if l.Href == "/operations" {
+			found = l.Visible && l.Group == "Manage"
+		}
+	}
+	if !found {
+		t.Error("no visible Operations link under Manage in the desktop header")
+	}
+	b.do("open operations", chromedp.Click(`header nav.groups a[href="/operations"]`), chromedp.WaitVisible("#ledger-health"))
+	b.fitsWidth("operations-desktop")
+}

@@ -173,6 +173,7 @@ func navGroups(v *view) []navGroup {
 	add(true, "cases", "/cases", "nav.cases")
 	group("manage")
 	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
+	add(role == models.RoleAdmin || role == models.RoleViewer, "operations", "/operations", "nav.operations")
 	add(true, "epcis", "/epcis", "nav.epcis")
 	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")
 	add(role == models.RoleAdmin, "tokens", "/admin/tokens", "nav.tokens")
