@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -282,4 +283,173 @@ func TestOperatorFiguresOnOperationsPage(t *testing.T) {
 	}
 	b.do("open operations", chromedp.Click(`header nav.groups a[href="/operations"]`), chromedp.WaitVisible("#ledger-health"))
 	b.fitsWidth("operations-desktop")
+}
+
+// TestDepletedIsNotRecalledRed: in a supplier's batch list, a depleted
+// batch's badge (nothing wrong: all shipped or used) is not drawn in the
+// red of a recalled one.
+func TestDepletedIsNotRecalledRed(t *testing.T) {
+	f := newFixture(t, true)
+	b := newBrowser(t, f)
+	b.login("fuchun-cement.operator")
+	type colors struct {
+		Text       string `json:"text"`
+		Background string `json:"background"`
+		Color      string `json:"color"`
+	}
+	badge := func(status string) colors {
+		t.Helper()
+		b.visit("/batches?lang=en&status=" + status)
+		c, err := chromedp.Run(b.ctx, chromedp.Evaluate[colors](`(() => {
+			const s = document.querySelector("#batch-list tbody tr td:nth-child(4) .badge");
+			if (!s) return {text: "", background: "", color: ""};
+			const cs = getComputedStyle(s);
+			return {text: s.textContent.trim(), background: cs.backgroundColor, color: cs.color};
+		})()`))
+		if err != nil || c.Text == "" {
+			t.Fatalf("no %s batch in the list: %v", status, err)
+		}
+		return c
+	}
+	depleted, recalled := badge("depleted"), badge("recalled")
+	if depleted.Text != "Depleted" || recalled.Text != "Recalled" {
+		t.Fatalf("badges %q and %q", depleted.Text, recalled.Text)
+	}
+	if depleted.Background == recalled.Background || depleted.Color == recalled.Color {
+		t.Errorf("depleted (%s on %s) looks like recalled (%s on %s)", depleted.Color, depleted.Background, recalled.Color, recalled.Background)
+	}
+	var r, g, bl int
+	if _, err := fmt.Sscanf(depleted.Background, "rgb(%d, %d, %d)", &r, &g, &bl); err != nil {
+		t.Fatalf("background %q: %v", depleted.Background, err)
+	}
+	if r > g+24 && r > bl+24 {
+		t.Errorf("depleted is drawn in a red (%s)", depleted.Background)
+	}
+}
+
+// graphFit is the trace graph's drawing against its box, on screen.
+type graphFit struct {
+	Box     [4]float64 `json:"box"`     // left, top, right, bottom
+	Content [4]float64 `json:"content"` // the union of the graph's boxes and arrows
+	Nodes   int        `json:"nodes"`
+}
+
+// TestTraceGraphOpensFitted: a trace report's graph (the demo's recalled
+// cement lot, both ways: dozens of boxes) opens with all of it inside its
+// box, at a desktop's and a phone's width, and filling the box's width or
+// height, not a corner of it at full size.
+func TestTraceGraphOpensFitted(t *testing.T) {
+	f := newFixture(t, true)
+	d := findDemo(t, f)
+	b := newBrowser(t, f)
+	b.login("qianjiang-urban-dev.viewer")
+	for _, width := range []string{"desktop", "phone"} {
+		if width == "phone" {
+			b.phone()
+		}
+		b.visit("/trace?batch=" + d.recall.BatchCode + "&direction=both&depth=64")
+		b.do("graph script", chromedp.WaitVisible("#graph-viewport.js-graph"))
+		fit, err := chromedp.Run(b.ctx, chromedp.Evaluate[graphFit](`(() => {
+			const box = document.getElementById("graph-viewport").getBoundingClientRect();
+			const svg = document.querySelector("#graph-viewport svg.trace-graph");
+			let l = Infinity, t = Infinity, r = -Infinity, b = -Infinity, n = 0;
+			svg.querySelectorAll("g.node, path, line, polyline").forEach((e) => {
+				const q = e.getBoundingClientRect();
+				if (q.width === 0 && q.height === 0) return;
+				if (e.matches("g.node")) n++;
+				l = Math.min(l, q.left); t = Math.min(t, q.top); r = Math.max(r, q.right); b = Math.max(b, q.bottom);
+			});
+			return {box: [box.left, box.top, box.right, box.bottom], content: [l, t, r, b], nodes: n};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bx, c := fit.Box, fit.Content
+		if fit.Nodes < 10 {
+			t.Fatalf("%s: %d boxes in the graph, want a large trace", width, fit.Nodes)
+		}
+		if c[0] < bx[0]-1 || c[1] < bx[1]-1 || c[2] > bx[2]+1 || c[3] > bx[3]+1 {
+			t.Errorf("%s: the graph (%v) spills out of its box (%v) when it opens (screenshot %s)", width, c, bx, b.shot("graph-"+width))
+		}
+		fw, fh := (c[2]-c[0])/(bx[2]-bx[0]), (c[3]-c[1])/(bx[3]-bx[1])
+		if fw < 0.85 && fh < 0.85 {
+			t.Errorf("%s: the fitted graph fills %.0f%% × %.0f%% of its box", width, fw*100, fh*100)
+		}
+		b.fitsWidth("graph-" + width)
+	}
+}
+
+// TestCaseImpactCardsOnPhone: a case's impact list is a table on a
+// desktop and, on a 390 px phone, one card per place — the row's cells
+// stacked, each under its column's name — with nothing scrolling sideways.
+func TestCaseImpactCardsOnPhone(t *testing.T) {
+	f := newFixture(t, true)
+	var l caseList
+	if code := f.call(t, f.token(t, "zhongjian-no8.admin"), "GET", "/api/v1/cases?affecting=me", nil, &l); code != 200 || len(l.Items) == 0 {
+		t.Fatalf("the contractor's cases: %d %d", code, len(l.Items))
+	}
+	b := newBrowser(t, f)
+	b.login("zhongjian-no8.admin")
+	type layout struct {
+		Rows     int      `json:"rows"`
+		Display  string   `json:"display"`
+		Problems []string `json:"problems"`
+	}
+	measure := func() layout {
+		t.Helper()
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[layout](`(() => {
+			const out = {rows: 0, display: "", problems: []};
+			const rows = [...document.querySelectorAll("#case-impact tbody tr")];
+			out.rows = rows.length;
+			if (!rows.length) return out;
+			out.display = getComputedStyle(rows[0]).display;
+			let prev = null;
+			rows.forEach((tr, i) => {
+				const r = tr.getBoundingClientRect();
+				if (r.left < 0 || r.right > window.innerWidth) out.problems.push("row " + i + " is outside the screen: " + r.left + "–" + r.right);
+				if (prev && r.top < prev.bottom) out.problems.push("row " + i + " overlaps the one above");
+				prev = r;
+				let above = null;
+				tr.querySelectorAll("td").forEach((td, j) => {
+					const q = td.getBoundingClientRect();
+					if (above && q.top < above.bottom - 0.5) out.problems.push("row " + i + ": cell " + j + " is beside the one before, not under it");
+					above = q;
+					const label = getComputedStyle(td, "::before").content;
+					if (label !== '"' + td.dataset.label + '"') out.problems.push("row " + i + ": cell " + j + " has no name (" + label + ")");
+				});
+			});
+			return out;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	checked := 0
+	for _, c := range l.Items {
+		b.phone()
+		b.visit("/cases/" + c.ID + "?lang=zh-CN")
+		got := measure()
+		if got.Rows == 0 {
+			continue
+		}
+		checked++
+		if got.Display != "block" {
+			t.Errorf("case %s on a phone: impact rows are laid out as %q, not as cards", c.ID, got.Display)
+		}
+		for _, p := range got.Problems {
+			t.Errorf("case %s on a phone: %s", c.ID, p)
+		}
+		b.fitsWidth("case-" + c.ID + "-phone")
+		b.shot("case-impact-phone")
+		// The same page on a desktop keeps its table.
+		b.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
+		b.visit("/cases/" + c.ID + "?lang=zh-CN")
+		if got := measure(); got.Display != "table-row" {
+			t.Errorf("case %s on a desktop: impact rows are %q, want a table", c.ID, got.Display)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no case with an impact list to look at")
+	}
 }
