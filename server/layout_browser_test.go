@@ -312,7 +312,8 @@ func TestDepletedIsNotRecalledRed(t *testing.T) {
 		return c
 	}
 	depleted, recalled := badge("depleted"), badge("recalled")
-	if depleted.Text != "Depleted" || recalled.Text != "Recalled" {
+	en := f.srv.cat.Localizer("en")
+	if depleted.Text != en.T("supplier.status.depleted") || recalled.Text != en.T("supplier.status.recalled") {
 		t.Fatalf("badges %q and %q", depleted.Text, recalled.Text)
 	}
 	if depleted.Background == recalled.Background || depleted.Color == recalled.Color {
