@@ -117,7 +117,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 		return card, err
 	}
 	if len(runs) > 0 {
-		it := dashItem{Text: L.T("fig.ledger.last_verify"), Href: "/manager#chart-ledger", Sub: date10(runs[0].StartedAt.Format(time.RFC3339))}
+		it := dashItem{Text: L.T("fig.ledger.last_verify"), Href: "/operations#chart-ledger", Sub: date10(runs[0].StartedAt.Format(time.RFC3339))}
 		if runs[0].OK {
 			it.Badge, it.Tone = "verified", "ok"
 		} else {

@@ -138,40 +138,70 @@ type fieldView struct{ Name, Message string }
 // navItem is one entry of the navigation menu.
 type navItem struct{ Key, Href, Label string }
 
-// navItems lists the menu entries the user's organization kind and role
-// can use; the route table's access checks are the real guard.
-func navItems(v *view) []navItem {
+// navGroup is a set of menu entries for one job (supply, site, trace and
+// recalls, manage): the desktop header shows every group with its links,
+// the phone's menu lists them under the group's name.
+type navGroup struct {
+	Key, Label string
+	Items      []navItem
+}
+
+// navGroups lists the menu entries the user's organization kind and role
+// can use, grouped by job; groups with nothing in them are left out. The
+// route table's access checks are the real guard.
+func navGroups(v *view) []navGroup {
 	if v.User == nil || v.Org == nil {
 		return nil
 	}
 	kind, role := v.Org.Kind, v.User.Role
 	writer := role == models.RoleAdmin || role == models.RoleOperator
-	var items []navItem
+	var groups []navGroup
+	group := func(key string) { groups = append(groups, navGroup{Key: key, Label: "nav.group." + key}) }
 	add := func(ok bool, key, href, label string) {
 		if ok {
-			items = append(items, navItem{key, href, label})
+			g := &groups[len(groups)-1]
+			g.Items = append(g.Items, navItem{key, href, label})
 		}
 	}
+	group("supply")
 	add(kind == models.KindManufacturer, "products", "/products", "nav.products")
 	add(true, "batches", "/batches", "nav.batches")
-	add(kind != models.KindInspection, "shipments", "/shipments", "nav.shipments")
 	add(kind == models.KindManufacturer || kind == models.KindContractor || kind == models.KindAuthority, "orders", "/orders", "nav.orders")
-	add(kind == models.KindContractor, "incoming", "/shipments/incoming", "nav.incoming")
+	add(kind != models.KindInspection, "shipments", "/shipments", "nav.shipments")
 	add(kind == models.KindManufacturer && writer, "import", "/import", "nav.import")
+	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
+	group("site")
+	add(kind == models.KindContractor, "incoming", "/shipments/incoming", "nav.incoming")
 	add(kind == models.KindContractor, "stock", "/stock", "nav.stock")
 	add(role == models.RoleInspector || role == models.RoleAdmin || kind == models.KindInspection, "scan", "/scan", "nav.scan")
 	add(true, "holds", "/holds", "nav.holds")
+	group("trace")
 	add(true, "trace", "/trace", "nav.trace")
 	add(true, "where-used", "/where-used", "nav.where_used")
-	add(true, "cases", "/cases", "nav.cases")
-	add(true, "notifications", "/notifications", "nav.notifications")
 	add(true, "recalls", "/recalls", "nav.recalls")
-	add(true, "epcis", "/epcis", "nav.epcis")
+	add(true, "cases", "/cases", "nav.cases")
+	group("manage")
 	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
-	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
+	add(role == models.RoleAdmin || role == models.RoleViewer, "operations", "/operations", "nav.operations")
+	add(true, "epcis", "/epcis", "nav.epcis")
 	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")
 	add(role == models.RoleAdmin, "tokens", "/admin/tokens", "nav.tokens")
 	add(role == models.RoleAdmin, "webhooks", "/admin/webhooks", "nav.webhooks")
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.Items) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// navItems lists every menu entry of the user, group after group.
+func navItems(v *view) []navItem {
+	var items []navItem
+	for _, g := range navGroups(v) {
+		items = append(items, g.Items...)
+	}
 	return items
 }
 
@@ -184,8 +214,9 @@ type pagerView struct {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"navItems": navItems,
-		"name":     localName,
+		"navItems":  navItems,
+		"navGroups": navGroups,
+		"name":      localName,
 		"field": func(v *view, name string) fieldView {
 			return fieldView{Name: name, Message: v.Errors[name]}
 		},
