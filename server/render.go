@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -214,9 +215,12 @@ type pagerView struct {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"navItems":  navItems,
-		"navGroups": navGroups,
-		"name":      localName,
+		"navItems":   navItems,
+		"navGroups":  navGroups,
+		"name":       localName,
+		"prop":       s.propLabel,
+		"inspType":   s.inspTypeLabel,
+		"holdReason": s.holdReason,
 		"field": func(v *view, name string) fieldView {
 			return fieldView{Name: name, Message: v.Errors[name]}
 		},
@@ -318,4 +322,58 @@ func localName(v any, lang string) string {
 		return r.Names.In(lang, r.Name)
 	}
 	return fmt.Sprint(v)
+}
+
+// propLabel is a measured property's name in l's language
+// ("compressive_strength_3d" → "3-day compressive strength"), or the
+// property itself when the catalogue has no name for it.
+func (s *Server) propLabel(l *i18n.Localizer, prop string) string {
+	return s.catLabel(l, "site.prop."+prop, prop)
+}
+
+// inspTypeLabel is an inspection type's name in l's language ("mill_test"
+// → "Mechanical property test"), or the type itself.
+func (s *Server) inspTypeLabel(l *i18n.Localizer, typ string) string {
+	return s.catLabel(l, "site.type."+typ, typ)
+}
+
+func (s *Server) catLabel(l *i18n.Localizer, id, fallback string) string {
+	if s.cat.Has(l.Lang(), id) {
+		return l.T(id)
+	}
+	return fallback
+}
+
+// The hold reasons the contract writes (ledger/contract holdReason and
+// the return of rejected goods), which pages say in the reader's language.
+var (
+	failedHold   = regexp.MustCompile(`^failed ([a-z0-9_]+) inspection(?:: out of spec ([a-z0-9_, ]+?))?(?:: (.*))?$`)
+	rejectedHold = regexp.MustCompile(`^rejected on receipt of shipment (\S+) by (\S+): (.*)$`)
+)
+
+// holdReason says a batch's hold reason in l's language when the contract
+// wrote it (a failed inspection, goods rejected on receipt), with the
+// inspection type and properties by name; a person's own words stay as
+// they are.
+func (s *Server) holdReason(l *i18n.Localizer, reason string) string {
+	if m := failedHold.FindStringSubmatch(reason); m != nil {
+		var props []string
+		for _, p := range strings.Split(m[2], ", ") {
+			if p != "" {
+				props = append(props, s.propLabel(l, p))
+			}
+		}
+		out := l.T("hold.failed", "Type", s.inspTypeLabel(l, m[1]))
+		if len(props) > 0 {
+			out += l.T("hold.out_of_spec", "Props", strings.Join(props, l.T("hold.list_sep")))
+		}
+		if m[3] != "" {
+			out += l.T("hold.notes", "Notes", m[3])
+		}
+		return out
+	}
+	if m := rejectedHold.FindStringSubmatch(reason); m != nil {
+		return l.T("hold.rejected_on_receipt", "Shipment", m[1], "Org", m[2], "Reason", m[3])
+	}
+	return reason
 }
