@@ -572,7 +572,7 @@ func (w *tourWalker) shipForm(c *http.Client, product string) *page {
 		if h := attr(a, "href"); strings.HasPrefix(h, "/shipments/new?po=") {
 			p := w.get(c, h)
 			for _, o := range elements(findForm(p.doc, "/shipments/new"), "option") {
-				if strings.HasPrefix(pageText(o), "#") && strings.Contains(pageText(o), " "+product+" ") {
+				if strings.HasPrefix(pageText(o), "#") && attr(o, "data-product") == product {
 					return p
 				}
 			}

@@ -144,3 +144,34 @@ func TestNamesInTheReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestSitePagesNameThings: the site's stock and shipment pages name the
+// site, the products and the organizations in the reader's language
+// instead of showing their IDs.
+func TestSitePagesNameThings(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.login(t, "zhongjian-no8.operator")
+	c.get(t, "/?lang=zh-CN")
+	for _, p := range []struct {
+		path string
+		want []string
+	}{
+		{"/stock", []string{"钱江花园住宅 A 栋"}},
+		{"/shipments?direction=incoming", []string{"中建八局杭州分公司", "浙杭建材物流有限公司"}},
+	} {
+		code, body := c.get(t, p.path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", p.path, code)
+		}
+		for _, w := range p.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", p.path, w)
+			}
+		}
+		for _, id := range []string{">tower-a<", ">zhongjian-no8<", ": zhehang-logistics<", ">po-42.5<", "<span class=\"muted\">c30-pumped</span>"} {
+			if strings.Contains(body, id) {
+				t.Errorf("%s shows the ID %s", p.path, id)
+			}
+		}
+	}
+}

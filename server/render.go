@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/models"
@@ -40,6 +42,9 @@ type view struct {
 	Public     bool       // a page for people who are not logged in
 	Unread     int64      // the user's unread notifications
 	Data       any
+	// names loads the display names in Lang once, when a template first
+	// asks for one (orgName, productName, siteName).
+	names func() app.Names
 }
 
 // view builds the common frame for a page.
@@ -48,6 +53,14 @@ func (s *Server) view(c *gin.Context, nav string, data any) *view {
 		L: s.loc(c), Lang: lang(c), Langs: i18n.Languages, User: currentUser(c),
 		Path: c.Request.URL.RequestURI(), Nav: nav, Data: data, Form: url.Values{}, Idem: newKey(),
 	}
+	ctx := c.Request.Context()
+	v.names = sync.OnceValue(func() app.Names {
+		n, err := s.app.NamesIn(ctx, v.Lang)
+		if err != nil { // the IDs show instead; the page still works
+			s.opts.Logger.Warn("names for a page", "err", err)
+		}
+		return n
+	})
 	if sess := currentSession(c); sess != nil {
 		v.CSRF = sess.CSRF
 	}
@@ -215,12 +228,15 @@ type pagerView struct {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"navItems":   navItems,
-		"navGroups":  navGroups,
-		"name":       localName,
-		"prop":       s.propLabel,
-		"inspType":   s.inspTypeLabel,
-		"holdReason": s.holdReason,
+		"navItems":    navItems,
+		"navGroups":   navGroups,
+		"name":        localName,
+		"orgName":     func(v *view, id string) string { return v.names().Org(id) },
+		"productName": func(v *view, id string) string { return v.names().Product(id) },
+		"siteName":    func(v *view, id string) string { return v.names().Site(id) },
+		"prop":        s.propLabel,
+		"inspType":    s.inspTypeLabel,
+		"holdReason":  s.holdReason,
 		"field": func(v *view, name string) fieldView {
 			return fieldView{Name: name, Message: v.Errors[name]}
 		},
