@@ -11,6 +11,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/epcis"
+	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -79,7 +80,7 @@ func (j captureJob) Percent() int {
 // captureView is what the pages and the API show of a capture job: a
 // running job's state is its phase, and each rejected event gets its API
 // code here, the one place errors are classified.
-func captureView(j app.CaptureJob) captureJob {
+func (s *Server) captureView(l *i18n.Localizer, j app.CaptureJob) captureJob {
 	p := j.Data
 	v := captureJob{ID: j.ID, State: string(j.State), Behaviour: p.Behaviour, Total: j.Total, Checked: p.Checked,
 		Committed: p.Committed, Replayed: p.Replayed, Rejected: p.Rejected, NotApplied: p.NotApplied, Head: p.Head,
@@ -99,6 +100,10 @@ func captureView(j app.CaptureJob) captureJob {
 		if _, v.Events[i].Code = status(o.Err); v.Events[i].Code == "internal" {
 			v.Events[i].Message = "internal error; the server log has details"
 		}
+		var me *models.Error
+		if errors.As(o.Err, &me) && l.Lang() != i18n.Languages[0].Tag {
+			v.Events[i].Message = s.say(l, me) // in the reader's language
+		}
 	}
 	return v
 }
@@ -108,7 +113,7 @@ func captureView(j app.CaptureJob) captureJob {
 func (e *epcisArea) captureList(org string) []captureJob {
 	var out []captureJob
 	for _, j := range e.s.app.CaptureJobs(org) {
-		v := captureView(j)
+		v := e.s.captureView(e.s.cat.Localizer("en"), j)
 		v.Events = nil
 		out = append(out, v)
 	}
@@ -180,7 +185,7 @@ func (e *epcisArea) beginCapture(c *gin.Context, body []byte, how string) (captu
 		case <-c.Request.Context().Done():
 		}
 	}
-	return captureView(j), nil
+	return e.s.captureView(e.s.loc(c), j), nil
 }
 
 // apiCapture serves POST /api/v1/epcis/capture.
@@ -227,7 +232,7 @@ func (e *epcisArea) jobFor(c *gin.Context, id string) (captureJob, error) {
 	if !ok || j.Owner != currentUser(c).OrgID {
 		return captureJob{}, models.NotFound("id", "capture %q is not known (captures are kept in memory until the server restarts or %d newer ones replace them)", id, app.MaxCaptureJobs)
 	}
-	return captureView(j), nil
+	return e.s.captureView(e.s.loc(c), j), nil
 }
 
 // apiCaptureJob serves GET /api/v1/epcis/capture/{id}; ?events=none

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEPCISPage: a supplier uploads a document on /epcis and watches it on
@@ -63,5 +64,38 @@ func TestEPCISPage(t *testing.T) {
 	o := f.login(t, "zhongjian-no8.operator")
 	if code, _ := o.get(t, loc); code != http.StatusNotFound {
 		t.Errorf("another organization sees the capture: %d", code)
+	}
+}
+
+// TestEPCISRejectionsInTheReadersLanguage: a rejected event's message on
+// the capture page is in the reader's language.
+func TestEPCISRejectionsInTheReadersLanguage(t *testing.T) {
+	f := newFixture(t, true)
+	cf := findCaptureFacts(t, f)
+	existing := f.orgBatch(t, "fuchun-cement").Code
+	raw, _ := json.Marshal(captureDoc(cf.commission(existing))) // a batch code that is taken
+	c := f.login(t, "fuchun-cement.operator")
+	c.get(t, "/?lang=zh-CN")
+	code, body, loc := c.postMultipart(t, "/epcis", url.Values{"behaviour": {"proceed"}}, filePart{field: "file", name: "doc.jsonld", data: raw})
+	if code != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body = c.get(t, loc)
+		if strings.Contains(body, "outcome-rejected") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	i := strings.Index(body, `class="outcome-rejected"`)
+	if code != http.StatusOK || i < 0 {
+		t.Fatalf("no rejected event: %d", code)
+	}
+	row := body[i:]
+	row = row[:strings.Index(row, "</tr>")]
+	row = row[strings.LastIndex(row, "<td>"):] // the message cell
+	if !hasHan(row) || !strings.Contains(row, existing) {
+		t.Errorf("the rejection is not said in Chinese: %s", row)
 	}
 }

@@ -21,6 +21,8 @@ func TestHoldReasonInTheReadersLanguage(t *testing.T) {
 			[]string{"Sampling test", "3-day compressive strength"}, []string{"compressive_strength_3d"}},
 		{"zh-CN", "failed visual inspection", []string{"不合格"}, []string{"failed", "visual"}},
 		{"zh-CN", "rejected on receipt of shipment SH-1 by zhongjian-no8: wet bags", []string{"SH-1", "拒收", "wet bags"}, []string{"rejected on receipt"}},
+		{"zh-CN", "recalled (high, recall case " + strings.Repeat("ab", 32) + " on XR-C30-0412): cube strength 24 MPa", []string{"召回", "XR-C30-0412", "cube strength 24 MPa"}, []string{"abab", "recall case"}},
+		{"en", "recalled (critical, recall of FC-1): clinker contamination", []string{"recalled", "with batch FC-1", "clinker contamination"}, []string{"recall of"}},
 		{"zh-CN", "cracks found on site", []string{"cracks found on site"}, nil},
 	} {
 		got := f.srv.holdReason(f.srv.cat.Localizer(c.lang), c.reason)

@@ -228,7 +228,7 @@ func statusBanner(d *traceData, involved bool) banner {
 		detail := ""
 		for _, in := range d.Inspections {
 			if in.Verdict == models.VerdictFail {
-				detail = in.Type
+				detail = "failed " + in.Type + " inspection" // as the contract says it, without the notes
 			}
 		}
 		if involved {

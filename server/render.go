@@ -365,6 +365,7 @@ func (s *Server) catLabel(l *i18n.Localizer, id, fallback string) string {
 var (
 	failedHold   = regexp.MustCompile(`^failed ([a-z0-9_]+) inspection(?:: out of spec ([a-z0-9_, ]+?))?(?:: (.*))?$`)
 	rejectedHold = regexp.MustCompile(`^rejected on receipt of shipment (\S+) by (\S+): (.*)$`)
+	recallHold   = regexp.MustCompile(`(?s)^recalled \(([a-z]+), (?:recall of|recall case [0-9a-f]+ on) (\S+)\): (.*)$`)
 )
 
 // holdReason says a batch's hold reason in l's language when the contract
@@ -387,6 +388,10 @@ func (s *Server) holdReason(l *i18n.Localizer, reason string) string {
 			out += l.T("hold.notes", "Notes", m[3])
 		}
 		return out
+	}
+	if m := recallHold.FindStringSubmatch(reason); m != nil {
+		// The case's 64-hex ID stays out: the page links the case.
+		return l.T("hold.recalled", "Severity", s.catLabel(l, "trace.severity."+m[1], m[1]), "Batch", m[2], "Reason", m[3])
 	}
 	if m := rejectedHold.FindStringSubmatch(reason); m != nil {
 		return l.T("hold.rejected_on_receipt", "Shipment", m[1], "Org", m[2], "Reason", m[3])
