@@ -1,0 +1,184 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/plumbline/plumbline/internal/store"
+	"github.com/plumbline/plumbline/internal/testbrowser"
+	"github.com/plumbline/plumbline/models"
+)
+
+// tab is one Chromium tab in a browser context of its own (its own
+// cookies, so tabs can be logged in as different users at once), with the
+// helpers the accessibility tests share.
+type tab struct {
+	t      testing.TB
+	f      *fixture
+	ctx    context.Context
+	cancel context.CancelFunc
+	axe    string // axe.min.js
+}
+
+// newTab opens a tab with its own cookies in the browser of browserCtx
+// (testbrowser.Start), with a viewport of width × height; a phone-sized
+// one is emulated as a phone (mobile, touch).
+func newTab(t testing.TB, f *fixture, browserCtx context.Context, width, height int64) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	tb := &tab{t: t, f: f, ctx: ctx, cancel: cancel, axe: testbrowser.AxeScript(t)}
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+	if width < 600 {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	// The first action creates the tab, and must run on the tab's own
+	// context: a tab created under a shorter-lived one stops answering.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, opts...)); err != nil {
+		cancel()
+		t.Fatalf("open a tab: %v", err)
+	}
+	t.Cleanup(cancel)
+	return tb
+}
+
+// open loads path (the fixture's URL is added) and returns the document's
+// HTTP status once the page has loaded.
+func (tb *tab) open(path string) (int, error) {
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(tb.f.URL+path), chromedp.WaitReady("body")); err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	return tb.status(ctx)
+}
+
+// status is the HTTP status of the document the tab shows.
+func (tb *tab) status(ctx context.Context) (int, error) {
+	code, err := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("navigation")[0].responseStatus`))
+	if err != nil {
+		return 0, fmt.Errorf("status of %s: %w", tb.location(), err)
+	}
+	return code, nil
+}
+
+// location is the tab's URL without the fixture's.
+func (tb *tab) location() string {
+	u, _ := chromedp.Run(tb.ctx, chromedp.Location())
+	return strings.TrimPrefix(u, tb.f.URL)
+}
+
+// login logs user in through the login form, in lang ("en" or "zh-CN",
+// which the language cookie then keeps), and lands on the dashboard.
+func (tb *tab) login(user, lang string) error {
+	if _, err := tb.open("/login?lang=" + url.QueryEscape(lang)); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.SendKeys("#login", user), chromedp.SendKeys("#password", demoPassword)); err != nil {
+		return fmt.Errorf("log in as %s: %w", user, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Submit("form[action='/login']"), chromedp.WaitReady("#main")); err != nil {
+		return fmt.Errorf("log in as %s: %w", user, err)
+	}
+	for !strings.HasPrefix(tb.location(), "/dashboard") {
+		if ctx.Err() != nil {
+			return fmt.Errorf("log in as %s: at %s, not the dashboard", user, tb.location())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitReady("#main")); err != nil {
+		return fmt.Errorf("log in as %s: %w", user, err)
+	}
+	return nil
+}
+
+// violations runs axe-core on the page and returns its serious and
+// critical violations.
+func (tb *tab) violations() ([]testbrowser.AxeViolation, error) {
+	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
+	defer cancel()
+	return testbrowser.Axe(ctx, tb.axe)
+}
+
+// keyPage is a page the accessibility check opens, as whom.
+type keyPage struct {
+	name, user, path string
+}
+
+// TestKeyPagesAccessible runs axe-core on the pages people use most —
+// login, dashboard, the public batch page, the inspection and receive
+// forms, the trace report, the manager's dashboard, cases, EPCIS and the
+// scanner — in English and in Chinese, on a desktop, and fails on any
+// serious or critical violation.
+func TestKeyPagesAccessible(t *testing.T) {
+	f := newFixture(t, true)
+	d := findDemo(t, f)
+	ship, _ := siteDispatch(t, f, "AXR", "10", "4")
+	inspect := siteReceived(t, f, "AXI", "12")
+	caseID := demoOpenCase(t, f)
+	pages := []keyPage{
+		{"login", "", "/login"},
+		{"dashboard", siteSupplier, "/dashboard"},
+		{"dashboard of the site", siteOperator, "/dashboard"},
+		{"public batch page", "", "/b/" + d.recall.BatchCode},
+		{"batch page of an involved authority", "hz-construction-bureau.viewer", "/b/" + d.failed},
+		{"inspection form", siteInspector, "/inspections/new?batch=" + inspect},
+		{"receive", siteOperator, "/shipments/" + ship + "/receive"},
+		{"trace report", "qianjiang-urban-dev.admin", "/trace?batch=" + url.QueryEscape(d.recall.BatchCode) + "&direction=both"},
+		{"manager dashboard", "qianjiang-urban-dev.admin", "/manager"},
+		{"cases", "zhongjian-no8.admin", "/cases"},
+		{"a case", "zhongjian-no8.admin", "/cases/" + caseID},
+		{"EPCIS", siteSupplier, "/epcis"},
+		{"scan", siteInspector, "/scan"},
+	}
+	browser := testbrowser.Start(t, 1280, 900)
+	for _, lang := range []string{"en", "zh-CN"} {
+		t.Run(lang, func(t *testing.T) {
+			tabs := map[string]*tab{}
+			for _, p := range pages {
+				tb := tabs[p.user]
+				if tb == nil {
+					tb = newTab(t, f, browser, 1280, 900)
+					if p.user != "" {
+						if err := tb.login(p.user, lang); err != nil {
+							t.Fatal(err)
+						}
+					} else if _, err := tb.open("/login?lang=" + lang); err != nil {
+						t.Fatal(err)
+					}
+					tabs[p.user] = tb
+				}
+				code, err := tb.open(p.path)
+				if err != nil || code != 200 {
+					t.Errorf("%s (%s as %q): status %d, %v", p.name, p.path, p.user, code, err)
+					continue
+				}
+				vs, err := tb.violations()
+				if err != nil {
+					t.Errorf("%s: %v", p.name, err)
+					continue
+				}
+				for _, v := range vs {
+					t.Errorf("%s (%s as %q): %s", p.name, p.path, p.user, v)
+				}
+			}
+		})
+	}
+}
+
+// demoOpenCase returns the ID of the demo's open quality case.
+func demoOpenCase(t testing.TB, f *fixture) string {
+	t.Helper()
+	cs, err := f.store.Cases(context.Background(), store.CaseFilter{Status: models.CaseOpen})
+	if err != nil || len(cs.Items) == 0 {
+		t.Fatalf("the demo's open case: %v %v", cs.Items, err)
+	}
+	return cs.Items[0].ID
+}
