@@ -115,12 +115,20 @@ func (v AxeViolation) String() string {
 }
 
 // axeRun runs every axe-core rule but the experimental ones on the whole
-// document and returns the serious and critical violations.
+// document and returns the serious and critical violations. Working out
+// each element's CSS selector is much of axe's time on a large page, so
+// the first run leaves selectors out, and only a page with violations is
+// checked again with them, to say where they are.
 const axeRun = `(async () => {
-	const r = await axe.run(document, {resultTypes: ["violations"]});
-	return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => ({
+	const serious = async (selectors) => {
+		const r = await axe.run(document, {resultTypes: ["violations"], selectors});
+		return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+	};
+	let vs = await serious(false);
+	if (vs.length) vs = await serious(true);
+	return vs.map((v) => ({
 		id: v.id, impact: v.impact, help: v.help,
-		nodes: v.nodes.map((n) => ({target: n.target.map(String), html: n.html, failureSummary: n.failureSummary || ""})),
+		nodes: v.nodes.map((n) => ({target: (n.target || []).map(String), html: n.html, failureSummary: n.failureSummary || ""})),
 	}));
 })()`
 

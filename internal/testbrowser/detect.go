@@ -169,7 +169,7 @@ func foreignRun(run string) bool {
 // address rather than a word: it holds a digit, /, @, :, _ or =, or is a
 // kebab-case ID.
 func isCode(tok string) bool {
-	t := strings.Trim(tok, "()[]{},;:.!?\"'“”‘’（），。；：！？")
+	t := strings.Trim(tok, "()[]{}<>,;:.!?\"'“”‘’（），。；：！？")
 	return strings.ContainsAny(t, "0123456789/@:_=") || kebabID.MatchString(t)
 }
 

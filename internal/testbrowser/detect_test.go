@@ -24,6 +24,7 @@ func TestOtherLanguage(t *testing.T) {
 			chunk("扫描 QR 标签，下载 CSV、PDF 或 EPCIS 文档"),
 			chunk("Zhou Wei · 管理员 · Hangzhou Municipal Construction Bureau"),
 			chunk("登录名 fuchun-cement.operator，组织 fuchun-cement"),
+			chunk("账号将为 fuchun-cement.<登录名>"),
 			chunk("https://example.com/b/X1 · ops@example.com"),
 		}, nil},
 		{"text marked as code or in English passes", "zh-CN", []TextChunk{
