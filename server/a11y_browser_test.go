@@ -24,6 +24,7 @@ type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	axe    string // axe.min.js
+	screen int    // the viewport's width
 }
 
 // newTab opens a tab with its own cookies in the browser of browserCtx
@@ -32,7 +33,7 @@ type tab struct {
 func newTab(t testing.TB, f *fixture, browserCtx context.Context, width, height int64) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	tb := &tab{t: t, f: f, ctx: ctx, cancel: cancel, axe: testbrowser.AxeScript(t)}
+	tb := &tab{t: t, f: f, ctx: ctx, cancel: cancel, axe: testbrowser.AxeScript(t), screen: int(width)}
 	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
 	if width < 600 {
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
@@ -99,6 +100,19 @@ func (tb *tab) login(user, lang string) error {
 	return nil
 }
 
+// width returns how wide the page is and how wide the screen. A phone
+// zooms out to show a page wider than its screen, and then reports the
+// wider width as innerWidth: the viewport's width counts.
+func (tb *tab) width() (page, screen int, err error) {
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.scrollingElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		return 0, 0, fmt.Errorf("width: %w", err)
+	}
+	return w[0], min(w[1], tb.screen), nil
+}
+
 // violations runs axe-core on the page and returns its serious and
 // critical violations.
 func (tb *tab) violations() ([]testbrowser.AxeViolation, error) {
@@ -115,8 +129,9 @@ type keyPage struct {
 // TestKeyPagesAccessible runs axe-core on the pages people use most —
 // login, dashboard, the public batch page, the inspection and receive
 // forms, the trace report, the manager's dashboard, cases, EPCIS and the
-// scanner — in English and in Chinese, on a desktop, and fails on any
-// serious or critical violation.
+// scanner — in English and in Chinese, on a desktop and on a phone, and
+// fails on any serious or critical violation and on a page wider than the
+// screen.
 func TestKeyPagesAccessible(t *testing.T) {
 	f := newFixture(t, true)
 	d := findDemo(t, f)
@@ -139,13 +154,17 @@ func TestKeyPagesAccessible(t *testing.T) {
 		{"scan", siteInspector, "/scan"},
 	}
 	browser := testbrowser.Start(t, 1280, 900)
-	for _, lang := range []string{"en", "zh-CN"} {
-		t.Run(lang, func(t *testing.T) {
+	for _, run := range []struct {
+		lang          string
+		width, height int64
+	}{{"en", 1280, 900}, {"zh-CN", 1280, 900}, {"en", 390, 844}, {"zh-CN", 390, 844}} {
+		lang := run.lang
+		t.Run(fmt.Sprintf("%s/%d", lang, run.width), func(t *testing.T) {
 			tabs := map[string]*tab{}
 			for _, p := range pages {
 				tb := tabs[p.user]
 				if tb == nil {
-					tb = newTab(t, f, browser, 1280, 900)
+					tb = newTab(t, f, browser, run.width, run.height)
 					if p.user != "" {
 						if err := tb.login(p.user, lang); err != nil {
 							t.Fatal(err)
@@ -159,6 +178,9 @@ func TestKeyPagesAccessible(t *testing.T) {
 				if err != nil || code != 200 {
 					t.Errorf("%s (%s as %q): status %d, %v", p.name, p.path, p.user, code, err)
 					continue
+				}
+				if wide, screen, err := tb.width(); err != nil || wide > screen {
+					t.Errorf("%s (%s as %q): %d px wide on a screen of %d px (%v)", p.name, p.path, p.user, wide, screen, err)
 				}
 				vs, err := tb.violations()
 				if err != nil {

@@ -215,13 +215,10 @@ func walkRole(t *testing.T, f *fixture, browser context.Context, user, lang stri
 func (tb *tab) checkPage(p *walkPage, ids []string, seen func(string) ([]testbrowser.AxeViolation, bool), remember func(string, []testbrowser.AxeViolation)) error {
 	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
 	defer cancel()
-	// A phone zooms out to show a page wider than its screen, and then
-	// reports the wider width as innerWidth: the screen's width counts.
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.scrollingElement.scrollWidth, Math.min(window.innerWidth, screen.width)]`))
-	if err != nil {
-		return fmt.Errorf("width: %w", err)
+	var err error
+	if p.scrollWidth, p.innerWidth, err = tb.width(); err != nil {
+		return err
 	}
-	p.scrollWidth, p.innerWidth = w[0], w[1]
 	shape, err := chromedp.Run(ctx, chromedp.Evaluate[string](markupShape))
 	if err != nil {
 		return fmt.Errorf("markup: %w", err)
