@@ -113,6 +113,26 @@ func (tb *tab) width() (page, screen int, err error) {
 	return w[0], min(w[1], tb.screen), nil
 }
 
+// unnamedScrollers lists the page's elements that scroll (or are made
+// focusable so that a keyboard can scroll them) and lack what a screen
+// reader announces when they take focus: tabindex="0", a role and a name.
+// axe-core asks only that they be focusable.
+func (tb *tab) unnamedScrollers() []string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")].filter((el) => {
+		const st = getComputedStyle(el);
+		const scrolls = /auto|scroll/.test(st.overflowX + st.overflowY) && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+		const focusable = el.getAttribute("tabindex") === "0" && !el.matches("a[href], button, input, select, textarea, summary");
+		if (!scrolls && !focusable) return false;
+		return !(el.getAttribute("tabindex") === "0" && el.getAttribute("role") && (el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")));
+	}).map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + [...el.classList].join("."))`))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	return out
+}
+
 // violations runs axe-core on the page and returns its serious and
 // critical violations.
 func (tb *tab) violations() ([]testbrowser.AxeViolation, error) {
@@ -181,6 +201,9 @@ func TestKeyPagesAccessible(t *testing.T) {
 				}
 				if wide, screen, err := tb.width(); err != nil || wide > screen {
 					t.Errorf("%s (%s as %q): %d px wide on a screen of %d px (%v)", p.name, p.path, p.user, wide, screen, err)
+				}
+				if bare := tb.unnamedScrollers(); len(bare) > 0 {
+					t.Errorf("%s (%s as %q): regions that scroll or take focus without a role and a name: %q", p.name, p.path, p.user, bare)
 				}
 				vs, err := tb.violations()
 				if err != nil {
