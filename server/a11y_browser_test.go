@@ -153,6 +153,7 @@ type keyPage struct {
 // fails on any serious or critical violation and on a page wider than the
 // screen.
 func TestKeyPagesAccessible(t *testing.T) {
+	testbrowser.AxeScript(t) // fail at once, with the install command, without axe-core
 	f := newFixture(t, true)
 	d := findDemo(t, f)
 	ship, _ := siteDispatch(t, f, "AXR", "10", "4")

@@ -74,11 +74,11 @@ func TestPageWalker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the page walker is skipped in -short mode")
 	}
+	testbrowser.AxeScript(t) // fail at once, with the install command, without axe-core
 	start := time.Now()
 	f := newFixture(t, true)
 	ids := knownIDs(t, f)
 	browser := testbrowser.Start(t, 390, 844)
-	testbrowser.AxeScript(t) // fail early, with the install command, without axe-core
 
 	type job struct{ user, lang string }
 	var jobs []job

@@ -27,9 +27,8 @@ var axeRel = filepath.Join(".ci", "node", "node_modules", "axe-core", "axe.min.j
 
 var axeOnce struct {
 	sync.Once
-	src  string
-	path string
-	err  error
+	src string
+	err error
 }
 
 // AxeScript returns axe-core's axe.min.js: $PLUMBLINE_AXE_JS when set,
@@ -43,23 +42,27 @@ func AxeScript(t testing.TB) string {
 		if p == "" {
 			p = filepath.Join(repoRoot(), axeRel)
 		}
-		axeOnce.path = p
-		b, err := os.ReadFile(p)
-		if err != nil {
-			axeOnce.err = err
-			return
-		}
-		axeOnce.src = string(b)
+		axeOnce.src, axeOnce.err = loadAxe(p)
 	})
 	if axeOnce.err != nil {
-		t.Fatalf("axe-core is needed for the accessibility checks and is not installed (%v).\n"+
-			"Install it from the repository's root with:\n\t%s\n(.ci/run does this on CI; or point PLUMBLINE_AXE_JS at an axe.min.js)",
-			axeOnce.err, AxeInstall)
-	}
-	if !strings.Contains(axeOnce.src[:min(len(axeOnce.src), 400)], "axe v"+AxeVersion) {
-		t.Fatalf("%s is not axe-core %s; reinstall with:\n\t%s", axeOnce.path, AxeVersion, AxeInstall)
+		t.Fatal(axeOnce.err)
 	}
 	return axeOnce.src
+}
+
+// loadAxe reads axe.min.js at path and checks that it is AxeVersion; its
+// errors say how to install it.
+func loadAxe(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("axe-core is needed for the accessibility checks and is not installed (%v).\n"+
+			"Install it from the repository's root with:\n\t%s\n(.ci/run does this on CI; or point PLUMBLINE_AXE_JS at an axe.min.js)", err, AxeInstall)
+	}
+	src := string(b)
+	if !strings.Contains(src[:min(len(src), 400)], "axe v"+AxeVersion+"\n") {
+		return "", fmt.Errorf("%s is not axe-core %s; reinstall it from the repository's root with:\n\t%s", path, AxeVersion, AxeInstall)
+	}
+	return src, nil
 }
 
 // repoRoot is the module's root: the folder holding go.mod above this
