@@ -56,7 +56,8 @@ type walkPage struct {
 	scrollWidth      int
 	innerWidth       int
 	axe              []testbrowser.AxeViolation
-	axeReused        bool // the same markup was checked on another page
+	axeReused        bool     // the same markup was checked on another page
+	unnamed          []string // regions that scroll or take focus without a role and a name
 	otherLang, ids   []string
 	err              error
 	load, axeTime    time.Duration
@@ -65,7 +66,8 @@ type walkPage struct {
 // TestPageWalker logs in as every role of an organization of every kind,
 // on a phone (390 × 844) in Chinese and in English, and opens every page
 // the header's menu links to. It fails on a page that scrolls sideways, a
-// serious or critical axe-core violation and a 5xx. It also looks for
+// serious or critical axe-core violation, a region that scrolls without a
+// role and a name, and a 5xx. It also looks for
 // text in the other language and for IDs and hashes shown outside a
 // <details> (testbrowser.OtherLanguage, ShownIDs): what they find is
 // logged per page, and fails the test only with PLUMBLINE_WALK_STRICT=1.
@@ -89,6 +91,9 @@ func TestPageWalker(t *testing.T) {
 				jobs = append(jobs, job{u, lang})
 			}
 		}
+	}
+	if len(jobs) == 0 {
+		t.Fatalf("PLUMBLINE_WALK_USERS=%q names none of the users walked: %q", os.Getenv("PLUMBLINE_WALK_USERS"), walkUsers())
 	}
 	var (
 		mu      sync.Mutex
@@ -145,6 +150,9 @@ func TestPageWalker(t *testing.T) {
 		}
 		if p.scrollWidth > p.innerWidth {
 			t.Errorf("%s: scrolls sideways: %d px wide on a %d px screen", where, p.scrollWidth, p.innerWidth)
+		}
+		if len(p.unnamed) > 0 {
+			t.Errorf("%s: regions that scroll or take focus without a role and a name: %q", where, p.unnamed)
 		}
 		if !p.axeReused {
 			axeRuns++
@@ -219,6 +227,7 @@ func (tb *tab) checkPage(p *walkPage, ids []string, seen func(string) ([]testbro
 	if p.scrollWidth, p.innerWidth, err = tb.width(); err != nil {
 		return err
 	}
+	p.unnamed = tb.unnamedScrollers()
 	shape, err := chromedp.Run(ctx, chromedp.Evaluate[string](markupShape))
 	if err != nil {
 		return fmt.Errorf("markup: %w", err)
