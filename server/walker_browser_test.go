@@ -35,11 +35,13 @@ func walkUsers() []string {
 	return users
 }
 
-// menuLinks are the pages the header links to (its menu, the brand, the
-// notifications), same-origin, without language switches or downloads.
+// menuLinks are the pages the header and the page's navigation outside
+// <main> link to (the menu, the brand, the notifications), same-origin,
+// without language switches or downloads.
 const menuLinks = `(() => {
 	const out = [];
-	for (const a of document.querySelectorAll("header a[href]")) {
+	for (const a of document.querySelectorAll("header a[href], nav a[href]")) {
+		if (a.closest("main")) continue;
 		if (a.hasAttribute("hreflang") || a.hasAttribute("download")) continue;
 		const u = new URL(a.href, location.href);
 		if (u.origin !== location.origin || u.searchParams.has("lang")) continue;
@@ -135,7 +137,8 @@ func TestPageWalker(t *testing.T) {
 		a, b := pages[i], pages[j]
 		return a.lang+a.path+a.user < b.lang+b.path+b.user
 	})
-	axeRuns, found := 0, map[string][]string{}
+	type findings struct{ otherLang, ids []string }
+	axeRuns, found := 0, map[string]*findings{}
 	var load, axeTime time.Duration
 	for _, p := range pages {
 		load += p.load
@@ -163,11 +166,19 @@ func TestPageWalker(t *testing.T) {
 		// The detectors' findings, once per page and language, with
 		// every user's findings together.
 		key := p.lang + " " + p.path
+		if len(p.otherLang)+len(p.ids) == 0 {
+			continue
+		}
+		fs := found[key]
+		if fs == nil {
+			fs = &findings{}
+			found[key] = fs
+		}
 		for _, s := range p.otherLang {
-			found[key] = appendNew(found[key], "other language: "+s)
+			fs.otherLang = appendNew(fs.otherLang, fmt.Sprintf("%q", s))
 		}
 		for _, s := range p.ids {
-			found[key] = appendNew(found[key], "ID shown: "+s)
+			fs.ids = appendNew(fs.ids, s)
 		}
 	}
 	keys := make([]string, 0, len(found))
@@ -180,7 +191,14 @@ func TestPageWalker(t *testing.T) {
 		report = t.Errorf
 	}
 	for _, k := range keys {
-		report("%s: %s", k, clip(strings.Join(found[k], "; "), 600))
+		var parts []string
+		if fs := found[k]; len(fs.otherLang) > 0 {
+			parts = append(parts, fmt.Sprintf("other language (%d): %s", len(fs.otherLang), clip(strings.Join(fs.otherLang, ", "), 300)))
+		}
+		if fs := found[k]; len(fs.ids) > 0 {
+			parts = append(parts, fmt.Sprintf("IDs shown (%d): %s", len(fs.ids), clip(strings.Join(fs.ids, ", "), 300)))
+		}
+		report("%s: %s", k, strings.Join(parts, "; "))
 	}
 	t.Logf("tabs spent %s loading pages and %s in axe-core", load.Round(time.Second), axeTime.Round(time.Second))
 	t.Logf("walked %d pages as %d users in 2 languages (axe-core ran on %d, the others repeat their markup) in %s; the detectors found something on %d of %d page × language pairs (PLUMBLINE_WALK_STRICT=1 fails on them)",
