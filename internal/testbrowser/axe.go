@@ -66,20 +66,24 @@ func loadAxe(path string) (string, error) {
 }
 
 // repoRoot is the module's root: the folder holding go.mod above this
-// source file.
+// source file, or above the working directory (a test's package folder)
+// when the source path is not on this machine (-trimpath).
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
+	wd, _ := os.Getwd()
+	for _, dir := range []string{filepath.Dir(file), wd} {
+		for dir != "" && filepath.IsAbs(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				return dir
+			}
+			up := filepath.Dir(dir)
+			if up == dir {
+				break
+			}
+			dir = up
 		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return "."
-		}
-		dir = up
 	}
+	return "."
 }
 
 // AxeViolation is one axe-core rule a page breaks, with the elements that
