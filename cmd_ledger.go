@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	usecase "github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/internal/projector"
 	"github.com/plumbline/plumbline/internal/store"
 	"github.com/plumbline/plumbline/ledger/embedded"
@@ -31,7 +33,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.close()
-	sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Events: events, Progress: intProgress(e.progress("demo"))})
+	fs, err := files.Open(filepath.Join(e.cfg.DataDir, "files"))
+	if err != nil {
+		return err
+	}
+	sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Events: events, Progress: intProgress(e.progress("demo")), Files: fs})
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		<-projDone
 	}()
 
+	fs, err := files.Open(filepath.Join(e.cfg.DataDir, "files"))
+	if err != nil {
+		return err
+	}
 	if withDemo {
 		head, err := a.ledger.Head(ctx)
 		if err != nil {
@@ -87,7 +91,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			sum, err := demo.Generate(ctx, a.ledger, demo.Options{Seed: e.cfg.DemoSeed, Progress: func(done, total int) { show(done, total); gate.progress(done, total) },
 				// Date the history so it ends this week: the dashboards'
 				// "this week" and "last 30 days" figures then show something.
-				Start: demo.RecentStart(e.cfg.DemoSeed, time.Now())})
+				Start: demo.RecentStart(e.cfg.DemoSeed, time.Now()),
+				// The certificates' and reports' bytes, so they download.
+				Files: fs})
 			if err != nil {
 				return fmt.Errorf("demo data: %w", err)
 			}
@@ -105,10 +111,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("demo accounts: %w", err)
 		}
 		printDemoAccounts(e, n)
-	}
-	fs, err := files.Open(filepath.Join(e.cfg.DataDir, "files"))
-	if err != nil {
-		return err
 	}
 	// The job table every long-running job of a request runs in; it is
 	// shut down after the HTTP server and before the ledger closes.

@@ -22,7 +22,7 @@ type Decimal int64
 func ParseDecimal(s string) (Decimal, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, fmt.Errorf("empty number")
+		return 0, Invalid("", "is empty; write a number")
 	}
 	neg := false
 	switch s[0] {
@@ -33,24 +33,24 @@ func ParseDecimal(s string) (Decimal, error) {
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	if intPart == "" && (!hasDot || frac == "") {
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, Invalid("", "%q is not a number", s)
 	}
 	if len(frac) > 3 {
-		return 0, fmt.Errorf("%q has more than 3 decimal places", s)
+		return 0, Invalid("", "%q has more than 3 decimal places", s)
 	}
 	for _, r := range intPart + frac {
 		if r < '0' || r > '9' {
-			return 0, fmt.Errorf("%q is not a plain decimal number", s)
+			return 0, Invalid("", "%q is not a plain decimal number", s)
 		}
 	}
 	if len(intPart) > 15 {
-		return 0, fmt.Errorf("%q is too large", s)
+		return 0, Invalid("", "%q is too large", s)
 	}
 	var whole int64
 	if intPart != "" {
 		w, err := strconv.ParseInt(intPart, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%q is not a number", s)
+			return 0, Invalid("", "%q is not a number", s)
 		}
 		whole = w
 	}
@@ -144,7 +144,7 @@ func DecimalField(field, s string) (Decimal, error) {
 	}
 	d, err := ParseDecimal(s)
 	if err != nil {
-		return 0, Invalid(field, "%v", err)
+		return 0, AtField(err, field)
 	}
 	return d, nil
 }

@@ -1,6 +1,9 @@
 package models
 
-import "regexp"
+import (
+	"regexp"
+	"sort"
+)
 
 // OrgKind is what an organization does in the supply chain; it decides which
 // transactions the organization may submit.
@@ -59,7 +62,12 @@ type Organization struct {
 	Address string  `json:"address,omitempty"`
 	// Sites are the named delivery sites of a contractor (e.g. "tower-a").
 	Sites []string `json:"sites,omitempty"`
-	TxID  string   `json:"tx_id,omitempty"` // the transaction that registered it
+	// Names are the organization's name in other languages (contract V4).
+	Names LocalNames `json:"names,omitempty"`
+	// SiteNames name its sites for people (site ID → names), which show
+	// instead of the IDs (contract V4).
+	SiteNames map[string]LocalNames `json:"site_names,omitempty"`
+	TxID      string                `json:"tx_id,omitempty"` // the transaction that registered it
 }
 
 // Validate checks the organization's own fields.
@@ -96,7 +104,30 @@ func (o *Organization) Validate() error {
 			}
 		}
 	}
+	if err := ValidateLocalNames("names", o.Names); err != nil {
+		return err
+	}
+	sites := make([]string, 0, len(o.SiteNames))
+	for s := range o.SiteNames {
+		sites = append(sites, s)
+	}
+	sort.Strings(sites)
+	for _, s := range sites {
+		if !o.HasSite(s) {
+			return Invalid("site_names", "%q is not one of the organization's sites", s)
+		}
+		if err := ValidateLocalNames("site_names."+s, o.SiteNames[s]); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// SiteName returns a site's name for lang: its name in that language, or
+// in English, or its ID.
+func (o *Organization) SiteName(site, lang string) string {
+	n := o.SiteNames[site]
+	return n.In(lang, n.In("en", site))
 }
 
 // HasSite reports whether site is one of the organization's sites.

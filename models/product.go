@@ -67,7 +67,9 @@ type Product struct {
 	InspectionRequired bool        `json:"inspection_required"`
 	SpecLimits         []SpecLimit `json:"spec_limits,omitempty"`
 	Manufacturer       string      `json:"manufacturer"` // organization ID
-	TxID               string      `json:"tx_id,omitempty"`
+	// Names are the product's name in other languages (contract V4).
+	Names LocalNames `json:"names,omitempty"`
+	TxID  string     `json:"tx_id,omitempty"`
 }
 
 // Units lists the accepted units of measure.
@@ -123,7 +125,7 @@ func (p *Product) Validate() error {
 			return Invalid(f, "min %s is above max %s", l.Min, l.Max)
 		}
 	}
-	return nil
+	return ValidateLocalNames("names", p.Names)
 }
 
 // Limit returns the spec limit for property.

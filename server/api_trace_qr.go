@@ -5,11 +5,13 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/label"
 	"github.com/plumbline/plumbline/models"
 )
@@ -126,6 +128,12 @@ func (l *labelArea) sheet(c *gin.Context) ([]byte, error) {
 		return nil, err
 	}
 	chk := l.s.viewerChecker(c)
+	// The lot's name ("批号", "Lot") in the reader's language, when the
+	// label font can print it; the core font prints English only.
+	L := l.s.loc(c)
+	if len(l.s.opts.LabelFont) == 0 {
+		L = l.s.cat.Localizer("en")
+	}
 	labels := make([]label.Label, 0, len(codes))
 	for _, code := range codes {
 		d, err := l.s.app.Trace(ctx, code)
@@ -137,12 +145,12 @@ func (l *labelArea) sheet(c *gin.Context) ([]byte, error) {
 			return nil, err
 		}
 		if !involved {
-			return nil, &models.Error{Kind: models.ErrForbidden, Field: "batch", Message: "your organization has nothing to do with batch " + code + ", so it cannot print its label"}
+			return nil, models.ForbiddenAt("batch", "your organization has nothing to do with batch %s, so it cannot print its label", code)
 		}
 		b := d.Batch
 		labels = append(labels, label.Label{
-			URI: d.URI, Code: b.Code, Product: d.Product.Name, Quantity: b.Quantity.String() + " " + b.Unit,
-			Producer: orgs[b.Producer].Name, Date: b.ProducedOn,
+			URI: d.URI, Code: b.Code, Product: d.Product.Name, Standard: d.Product.Standard, Lot: lotLine(L, b),
+			Quantity: b.Quantity.String() + " " + b.Unit, Producer: orgs[b.Producer].Name, Date: b.ProducedOn,
 		})
 	}
 	var buf bytes.Buffer
@@ -150,6 +158,19 @@ func (l *labelArea) sheet(c *gin.Context) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// lotLine names the batch's lot and heat numbers for its label: "Lot
+// 2604-A17", "Heat J620412", both, or nothing.
+func lotLine(L *i18n.Localizer, b models.Batch) string {
+	var parts []string
+	if b.LotNumber != "" {
+		parts = append(parts, L.T("label.lot", "Number", b.LotNumber))
+	}
+	if b.HeatNumber != "" {
+		parts = append(parts, L.T("label.heat", "Number", b.HeatNumber))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // uniq drops empty and repeated strings, keeping the first of each.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/ledger/embedded"
 	"github.com/plumbline/plumbline/models"
 )
@@ -131,7 +132,7 @@ func TestEntryBundlesOfV1Entries(t *testing.T) {
 	f := newFixtureOn(t, "sqlite", false, withLedger(func(o *embedded.Options) { o.EntryFormat = 1 }))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := demo.Generate(ctx, f.ledger, demo.Options{Seed: 7}); err != nil {
+	if _, err := demo.Generate(ctx, f.ledger, demo.Options{Seed: 7, ContractVersion: contract.V1}); err != nil {
 		t.Fatal(err)
 	}
 	head, _ := f.ledger.Head(ctx)

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// BenchmarkManagerPage renders /manager (six charts, their tables, the
+// BenchmarkManagerPage renders /manager (five charts, their tables, the
 // week's lists) for the authority over the whole demo project, one request
 // at a time, and reports p50 and p99 latency.
 //

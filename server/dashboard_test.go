@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -35,8 +36,19 @@ func TestDashboardShowsWorkPerKind(t *testing.T) {
 	c := f.login(t, "hz-construction-bureau.viewer")
 	_, body := c.get(t, "/dashboard")
 	i := strings.Index(body, `id="dash-recalls"`)
-	if i < 0 || !strings.Contains(body[i:], "/recalls/") {
+	if i < 0 || !strings.Contains(body[i:], `href="/recalls"`) {
 		t.Error("the demo recall is not on the dashboard")
+	}
+	// The recalled lot on the card opens the lot's page, as README's tour
+	// says (it opened the recall's impact list), and that page links the
+	// impact list.
+	m := regexp.MustCompile(`<li><a href="([^"]+)" class="mono">([^<]+)</a>`).FindStringSubmatch(body[i:])
+	if m == nil || m[1] != "/b/"+m[2] {
+		t.Fatalf("the recall card's item links %v, want the recalled batch's page", m)
+	}
+	code, page := c.get(t, m[1])
+	if code != http.StatusOK || !strings.Contains(page, `id="status-banner"`) || !strings.Contains(page, `href="/recalls/`) {
+		t.Errorf("GET %s: %d, want the recalled batch with its banner and a link to the impact list", m[1], code)
 	}
 	// In Chinese too.
 	_, body = c.get(t, "/dashboard?lang=zh-CN")

@@ -12,16 +12,25 @@ import (
 
 	"github.com/plumbline/plumbline/internal/app"
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/ledger"
 	"github.com/plumbline/plumbline/models"
 )
 
 // apiError is the one error body shape of the JSON API:
-// {"error":{"code":…,"message":…,"field":…}}.
+// {"error":{"code":…,"message":…,"field":…,"message_code":…,"params":[…]}}.
+// code is the kind (invalid, conflict, …); message_code and params name the
+// message itself, the same in every language, and message is it in the
+// caller's language (Accept-Language, English by default).
 type apiError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	Code        string   `json:"code"`
+	Message     string   `json:"message"`
+	Field       string   `json:"field,omitempty"`
+	MessageCode string   `json:"message_code,omitempty"`
+	Params      []string `json:"params,omitempty"`
+	// Errors lists every invalid field's error, this one first, when the
+	// check found more than one.
+	Errors []apiError `json:"errors,omitempty"`
 }
 
 // errUnauthorized marks a request that did not say who is asking.
@@ -65,7 +74,14 @@ func (s *Server) describe(c *gin.Context, err error) (code int, body apiError) {
 	body = apiError{Code: kind, Message: err.Error()}
 	var me *models.Error
 	if errors.As(err, &me) {
-		body.Message, body.Field = me.Message, me.Field
+		l := s.loc(c)
+		body.Message, body.Field = s.say(l, me), me.Field
+		body.MessageCode, body.Params = me.Code, me.Params
+		if len(me.More) > 0 {
+			for _, e := range models.Fields(me) {
+				body.Errors = append(body.Errors, apiError{Code: kind, Message: s.say(l, e), Field: e.Field, MessageCode: e.Code, Params: e.Params})
+			}
+		}
 	}
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
@@ -82,6 +98,31 @@ func (s *Server) describe(c *gin.Context, err error) (code int, body apiError) {
 		body.Message = "internal error; the server log has details"
 	}
 	return code, body
+}
+
+// paramWords are the catalogue prefixes of words a message's parameter may
+// be (a status, an organization kind, a role), which say translates too.
+var paramWords = []string{"dash.badge.", "kind.", "role."}
+
+// say returns a classified error's message in l's language: the
+// catalogue's "err.<code>" filled with its parameters, or the English
+// message when it has no code or no translation.
+func (s *Server) say(l *i18n.Localizer, me *models.Error) string {
+	id := "err." + me.Code
+	if me.Code == "" || l.Lang() == i18n.Languages[0].Tag || !s.cat.Has(l.Lang(), id) {
+		return me.Message
+	}
+	kv := make([]any, 0, 2*len(me.Params))
+	for i, p := range me.Params {
+		for _, w := range paramWords {
+			if s.cat.Has(l.Lang(), w+p) {
+				p = l.T(w + p)
+				break
+			}
+		}
+		kv = append(kv, "P"+strconv.Itoa(i), p)
+	}
+	return l.T(id, kv...)
 }
 
 // fail writes err as the API error body.

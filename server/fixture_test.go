@@ -156,7 +156,11 @@ func buildDemoTemplate() (string, error) {
 				return err
 			}
 			defer l.Close()
-			if _, err := demo.Generate(ctx, l, demo.Options{Seed: 7}); err != nil {
+			fs, err := files.Open(filepath.Join(dir, "files"))
+			if err != nil {
+				return err
+			}
+			if _, err := demo.Generate(ctx, l, demo.Options{Seed: 7, Files: fs}); err != nil {
 				return err
 			}
 			st, err := store.Open(ctx, db)
@@ -252,13 +256,13 @@ func newFixtureOn(t testing.TB, dialect string, withDemo bool, opts ...fixtureOp
 			t.Fatal(err)
 		}
 	}
-	if withDemo && dialect != dbx.SQLite {
-		if _, err := demo.Generate(ctx, f.ledger, demo.Options{Seed: 7}); err != nil {
-			t.Fatalf("demo data on %s: %v", dialect, err)
-		}
-	}
 	if f.files, err = files.Open(filepath.Join(dir, "files")); err != nil {
 		t.Fatal(err)
+	}
+	if withDemo && dialect != dbx.SQLite {
+		if _, err := demo.Generate(ctx, f.ledger, demo.Options{Seed: 7, Files: f.files}); err != nil {
+			t.Fatalf("demo data on %s: %v", dialect, err)
+		}
 	}
 	f.http = httptest.NewUnstartedServer(nil)
 	f.URL = "http://" + f.http.Listener.Addr().String()

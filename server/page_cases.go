@@ -143,7 +143,7 @@ func (a *caseArea) casePageFor(c *gin.Context, id string) (*casePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := a.s.app.Names(ctx)
+	n, err := a.s.app.NamesIn(ctx, lang(c))
 	if err != nil {
 		return nil, err
 	}

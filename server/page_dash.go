@@ -50,17 +50,21 @@ func (d *dashChart) More() bool { return len(d.Rows) > dashTableLimit }
 // TableLimit is dashTableLimit, for the template.
 func (d *dashChart) TableLimit() int { return dashTableLimit }
 
-// dashCharts lists the charts in page order with their builders.
+// dashCharts lists the charts in page order with their builders. The
+// operator's charts (ops: ledger health, with this server's commit latency
+// and group size) are on /operations, the others on /manager; every one
+// has its CSV.
 var dashCharts = []struct {
 	id    string
+	ops   bool
 	build func(a *dashArea, ctx context.Context, q dashQuery, L *i18n.Localizer, n names) (*dashChart, error)
 }{
-	{"deliveries", (*dashArea).deliveriesChart},
-	{"on-time", (*dashArea).onTimeChart},
-	{"inspections", (*dashArea).inspectionsChart},
-	{"holds", (*dashArea).holdsChart},
-	{"recalls", (*dashArea).recallsChart},
-	{"ledger", (*dashArea).ledgerChart},
+	{"deliveries", false, (*dashArea).deliveriesChart},
+	{"on-time", false, (*dashArea).onTimeChart},
+	{"inspections", false, (*dashArea).inspectionsChart},
+	{"holds", false, (*dashArea).holdsChart},
+	{"recalls", false, (*dashArea).recallsChart},
+	{"ledger", true, (*dashArea).ledgerChart},
 }
 
 // dashLinks sets the chart's CSV and JSON links for the query.
@@ -84,10 +88,14 @@ func dashParams(c *gin.Context) url.Values {
 	return q
 }
 
-// buildCharts builds every chart for the query.
-func (a *dashArea) buildCharts(ctx context.Context, q dashQuery, params url.Values, L *i18n.Localizer, n names) ([]*dashChart, error) {
+// buildCharts builds the manager's charts (ops false) or the operator's
+// (ops true) for the query.
+func (a *dashArea) buildCharts(ctx context.Context, q dashQuery, params url.Values, L *i18n.Localizer, n names, ops bool) ([]*dashChart, error) {
 	out := make([]*dashChart, 0, len(dashCharts))
 	for _, dc := range dashCharts {
+		if dc.ops != ops {
+			continue
+		}
 		ch, err := dc.build(a, ctx, q, L, n)
 		if err != nil {
 			return nil, err
@@ -112,7 +120,7 @@ func (a *dashArea) dashCSV(c *gin.Context) {
 			return
 		}
 		ctx := c.Request.Context()
-		n, err := a.s.app.Names(ctx)
+		n, err := a.s.app.NamesIn(ctx, lang(c))
 		if err != nil {
 			a.s.failPage(c, err)
 			return
@@ -240,7 +248,7 @@ func (a *dashArea) onTimeChart(ctx context.Context, q dashQuery, L *i18n.Localiz
 		}
 		ch.Rows = append(ch.Rows, []string{name, itoa(o.Lines), itoa(o.OnTime), itoa(o.Lines - o.OnTime), ftoa(it.Rate), itoa(o.LateDays), itoa(o.Overdue)})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.ontime.label", "Weeks", q.Weeks), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{s}})
+	ch.SVG = svg(chart.Chart{Kind: chart.HBar, Label: L.T("fig.ontime.label", "Weeks", q.Weeks), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{s}})
 	return ch, nil
 }
 
@@ -260,7 +268,7 @@ func (a *dashArea) inspectionsChart(ctx context.Context, q dashQuery, L *i18n.Lo
 		s.Values = append(s.Values, it.Rate)
 		ch.Rows = append(ch.Rows, []string{name, itoa(it.Inspections), itoa(it.Failed), ftoa(it.Rate)})
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.inspections.label", "Weeks", q.Weeks), Unit: "%", Categories: cats, Series: []chart.Series{s}})
+	ch.SVG = svg(chart.Chart{Kind: chart.HBar, Label: L.T("fig.inspections.label", "Weeks", q.Weeks), Unit: "%", Categories: cats, Series: []chart.Series{s}})
 	return ch, nil
 }
 
@@ -315,7 +323,7 @@ func (a *dashArea) recallsChart(ctx context.Context, q dashQuery, L *i18n.Locali
 		ch.csvRows[i] = []string{c.ID, string(c.Kind), c.BatchCode, c.Severity, c.Org, ftoa(c.AgeDays), c.TargetDate, strconv.FormatBool(c.Overdue),
 			itoa(c.AckedOrgs), itoa(c.Orgs), itoa(c.Dispositioned), itoa(c.Usages)}
 	}
-	ch.SVG = svg(chart.Chart{Kind: chart.Bar, Label: L.T("fig.recalls.label"), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{ack, disp}})
+	ch.SVG = svg(chart.Chart{Kind: chart.HBar, Label: L.T("fig.recalls.label"), Unit: "%", YMax: 100, Categories: cats, Series: []chart.Series{ack, disp}})
 	return ch, nil
 }
 

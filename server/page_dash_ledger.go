@@ -64,8 +64,9 @@ func (a *dashArea) startVerify(user string) (bool, error) {
 	return s.app.StartVerify(user, s.opts.Verify)
 }
 
-// verifyNow serves POST /manager/verify: an organization administrator
-// starts a verification of the whole ledger.
+// verifyNow serves POST /operations/verify (and the older
+// /manager/verify): an organization administrator starts a verification
+// of the whole ledger, whose progress the operations page shows.
 func (a *dashArea) verifyNow(c *gin.Context) {
 	u := currentUser(c)
 	if u.Role != models.RoleAdmin {
@@ -82,7 +83,7 @@ func (a *dashArea) verifyNow(c *gin.Context) {
 		msg = "fig.verify.already"
 	}
 	a.s.flash(c, a.s.loc(c).T(msg))
-	c.Redirect(http.StatusSeeOther, "/manager#chart-ledger")
+	c.Redirect(http.StatusSeeOther, "/operations#chart-ledger")
 }
 
 // apiVerify serves POST /api/v1/ledger/verify.

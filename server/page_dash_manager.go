@@ -41,8 +41,6 @@ type managerPage struct {
 	By          string
 	ProjectWide bool                  // the viewer may pick the scope
 	Orgs        []models.Organization // to pick from, by name
-	Ledger      dashLedger
-	CanVerify   bool // the viewer may start a verification
 }
 
 // manager serves GET /manager, the manager's dashboard: the figures and
@@ -59,7 +57,7 @@ func (a *dashArea) manager(c *gin.Context) {
 		a.s.failPage(c, err)
 		return
 	}
-	n, err := a.s.app.Names(ctx)
+	n, err := a.s.app.NamesIn(ctx, lang(c))
 	if err != nil {
 		a.s.failPage(c, err)
 		return
@@ -70,15 +68,10 @@ func (a *dashArea) manager(c *gin.Context) {
 		p.WeekOptions = append(p.WeekOptions, q.Weeks)
 		slices.Sort(p.WeekOptions)
 	}
-	if p.Charts, err = a.buildCharts(ctx, q, dashParams(c), a.s.loc(c), n); err != nil {
+	if p.Charts, err = a.buildCharts(ctx, q, dashParams(c), a.s.loc(c), n, false); err != nil {
 		a.s.failPage(c, err)
 		return
 	}
-	if p.Ledger, err = a.ledgerData(ctx, q); err != nil {
-		a.s.failPage(c, err)
-		return
-	}
-	p.CanVerify = a.s.opts.Verify != nil && currentUser(c).Role == models.RoleAdmin
 	if p.ProjectWide {
 		orgs, err := a.s.app.Organizations(ctx)
 		if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -116,7 +117,7 @@ func (s *Server) figuresCard(ctx context.Context, org *models.Organization, L *i
 		return card, err
 	}
 	if len(runs) > 0 {
-		it := dashItem{Text: L.T("fig.ledger.last_verify"), Href: "/manager#chart-ledger", Sub: date10(runs[0].StartedAt.Format(time.RFC3339))}
+		it := dashItem{Text: L.T("fig.ledger.last_verify"), Href: "/operations#chart-ledger", Sub: date10(runs[0].StartedAt.Format(time.RFC3339))}
 		if runs[0].OK {
 			it.Badge, it.Tone = "verified", "ok"
 		} else {
@@ -206,7 +207,10 @@ func (s *Server) dashCards(ctx context.Context, org *models.Organization) ([]das
 			card.More = true
 			break
 		}
-		card.Items = append(card.Items, dashItem{Text: r.BatchCode, Sub: r.Reason, Href: "/recalls/" + r.ID, Badge: r.Severity, Tone: "bad"})
+		// The recalled batch's page: what was recalled, why, and (for a
+		// logged-in reader) a link to the impact list; the card's title
+		// links every recall.
+		card.Items = append(card.Items, dashItem{Text: r.BatchCode, Sub: r.Reason, Href: "/b/" + url.PathEscape(r.BatchCode), Badge: r.Severity, Tone: "bad"})
 	}
 	card.Count = len(card.Items)
 	cards = append(cards, card)

@@ -61,7 +61,7 @@ func (l *labelArea) labelsPage(c *gin.Context, status int, problem error) {
 		l.s.failPage(c, err)
 		return
 	}
-	if p.Names, err = l.s.app.Names(ctx); err != nil {
+	if p.Names, err = l.s.app.NamesIn(ctx, lang(c)); err != nil {
 		l.s.failPage(c, err)
 		return
 	}

@@ -36,7 +36,7 @@ func (a *caseArea) notificationsList(c *gin.Context) {
 		a.s.failPage(c, err)
 		return
 	}
-	n, err := a.s.app.Names(c.Request.Context())
+	n, err := a.s.app.NamesIn(c.Request.Context(), lang(c))
 	if err != nil {
 		a.s.failPage(c, err)
 		return

@@ -67,7 +67,7 @@ func (s *Server) siteBatch(ctx context.Context, org *models.Organization, field,
 	if ok {
 		return b, nil
 	}
-	return b, &models.Error{Kind: models.ErrForbidden, Field: field, Message: "batch " + b.Code + " is not one your organization is involved with"}
+	return b, models.ForbiddenAt(field, "batch %s is not one your organization is involved with", b.Code)
 }
 
 // orgNames maps organization IDs to their names, for lists.
@@ -90,7 +90,7 @@ func parseQuantity(field, text string) (models.Decimal, error) {
 	}
 	d, err := models.ParseDecimal(strings.ReplaceAll(strings.TrimSpace(text), ",", "."))
 	if err != nil {
-		return 0, models.Invalid(field, "%v; write a number with at most 3 decimals, e.g. 12.5", err)
+		return 0, models.AtField(err, field)
 	}
 	return d, nil
 }

@@ -105,12 +105,11 @@ func (s *Server) commissionFromForm(c *gin.Context) (models.Batch, error) {
 		Code: strings.TrimSpace(c.PostForm("code")), ProductID: c.PostForm("product_id"),
 		ProducedOn: strings.TrimSpace(c.PostForm("produced_on")), Origin: strings.TrimSpace(c.PostForm("origin")),
 		HeatNumber: strings.TrimSpace(c.PostForm("heat_number")), LotNumber: strings.TrimSpace(c.PostForm("lot_number")),
+		ConfirmOldDate: c.PostForm("confirm_old_date") != "",
 	}
-	var err error
-	if a.Quantity, err = models.DecimalField("quantity", c.PostForm("quantity")); err != nil {
-		return models.Batch{}, err
-	}
-	if err := a.Validate(); err != nil { // before any file is stored
+	q, qerr := models.DecimalField("quantity", c.PostForm("quantity"))
+	a.Quantity = q
+	if err := models.All(qerr, a.Validate()); err != nil { // every field at once, before any file is stored
 		return models.Batch{}, err
 	}
 	var docs []app.Upload

@@ -111,6 +111,16 @@ func formError(err error, prefix string, rename func(list string, i int, sub str
 	if !errors.As(err, &me) {
 		return err
 	}
+	c := formField(me, prefix, rename)
+	c.More = nil
+	for _, m := range me.More {
+		c.More = append(c.More, formField(m, prefix, rename))
+	}
+	return c
+}
+
+// formField is formError for one field's error.
+func formField(me *models.Error, prefix string, rename func(list string, i int, sub string) string) *models.Error {
 	c := *me
 	c.Field = strings.TrimPrefix(c.Field, prefix)
 	if m := listField.FindStringSubmatch(c.Field); m != nil && rename != nil {

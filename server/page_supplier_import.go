@@ -101,7 +101,7 @@ func (im *importer) upload(c *gin.Context) {
 	switch {
 	case errors.As(err, &re):
 		d := v.Data.(importPageData)
-		d.Rows, d.Total = rowErrors(re.Rows), re.Total
+		d.Rows, d.Total = im.s.rowErrors(v.L, re.Rows), re.Total
 		v.Data = d
 		im.s.formFail(c, "supplier_import", v, models.Invalid("file", "%s", v.L.T("supplier.import_rejected", "N", re.Total)))
 	case err != nil:
@@ -122,7 +122,7 @@ func (im *importer) begin(c *gin.Context, kind string, r io.Reader) (importJob, 
 	if err != nil {
 		return importJob{}, err
 	}
-	return importView(j), nil
+	return im.s.importView(im.s.loc(c), j), nil
 }
 
 // status shows a job's progress; supplier.js refreshes it from the API.
@@ -196,7 +196,7 @@ func (im *importer) apiUpload(c *gin.Context) {
 	var re *importcsv.RowsError
 	if errors.As(err, &re) {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, importErrorBody{
-			Error: apiError{Code: "invalid", Field: "file", Message: re.Error()}, Rows: rowErrors(re.Rows)})
+			Error: apiError{Code: "invalid", Field: "file", Message: re.Error()}, Rows: im.s.rowErrors(im.s.loc(c), re.Rows)})
 		return
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/plumbline/plumbline/internal/app"
+	"github.com/plumbline/plumbline/internal/i18n"
 	"github.com/plumbline/plumbline/internal/importcsv"
 	"github.com/plumbline/plumbline/models"
 )
@@ -32,9 +33,12 @@ const (
 // the API documents.
 type rowError importcsv.RowError
 
-func rowErrors(rs []importcsv.RowError) []rowError {
+// rowErrors returns an import's row errors with their messages in l's
+// language.
+func (s *Server) rowErrors(l *i18n.Localizer, rs []importcsv.RowError) []rowError {
 	out := make([]rowError, len(rs))
 	for i, r := range rs {
+		r.Message = s.say(l, &models.Error{Message: r.Message, Code: r.MessageCode, Params: r.Params})
 		out[i] = rowError(r)
 	}
 	return out
@@ -69,9 +73,9 @@ func (s *Server) newImporter() *importer {
 // importView is what the page and the API show of an import job: each
 // failed row's error gets its API code here, the one place errors are
 // classified.
-func importView(j app.ImportJob) importJob {
+func (s *Server) importView(l *i18n.Localizer, j app.ImportJob) importJob {
 	v := importJob{ID: j.ID, Kind: j.Data.Kind, State: string(j.State), Total: j.Total, Done: j.Done,
-		Committed: j.Data.Committed, Replayed: j.Data.Replayed, Failed: j.Data.Failed, Errors: rowErrors(j.Data.Errors),
+		Committed: j.Data.Committed, Replayed: j.Data.Replayed, Failed: j.Data.Failed, Errors: s.rowErrors(l, j.Data.Errors),
 		Created: j.Created, Org: j.Data.Org, User: j.Data.User}
 	if !j.Finished.IsZero() {
 		f := j.Finished
@@ -94,5 +98,5 @@ func (im *importer) jobFor(c *gin.Context, id string) (importJob, error) {
 	if !ok || j.Owner != currentUser(c).OrgID {
 		return importJob{}, models.NotFound("id", "import %q is not known (imports are kept in memory until the server restarts or %d newer ones replace them)", id, app.MaxImportJobs)
 	}
-	return importView(j), nil
+	return im.s.importView(im.s.loc(c), j), nil
 }

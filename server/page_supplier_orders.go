@@ -22,6 +22,13 @@ type ordersData struct {
 	Page   store.Page[models.PurchaseOrder]
 	Org    string
 	CanAdd bool
+	Names  app.Names // organizations, sites and products by name
+	Today  string    // YYYY-MM-DD (UTC): an open order due before it is overdue
+}
+
+// Overdue reports whether an order is open past its deliver-by date.
+func (d ordersData) Overdue(po models.PurchaseOrder) bool {
+	return po.Status == "open" && po.DeliverBy != "" && po.DeliverBy < d.Today
 }
 
 // orderFormData is what the purchase order form needs.
@@ -35,8 +42,12 @@ type orderFormData struct {
 // orders lists the purchase orders the organization placed or received.
 func (s *Server) orders(c *gin.Context) {
 	v := s.view(c, "orders", nil)
-	d := ordersData{Org: v.User.OrgID, CanAdd: may(v.User, v.Org, "CreatePurchaseOrder")}
+	d := ordersData{Org: v.User.OrgID, CanAdd: may(v.User, v.Org, "CreatePurchaseOrder"), Today: s.opts.Now().UTC().Format(models.DateLayout)}
 	var err error
+	if d.Names, err = s.app.NamesIn(c.Request.Context(), lang(c)); err != nil {
+		s.failPage(c, err)
+		return
+	}
 	if d.Page, err = s.opts.Store.OrgPurchaseOrders(c.Request.Context(), v.User.OrgID, c.Query("status"), c.Query("after"), 0); err != nil {
 		s.failPage(c, err)
 		return

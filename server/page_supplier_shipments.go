@@ -105,8 +105,7 @@ func (s *Server) shipmentForm(c *gin.Context, poID string) (*view, error) {
 	po, err := s.opts.Store.PurchaseOrder(ctx, poID)
 	if err == nil && po.Supplier != org && po.Buyer == org {
 		// The buyer may know the order; only its supplier ships it.
-		return v, &models.Error{Kind: models.ErrForbidden, Field: "po_id",
-			Message: fmt.Sprintf("only the supplier of this order can ship it: purchase order %s was placed with %s", poID, po.Supplier)}
+		return v, models.ForbiddenAt("po_id", "only the supplier of this order can ship it: purchase order %s was placed with %s", poID, po.Supplier)
 	}
 	if err != nil || po.Supplier != org {
 		return v, models.NotFound("po_id", "purchase order %q is not one placed with %s", poID, org)

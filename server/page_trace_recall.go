@@ -97,7 +97,7 @@ func (t *traceArea) recall(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	n, err := t.s.app.Names(ctx)
+	n, err := t.s.app.NamesIn(ctx, lang(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return

@@ -88,7 +88,7 @@ func (t *traceArea) fillReport(ctx context.Context, p *tracePage, chk *access.Ch
 	if err != nil {
 		return err
 	}
-	names, err := t.s.app.Names(ctx)
+	names, err := t.s.app.NamesIn(ctx, loc.Lang())
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (t *traceArea) requestedTrace(c *gin.Context) (q traceQuery, r traceRespons
 		r, err = t.s.app.RunTrace(c.Request.Context(), q, t.s.viewerChecker(c))
 	}
 	if err == nil {
-		n, err = t.s.app.Names(c.Request.Context())
+		n, err = t.s.app.NamesIn(c.Request.Context(), lang(c))
 	}
 	if err != nil {
 		t.s.failPage(c, err)

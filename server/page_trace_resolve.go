@@ -98,7 +98,7 @@ func (t *traceArea) verifyFile(c *gin.Context) {
 		vr.Err = t.s.loc(c).T("trace.verify.no_file")
 		var me *models.Error
 		if errors.As(err, &me) && me.Message != "" {
-			vr.Err = me.Message
+			vr.Err = t.s.say(t.s.loc(c), me)
 		}
 		t.showBatch(c, http.StatusUnprocessableEntity, vr)
 		return

@@ -178,7 +178,7 @@ func (t *traceArea) whereUsedPage(c *gin.Context) {
 		t.s.page(c, code, "trace_whereused", v)
 		return
 	}
-	n, err := t.s.app.Names(ctx)
+	n, err := t.s.app.NamesIn(ctx, lang(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return
@@ -205,7 +205,7 @@ func (t *traceArea) whereUsedCSV(c *gin.Context) {
 		t.s.failPage(c, err)
 		return
 	}
-	n, err := t.s.app.Names(ctx)
+	n, err := t.s.app.NamesIn(ctx, lang(c))
 	if err != nil {
 		t.s.failPage(c, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -31,11 +32,14 @@ type view struct {
 	Nav    string // the active navigation item
 	Flash  string
 	Errors map[string]string // form field → message; "" for the form as a whole
-	Form   url.Values        // submitted values, to refill a form
-	Idem   string            // a fresh idempotency key for forms that write
-	Public bool              // a page for people who are not logged in
-	Unread int64             // the user's unread notifications
-	Data   any
+	// ErrorCodes are the message codes of Errors (form field → code), for a
+	// form that asks more when a field fails in a given way.
+	ErrorCodes map[string]string
+	Form       url.Values // submitted values, to refill a form
+	Idem       string     // a fresh idempotency key for forms that write
+	Public     bool       // a page for people who are not logged in
+	Unread     int64      // the user's unread notifications
+	Data       any
 }
 
 // view builds the common frame for a page.
@@ -69,6 +73,12 @@ func (s *Server) formFail(c *gin.Context, name string, v *view, err error) {
 		v.Errors = map[string]string{}
 	}
 	v.Errors[body.Field] = body.Message
+	v.ErrorCodes = map[string]string{body.Field: body.MessageCode}
+	for _, e := range body.Errors[min(1, len(body.Errors)):] {
+		if _, dup := v.Errors[e.Field]; !dup {
+			v.Errors[e.Field], v.ErrorCodes[e.Field] = e.Message, e.MessageCode
+		}
+	}
 	if c.Request.PostForm == nil {
 		_ = c.Request.ParseForm()
 	}
@@ -129,40 +139,70 @@ type fieldView struct{ Name, Message string }
 // navItem is one entry of the navigation menu.
 type navItem struct{ Key, Href, Label string }
 
-// navItems lists the menu entries the user's organization kind and role
-// can use; the route table's access checks are the real guard.
-func navItems(v *view) []navItem {
+// navGroup is a set of menu entries for one job (supply, site, trace and
+// recalls, manage): the desktop header shows every group with its links,
+// the phone's menu lists them under the group's name.
+type navGroup struct {
+	Key, Label string
+	Items      []navItem
+}
+
+// navGroups lists the menu entries the user's organization kind and role
+// can use, grouped by job; groups with nothing in them are left out. The
+// route table's access checks are the real guard.
+func navGroups(v *view) []navGroup {
 	if v.User == nil || v.Org == nil {
 		return nil
 	}
 	kind, role := v.Org.Kind, v.User.Role
 	writer := role == models.RoleAdmin || role == models.RoleOperator
-	var items []navItem
+	var groups []navGroup
+	group := func(key string) { groups = append(groups, navGroup{Key: key, Label: "nav.group." + key}) }
 	add := func(ok bool, key, href, label string) {
 		if ok {
-			items = append(items, navItem{key, href, label})
+			g := &groups[len(groups)-1]
+			g.Items = append(g.Items, navItem{key, href, label})
 		}
 	}
+	group("supply")
 	add(kind == models.KindManufacturer, "products", "/products", "nav.products")
 	add(true, "batches", "/batches", "nav.batches")
-	add(kind != models.KindInspection, "shipments", "/shipments", "nav.shipments")
 	add(kind == models.KindManufacturer || kind == models.KindContractor || kind == models.KindAuthority, "orders", "/orders", "nav.orders")
-	add(kind == models.KindContractor, "incoming", "/shipments/incoming", "nav.incoming")
+	add(kind != models.KindInspection, "shipments", "/shipments", "nav.shipments")
 	add(kind == models.KindManufacturer && writer, "import", "/import", "nav.import")
+	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
+	group("site")
+	add(kind == models.KindContractor, "incoming", "/shipments/incoming", "nav.incoming")
 	add(kind == models.KindContractor, "stock", "/stock", "nav.stock")
 	add(role == models.RoleInspector || role == models.RoleAdmin || kind == models.KindInspection, "scan", "/scan", "nav.scan")
 	add(true, "holds", "/holds", "nav.holds")
+	group("trace")
 	add(true, "trace", "/trace", "nav.trace")
 	add(true, "where-used", "/where-used", "nav.where_used")
-	add(true, "cases", "/cases", "nav.cases")
-	add(true, "notifications", "/notifications", "nav.notifications")
 	add(true, "recalls", "/recalls", "nav.recalls")
-	add(true, "epcis", "/epcis", "nav.epcis")
+	add(true, "cases", "/cases", "nav.cases")
+	group("manage")
 	add(role == models.RoleAdmin || role == models.RoleViewer, "manager", "/manager", "nav.manager")
-	add(writer && (kind == models.KindManufacturer || kind == models.KindContractor), "labels", "/labels", "nav.labels")
+	add(role == models.RoleAdmin || role == models.RoleViewer, "operations", "/operations", "nav.operations")
+	add(true, "epcis", "/epcis", "nav.epcis")
 	add(role == models.RoleAdmin, "users", "/admin/users", "nav.users")
 	add(role == models.RoleAdmin, "tokens", "/admin/tokens", "nav.tokens")
 	add(role == models.RoleAdmin, "webhooks", "/admin/webhooks", "nav.webhooks")
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.Items) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// navItems lists every menu entry of the user, group after group.
+func navItems(v *view) []navItem {
+	var items []navItem
+	for _, g := range navGroups(v) {
+		items = append(items, g.Items...)
+	}
 	return items
 }
 
@@ -175,7 +215,12 @@ type pagerView struct {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"navItems": navItems,
+		"navItems":   navItems,
+		"navGroups":  navGroups,
+		"name":       localName,
+		"prop":       s.propLabel,
+		"inspType":   s.inspTypeLabel,
+		"holdReason": s.holdReason,
 		"field": func(v *view, name string) fieldView {
 			return fieldView{Name: name, Message: v.Errors[name]}
 		},
@@ -261,4 +306,74 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"list": func(xs ...any) []any { return xs },
 	}
+}
+
+// localName is an organization's or a product's name in lang (its Name
+// when it has none in lang); for anything else, what it prints as.
+func localName(v any, lang string) string {
+	switch r := v.(type) {
+	case models.Organization:
+		return r.Names.In(lang, r.Name)
+	case *models.Organization:
+		return r.Names.In(lang, r.Name)
+	case models.Product:
+		return r.Names.In(lang, r.Name)
+	case *models.Product:
+		return r.Names.In(lang, r.Name)
+	}
+	return fmt.Sprint(v)
+}
+
+// propLabel is a measured property's name in l's language
+// ("compressive_strength_3d" → "3-day compressive strength"), or the
+// property itself when the catalogue has no name for it.
+func (s *Server) propLabel(l *i18n.Localizer, prop string) string {
+	return s.catLabel(l, "site.prop."+prop, prop)
+}
+
+// inspTypeLabel is an inspection type's name in l's language ("mill_test"
+// → "Mechanical property test"), or the type itself.
+func (s *Server) inspTypeLabel(l *i18n.Localizer, typ string) string {
+	return s.catLabel(l, "site.type."+typ, typ)
+}
+
+func (s *Server) catLabel(l *i18n.Localizer, id, fallback string) string {
+	if s.cat.Has(l.Lang(), id) {
+		return l.T(id)
+	}
+	return fallback
+}
+
+// The hold reasons the contract writes (ledger/contract holdReason and
+// the return of rejected goods), which pages say in the reader's language.
+var (
+	failedHold   = regexp.MustCompile(`^failed ([a-z0-9_]+) inspection(?:: out of spec ([a-z0-9_, ]+?))?(?:: (.*))?$`)
+	rejectedHold = regexp.MustCompile(`^rejected on receipt of shipment (\S+) by (\S+): (.*)$`)
+)
+
+// holdReason says a batch's hold reason in l's language when the contract
+// wrote it (a failed inspection, goods rejected on receipt), with the
+// inspection type and properties by name; a person's own words stay as
+// they are.
+func (s *Server) holdReason(l *i18n.Localizer, reason string) string {
+	if m := failedHold.FindStringSubmatch(reason); m != nil {
+		var props []string
+		for _, p := range strings.Split(m[2], ", ") {
+			if p != "" {
+				props = append(props, s.propLabel(l, p))
+			}
+		}
+		out := l.T("hold.failed", "Type", s.inspTypeLabel(l, m[1]))
+		if len(props) > 0 {
+			out += l.T("hold.out_of_spec", "Props", strings.Join(props, l.T("hold.list_sep")))
+		}
+		if m[3] != "" {
+			out += l.T("hold.notes", "Notes", m[3])
+		}
+		return out
+	}
+	if m := rejectedHold.FindStringSubmatch(reason); m != nil {
+		return l.T("hold.rejected_on_receipt", "Shipment", m[1], "Org", m[2], "Reason", m[3])
+	}
+	return reason
 }

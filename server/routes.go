@@ -86,6 +86,7 @@ func (s *Server) routes() {
 	r.GET("/01/*link", t.digitalLink)       // GS1 Digital Link → /b/{code}
 	r.GET("/files/:sha256", t.download)     // public documents; private ones for involved organizations
 	p.GET("/manager", dash.manager)
+	p.GET("/operations", dash.operations) // ledger health and this server's commits (page_dash_ops.go)
 	p.GET("/trace", t.traceReport)
 	p.GET("/trace.csv", t.traceCSV)
 	p.GET("/recalls", t.recalls)
@@ -115,6 +116,7 @@ func (s *Server) routes() {
 	// Dashboard pages: the charts' CSV downloads, "verify now" (api_dash.go).
 	p.GET("/dashboard/:file", dash.dashCSV)
 	p.POST("/manager/verify", dash.verifyNow)
+	p.POST("/operations/verify", dash.verifyNow)
 
 	// Admin pages: users, roles, API tokens.
 	adm := p.Group("/admin", s.requireAdmin)

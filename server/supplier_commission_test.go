@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbline/plumbline/internal/files"
 	"github.com/plumbline/plumbline/models"
@@ -140,5 +141,44 @@ func TestCommissionBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCommissionAsksToConfirmAnOldDate: a production date in the future is
+// refused next to its field; one more than three years back is refused
+// with a confirmation box, and goes through once it is ticked (contract
+// V4); the API takes confirm_old_date the same way.
+func TestCommissionAsksToConfirmAnOldDate(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.login(t, "fuchun-cement.operator")
+	future := time.Now().UTC().AddDate(0, 0, 3).Format(models.DateLayout)
+	old := time.Now().UTC().AddDate(-4, 0, 0).Format(models.DateLayout)
+	v := commissionForm("FC-DATE-1")
+	v.Set("produced_on", future)
+	code, body, _ := c.postMultipart(t, "/batches/new", v)
+	if code != http.StatusUnprocessableEntity || !hasFieldError(body, "produced_on") || strings.Contains(body, `name="confirm_old_date"`) {
+		t.Fatalf("a future date: %d, marked %v", code, hasFieldError(body, "produced_on"))
+	}
+	v.Set("produced_on", old)
+	code, body, _ = c.postMultipart(t, "/batches/new", v)
+	if code != http.StatusUnprocessableEntity || !hasFieldError(body, "produced_on") || !strings.Contains(body, `name="confirm_old_date"`) {
+		t.Fatalf("an old date: %d, marked %v, asks %v", code, hasFieldError(body, "produced_on"), strings.Contains(body, `name="confirm_old_date"`))
+	}
+	v.Set("confirm_old_date", "1")
+	if code, body, _ = c.postMultipart(t, "/batches/new", v); code != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d\n%s", code, body)
+	}
+	if b, err := f.store.Batch(context.Background(), "FC-DATE-1"); err != nil || b.ProducedOn != old {
+		t.Fatalf("stored %+v, %v", b, err)
+	}
+	tok := f.token(t, "fuchun-cement.operator")
+	body2 := map[string]any{"code": "FC-DATE-2", "product_id": "po-42.5", "quantity": "1", "produced_on": old}
+	var e struct{ Error apiError }
+	if code := f.call(t, tok, http.MethodPost, "/api/v1/batches", body2, &e); code != http.StatusUnprocessableEntity || e.Error.MessageCode != "production_date_years_ago" {
+		t.Fatalf("API, an old date: %d %+v", code, e)
+	}
+	body2["confirm_old_date"] = true
+	if code := f.call(t, tok, http.MethodPost, "/api/v1/batches", body2, nil); code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("API, confirmed: %d", code)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbline/plumbline/models"
 )
@@ -235,5 +236,44 @@ func TestProductForm(t *testing.T) {
 	}
 	if h := f.head(t); h != head {
 		t.Errorf("ledger moved from %d to %d", head, h)
+	}
+}
+
+// TestOrdersShowNamesAndOverdue: the order list names the buyer, the
+// supplier, the site and the products in the reader's language (not their
+// IDs) and marks every open order past its deliver-by date, and only
+// those, as overdue.
+func TestOrdersShowNamesAndOverdue(t *testing.T) {
+	f := newFixture(t, true)
+	c := f.login(t, "zhongjian-no8.operator")
+	c.get(t, "/?lang=zh-CN")
+	code, body := c.get(t, "/orders")
+	if code != http.StatusOK {
+		t.Fatalf("GET /orders: %d", code)
+	}
+	page, err := f.store.OrgPurchaseOrders(context.Background(), "zhongjian-no8", "", "", 0)
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("orders: %v", err)
+	}
+	today := time.Now().UTC().Format(models.DateLayout)
+	overdue := 0
+	for _, po := range page.Items {
+		if po.Status == "open" && po.DeliverBy != "" && po.DeliverBy < today {
+			overdue++
+		}
+	}
+	t.Logf("%d of %d orders overdue", overdue, len(page.Items))
+	if got := strings.Count(body, "badge bad overdue"); got != overdue {
+		t.Errorf("%d orders marked overdue, want %d", got, overdue)
+	}
+	for _, want := range []string{"中建八局杭州分公司", "钢筋"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the list lacks %q", want)
+		}
+	}
+	for _, id := range []string{">zhongjian-no8<", ">jiangnan-steel<", ">hrb400e-12-coil<", "tower-a"} {
+		if strings.Contains(body, id) {
+			t.Errorf("the list shows the ID %s", id)
+		}
 	}
 }

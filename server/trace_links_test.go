@@ -3,12 +3,17 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"image"
 	_ "image/png"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,7 +21,9 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/plumbline/plumbline/internal/demo"
 	"github.com/plumbline/plumbline/internal/label"
+	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
 )
 
@@ -83,10 +90,57 @@ func TestTraceVerifyFile(t *testing.T) {
 			t.Errorf("%s GET /files/%s = %d (%d bytes), want %d", c.who.user, c.sha[:8], code, len(body), c.code)
 		}
 	}
-	// A demo document is recorded but its bytes are not stored.
+	// A document recorded on the ledger whose bytes are not stored here
+	// (removed from the file store) is a 404.
 	docs, _ := f.store.Documents(context.Background(), d.recall.BatchCode)
-	if code, _ := anon.get(t, "/files/"+docs[0].SHA256); code != http.StatusNotFound {
+	sha := docs[0].SHA256
+	if err := os.Remove(filepath.Join(f.dir, "files", sha[:2], sha[2:])); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := anon.get(t, "/files/"+sha); code != http.StatusNotFound {
 		t.Errorf("unstored file: %d", code)
+	}
+}
+
+// TestDemoDocumentsDownload downloads every document the demo attaches —
+// certificates, mill test certificates, test reports, photos — as an
+// authority (which may see private ones) and the public ones anonymously:
+// each is there, with the bytes whose SHA-256 and size the ledger records
+// and the media type it names. (The demo once recorded documents whose
+// bytes it never stored, so every download said "not stored on this
+// server".)
+func TestDemoDocumentsDownload(t *testing.T) {
+	f := newFixture(t, true)
+	plan, _ := demo.Plan(demo.Options{Seed: 7})
+	authority := f.login(t, "hz-construction-bureau.admin")
+	anon := f.anon()
+	n := 0
+	for _, tx := range plan {
+		if tx.Type != "AttachDocument" {
+			continue
+		}
+		var a contract.AttachDocumentArgs
+		if err := json.Unmarshal(tx.Args, &a); err != nil {
+			t.Fatal(err)
+		}
+		d := a.Document
+		who := []*client{authority}
+		if d.Visibility == models.Public {
+			who = append(who, anon)
+		}
+		for _, c := range who {
+			req, _ := http.NewRequest(http.MethodGet, f.URL+"/files/"+d.SHA256+"?batch="+url.QueryEscape(a.Batch), nil)
+			code, body, h := c.do(t, req)
+			sum := sha256.Sum256([]byte(body))
+			if code != http.StatusOK || hex.EncodeToString(sum[:]) != d.SHA256 || int64(len(body)) != d.Size || h.Get("Content-Type") != d.MediaType {
+				t.Errorf("%q GET %s of %s: %d, %d bytes of type %q; the ledger says %d bytes of %s",
+					c.user, d.Name, a.Batch, code, len(body), h.Get("Content-Type"), d.Size, d.MediaType)
+			}
+		}
+		n++
+	}
+	if n < 20 {
+		t.Fatalf("only %d demo documents", n)
 	}
 }
 

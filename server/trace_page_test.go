@@ -35,7 +35,7 @@ func TestTracePagePrivacy(t *testing.T) {
 		t.Fatalf("batch %s has no private document", d.failed)
 	}
 	in := d.inspection
-	secrets = append(secrets, in.Notes, "flexural_strength_28d", "<td>"+in.Results[1].Value.String()+" ", `class="measurements"`, `id="private"`)
+	secrets = append(secrets, in.Notes, "28-day flexural strength", "<td>"+in.Results[1].Value.String()+" ", `class="measurements"`, `id="private"`)
 
 	clients := map[string]*client{
 		"anonymous":                     f.anon(),

@@ -25,7 +25,7 @@ func TestLedgerHealthShowsWitnesses(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	c := f.login(t, "hz-construction-bureau.viewer")
-	code, page := c.get(t, "/manager")
+	code, page := c.get(t, "/operations")
 	if code != http.StatusOK || !strings.Contains(page, `id="ledger-witnesses"`) || !strings.Contains(page, "witness.test") ||
 		!strings.Contains(page, "cosigned "+itoa(int(head))+" entries, 0 behind") || strings.Contains(page, `id="writes-stopped"`) {
 		t.Fatalf("the ledger health with a witness: %d\n%s", code, section(page, "ledger-health"))
@@ -40,7 +40,7 @@ func TestLedgerHealthShowsWitnesses(t *testing.T) {
 	}
 
 	f.ledger.Halt(errors.New("1 of 1 witnesses report that this ledger was rolled back (witness.test: it has cosigned a checkpoint of 99999 entries)"))
-	if code, page = c.get(t, "/manager"); !strings.Contains(page, `id="writes-stopped"`) || !strings.Contains(page, "99999") {
+	if code, page = c.get(t, "/operations"); !strings.Contains(page, `id="writes-stopped"`) || !strings.Contains(page, "99999") {
 		t.Errorf("the dashboard after writes stopped: %d\n%s", code, section(page, "ledger-health"))
 	}
 	resp, err := http.Get(f.URL + "/readyz")

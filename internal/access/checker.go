@@ -261,7 +261,7 @@ func (c *Checker) MayAttach(ctx context.Context, code string) error {
 func asField(err error, field string) error {
 	var me *models.Error
 	if errors.As(err, &me) && me.Field == "" {
-		return &models.Error{Kind: me.Kind, Field: field, Message: me.Message}
+		return models.AtField(err, field)
 	}
 	return err
 }

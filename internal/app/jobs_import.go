@@ -124,13 +124,13 @@ func (a *App) importRows(u auth.User, kind string, items []importcsv.Item) jobs.
 
 // recordRow records the outcome of one transaction of an import.
 func (a *App) recordRow(h *jobs.Handle[ImportProgress], it importcsv.Item, replayed bool, err error) {
-	msg, field := "", ""
+	msg, field, code, params := "", "", "", []string(nil)
 	if err != nil {
 		msg = err.Error()
 		var me *models.Error
 		switch {
 		case errors.As(err, &me):
-			msg, field = me.Message, me.Field
+			msg, field, code, params = me.Message, me.Field, me.Code, me.Params
 		case !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ledger.ErrUnavailable) && !errors.Is(err, ledger.ErrClosed):
 			a.opts.Logger.Error("import row", "job", h.ID(), "row", it.Rows[0], "err", err)
 		}
@@ -155,7 +155,7 @@ func (a *App) recordRow(h *jobs.Handle[ImportProgress], it importcsv.Item, repla
 				if r == row {
 					c = col
 				}
-				p.Errors = append(p.Errors, importcsv.RowError{Row: r, Column: c, Message: msg, Err: err})
+				p.Errors = append(p.Errors, importcsv.RowError{Row: r, Column: c, Message: msg, MessageCode: code, Params: params, Err: err})
 			}
 		}
 	})

@@ -40,7 +40,7 @@ func (a *App) IncomingShipment(ctx context.Context, act Actor, code string) (mod
 		return sh, models.AtField(err, "shipment")
 	}
 	if act.Org == nil || sh.To != act.Org.ID {
-		return sh, &models.Error{Kind: models.ErrForbidden, Field: "shipment", Message: fmt.Sprintf("shipment %s goes to %s; only the destination may receive it", sh.Code, sh.To)}
+		return sh, models.ForbiddenAt("shipment", "shipment %s goes to %s; only the destination may receive it", sh.Code, sh.To)
 	}
 	return sh, nil
 }

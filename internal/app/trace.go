@@ -114,44 +114,76 @@ func (a *App) Organizations(ctx context.Context) (map[string]models.Organization
 	})
 }
 
-// Names are display names of organizations and products.
-type Names struct{ orgs, products map[string]string }
+// Names are display names of organizations, their sites and products, in
+// one language.
+type Names struct {
+	lang                  string
+	orgs, products, sites map[string]models.LocalNames // "" holds the record's Name
+}
 
-// Names returns the display names of every organization and product.
-func (a *App) Names(ctx context.Context) (Names, error) {
+// Names returns the display names of every organization, site and
+// product, in English.
+func (a *App) Names(ctx context.Context) (Names, error) { return a.NamesIn(ctx, "en") }
+
+// NamesIn returns the display names of every organization, site and
+// product in lang: each record's name in lang where it has one, else its
+// Name.
+func (a *App) NamesIn(ctx context.Context, lang string) (Names, error) {
 	orgs, err := a.Organizations(ctx)
 	if err != nil {
 		return Names{}, err
 	}
-	n := Names{orgs: map[string]string{}, products: map[string]string{}}
+	n := Names{lang: lang, orgs: map[string]models.LocalNames{}, products: map[string]models.LocalNames{}, sites: map[string]models.LocalNames{}}
 	for id, o := range orgs {
-		n.orgs[id] = o.Name
+		n.orgs[id] = withName(o.Names, o.Name)
+		for site, names := range o.SiteNames {
+			n.sites[site] = names
+		}
 	}
 	ps, err := a.opts.Store.Products(ctx, "")
 	if err != nil {
 		return Names{}, err
 	}
 	for _, p := range ps {
-		n.products[p.ID] = p.Name
+		n.products[p.ID] = withName(p.Names, p.Name)
 	}
 	return n, nil
 }
 
-// Org returns the organization's name, or its ID when unknown.
-func (n Names) Org(id string) string {
-	if s := n.orgs[id]; s != "" {
+// withName returns names with name under "".
+func withName(names models.LocalNames, name string) models.LocalNames {
+	out := models.LocalNames{"": name}
+	for l, s := range names {
+		out[l] = s
+	}
+	return out
+}
+
+// Lang returns the language of the names.
+func (n Names) Lang() string { return n.lang }
+
+// In returns the same names in another language.
+func (n Names) In(lang string) Names { n.lang = lang; return n }
+
+func (n Names) name(m map[string]models.LocalNames, id string) string {
+	names := m[id]
+	if s := names.In(n.lang, names[""]); s != "" {
+		return s
+	}
+	if s := names["en"]; s != "" {
 		return s
 	}
 	return id
 }
 
+// Org returns the organization's name, or its ID when unknown.
+func (n Names) Org(id string) string { return n.name(n.orgs, id) }
+
 // Product returns the product's name, or its ID when unknown.
-func (n Names) Product(id string) string {
-	if s := n.products[id]; s != "" {
-		return s
-	}
-	return id
-}
+func (n Names) Product(id string) string { return n.name(n.products, id) }
+
+// Site returns a site's name, or its ID when it has none.
+func (n Names) Site(id string) string { return n.name(n.sites, id) }
 
 // TraceQuery is a trace report's parameters.
 type TraceQuery struct {

@@ -30,6 +30,10 @@ const (
 	Stacked
 	// Line draws each series as a line through one point per category.
 	Line
+	// HBar draws each series as its own horizontal bar in every category
+	// (grouped), one row per category with its whole name, wrapped, on
+	// the left: for categories with long names (suppliers, products).
+	HBar
 )
 
 // Series is one named row of values, one per category. NaN marks a
@@ -50,6 +54,7 @@ type Chart struct {
 	Unit string
 	// Width and Height are the viewBox size; 420 × 260 when zero, which
 	// keeps the text readable when a phone scales the chart to its width.
+	// An HBar chart is as high as its rows need and ignores Height.
 	Width, Height int
 	// YMax, when above zero, fixes the top of the value axis (100 for a
 	// rate in percent) unless a value exceeds it.
@@ -81,6 +86,9 @@ const (
 // SVG renders the chart. An empty chart (no categories or no values)
 // renders a frame with the accessible label and no marks.
 func (c Chart) SVG() []byte {
+	if c.Kind == HBar {
+		return c.hbarSVG()
+	}
 	w, h := c.Width, c.Height
 	if w <= 0 {
 		w = 420

@@ -34,16 +34,20 @@ const (
 // order the demo registers them.
 func Organizations() []models.Organization {
 	return []models.Organization{
-		{ID: OrgBureau, Name: "Hangzhou Municipal Construction Bureau", Kind: models.KindAuthority, Country: "CN", City: "Hangzhou", Address: "18 Huaguang Road, Shangcheng District"},
-		{ID: OrgOwner, Name: "Qianjiang Urban Development Group", Kind: models.KindAuthority, Country: "CN", City: "Hangzhou", Address: "300 Jiangnan Avenue, Binjiang District"},
-		{ID: OrgCement, Name: "Fuchun Cement Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "Lingqiao Industrial Park, Fuyang District"},
-		{ID: OrgSteel, Name: "Jiangnan Iron & Steel Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Huzhou", Address: "1 Gangcheng Road, Changxing County"},
-		{ID: OrgReadyMix, Name: "Xihu Ready-Mixed Concrete Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "66 Zhuantang Industrial Road, Xihu District"},
-		{ID: OrgQuarry, Name: "Tonglu Building Stone Quarry", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "Fenshui Town, Tonglu County"},
-		{ID: OrgGlass, Name: "Qiantang Safety Glass Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "9 Hongda Road, Xiaoshan Economic Zone"},
-		{ID: OrgCarrier, Name: "Zhehang Building Materials Logistics Co., Ltd.", Kind: models.KindCarrier, Country: "CN", City: "Hangzhou", Address: "Jiubao Logistics Hub, Shangcheng District"},
-		{ID: OrgContractor, Name: "Zhongjian No. 8 Engineering Bureau, Hangzhou Branch", Kind: models.KindContractor, Country: "CN", City: "Hangzhou", Address: "2 Qianjiang Road, Shangcheng District", Sites: []string{SiteTower, SiteMetro}},
-		{ID: OrgInspection, Name: "Zhejiang Construction Engineering Quality Inspection Center", Kind: models.KindInspection, Country: "CN", City: "Hangzhou", Address: "20 Wensan Road, Xihu District"},
+		{ID: OrgBureau, Name: "Hangzhou Municipal Construction Bureau", Kind: models.KindAuthority, Country: "CN", City: "Hangzhou", Address: "18 Huaguang Road, Shangcheng District", Names: zhName("杭州市城乡建设委员会")},
+		{ID: OrgOwner, Name: "Qianjiang Urban Development Group", Kind: models.KindAuthority, Country: "CN", City: "Hangzhou", Address: "300 Jiangnan Avenue, Binjiang District", Names: zhName("杭州钱江城市发展集团有限公司")},
+		{ID: OrgCement, Name: "Fuchun Cement Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "Lingqiao Industrial Park, Fuyang District", Names: zhName("杭州富春水泥有限公司")},
+		{ID: OrgSteel, Name: "Jiangnan Iron & Steel Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Huzhou", Address: "1 Gangcheng Road, Changxing County", Names: zhName("江南钢铁股份有限公司")},
+		{ID: OrgReadyMix, Name: "Xihu Ready-Mixed Concrete Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "66 Zhuantang Industrial Road, Xihu District", Names: zhName("杭州西湖商品混凝土有限公司")},
+		{ID: OrgQuarry, Name: "Tonglu Building Stone Quarry", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "Fenshui Town, Tonglu County", Names: zhName("桐庐建筑石料厂")},
+		{ID: OrgGlass, Name: "Qiantang Safety Glass Co., Ltd.", Kind: models.KindManufacturer, Country: "CN", City: "Hangzhou", Address: "9 Hongda Road, Xiaoshan Economic Zone", Names: zhName("杭州钱塘安全玻璃有限公司")},
+		{ID: OrgCarrier, Name: "Zhehang Building Materials Logistics Co., Ltd.", Kind: models.KindCarrier, Country: "CN", City: "Hangzhou", Address: "Jiubao Logistics Hub, Shangcheng District", Names: zhName("浙杭建材物流有限公司")},
+		{ID: OrgContractor, Name: "Zhongjian No. 8 Engineering Bureau, Hangzhou Branch", Kind: models.KindContractor, Country: "CN", City: "Hangzhou", Address: "2 Qianjiang Road, Shangcheng District", Sites: []string{SiteTower, SiteMetro}, Names: zhName("中建八局杭州分公司"),
+			SiteNames: map[string]models.LocalNames{
+				SiteTower: {"en": "Qianjiang Garden Residence, Tower A", "zh-CN": "钱江花园住宅 A 栋"},
+				SiteMetro: {"en": "Metro Line 9, Xixing Road Station", "zh-CN": "地铁 9 号线西兴路站"},
+			}},
+		{ID: OrgInspection, Name: "Zhejiang Construction Engineering Quality Inspection Center", Kind: models.KindInspection, Country: "CN", City: "Hangzhou", Address: "20 Wensan Road, Xihu District", Names: zhName("浙江省建设工程质量检验检测中心")},
 	}
 }
 
@@ -90,3 +94,6 @@ func gtin(body string) string {
 	}
 	return body + string(rune('0'+(10-sum%10)%10))
 }
+
+// zhName is a record's Chinese name (its Name is in English).
+func zhName(name string) models.LocalNames { return models.LocalNames{"zh-CN": name} }

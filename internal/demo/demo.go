@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/plumbline/plumbline/ledger"
+	"github.com/plumbline/plumbline/ledger/contract"
 )
 
 // Options configures Generate.
@@ -35,6 +36,15 @@ type Options struct {
 	// Start is the Monday the history begins; zero means Start (2 March
 	// 2026). serve --demo uses RecentStart, so the history ends this week.
 	Start time.Time
+	// ContractVersion is the contract version the ledger runs, zero for
+	// contract.Latest. Below contract.V4 the demo leaves out the names in
+	// other languages that version refuses.
+	ContractVersion int
+	// Files, when set, receives the bytes of every document the demo
+	// attaches (certificates, test reports, photos) before the ledger
+	// records it, so that each can be downloaded and checked against the
+	// SHA-256 on the ledger. Without it only the ledger records them.
+	Files FileStore
 }
 
 // Summary counts what Generate wrote.
@@ -106,6 +116,7 @@ func planFor(opts Options) *planner {
 		start = Start
 	}
 	p := newPlanner(opts.Seed, start)
+	p.noLocalNames = opts.ContractVersion != 0 && opts.ContractVersion < contract.V4
 	p.plan(opts.Events)
 	p.sum.Seed = opts.Seed
 	if n := len(p.txs); n > 0 {
@@ -131,6 +142,11 @@ func Generate(ctx context.Context, l ledger.Ledger, opts Options) (Summary, erro
 		tx.IdempotencyKey = IdempotencyKey(opts.Seed, i)
 		if ref := p.refs[i]; ref != nil {
 			tx.Args = mustJSON(ref(func(j int) string { return ids[j] }))
+		}
+		if d, ok := p.docs[i]; ok && opts.Files != nil {
+			if err := storeDocument(opts.Files, d); err != nil {
+				return sum, err
+			}
 		}
 		r, err := l.Submit(ctx, tx)
 		if err != nil {

@@ -188,11 +188,21 @@ func (p *planner) use(b *simBatch, qty models.Decimal, loc models.Location) {
 	p.sum.Usages++
 }
 
-// attach plans the attachment of a document to b by org.
-func (p *planner) attach(org string, role models.Role, b *simBatch, kind models.DocumentKind, name, media string, size int64, vis models.Visibility) {
+// attach plans the attachment of a document to b by org: a file rendered
+// from what the ledger records (docFile), whose SHA-256 and size the entry
+// carries and whose bytes Generate stores. sizeDraw is the random size the
+// demo once recorded instead; it is still drawn (and ignored) so that the
+// random source, and with it every later quantity and choice of the
+// history, stays what it was.
+func (p *planner) attach(org string, role models.Role, b *simBatch, kind models.DocumentKind, name, media string, sizeDraw int64, vis models.Visibility) {
+	_ = sizeDraw
+	d := docFile{kind: kind, name: name, media: media, batch: b.code, product: p.products[b.product],
+		issuer: orgName(org), producer: orgName(b.producer), date: p.clock, seed: p.seed}
+	sha, size := d.sha256()
 	p.emit(org, role, "AttachDocument", contract.AttachDocumentArgs{Batch: b.code, Document: contract.DocumentArgs{
-		SHA256: p.docHash(b.code + "/" + name), Name: name, MediaType: media, Size: size, Kind: kind, Visibility: vis,
+		SHA256: sha, Name: name, MediaType: media, Size: size, Kind: kind, Visibility: vis,
 	}})
+	p.docs[len(p.txs)-1] = d
 	p.sum.Documents++
 }
 

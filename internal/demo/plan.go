@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -71,6 +69,12 @@ type planner struct {
 	// the transaction that recorded them, which the ledger chooses): the
 	// function gets the ID of the transaction at each plan position.
 	refs map[int]func(id func(pos int) string) any
+	// noLocalNames leaves out names in other languages (a ledger before
+	// contract.V4).
+	noLocalNames bool
+	// docs are the documents attached, by the plan position of their
+	// AttachDocument transaction, for Generate to store their bytes.
+	docs map[int]docFile
 }
 
 func newPlanner(seed int64, start time.Time) *planner {
@@ -84,6 +88,7 @@ func newPlanner(seed int64, start time.Time) *planner {
 		agenda:   map[int][]func(){},
 		seq:      map[string]int{},
 		refs:     map[int]func(func(int) string) any{},
+		docs:     map[int]docFile{},
 	}
 	for _, pr := range Products() {
 		p.products[pr.ID] = pr
@@ -151,10 +156,14 @@ func (p *planner) between(lo, hi float64, decimals int) models.Decimal {
 	return models.Decimal(int64(v) * int64(models.DecimalScale/step))
 }
 
-// docHash is a deterministic stand-in SHA-256 for a document file.
-func (p *planner) docHash(name string) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "plumbline demo %d %s", p.seed, name))
-	return hex.EncodeToString(h[:])
+// orgName is the name of the demo organization id.
+func orgName(id string) string {
+	for _, o := range Organizations() {
+		if o.ID == id {
+			return o.Name
+		}
+	}
+	return id
 }
 
 // add records a new batch in the simulation.

@@ -38,7 +38,7 @@ func rangeLimit(prop, unit, min, max string) models.SpecLimit {
 func Products() []models.Product {
 	return []models.Product{
 		{
-			ID: ProdCement, Name: "P·O 42.5 ordinary Portland cement (bulk)", Category: models.CatCement,
+			ID: ProdCement, Name: "P·O 42.5 ordinary Portland cement (bulk)", Category: models.CatCement, Names: zhName("P·O 42.5 普通硅酸盐水泥（散装）"),
 			Standard: "GB 175-2023", Unit: "t", GTIN: gtin("692758310001"), InspectionRequired: true, Manufacturer: OrgCement,
 			SpecLimits: []models.SpecLimit{
 				minLimit("compressive_strength_3d", "MPa", "17"),
@@ -51,27 +51,27 @@ func Products() []models.Product {
 			},
 		},
 		{
-			ID: ProdRebarCoil, Name: "HRB400E hot-rolled ribbed bar Φ12, coil", Category: models.CatRebar,
+			ID: ProdRebarCoil, Name: "HRB400E hot-rolled ribbed bar Φ12, coil", Category: models.CatRebar, Names: zhName("HRB400E 热轧带肋钢筋 Φ12（盘螺）"),
 			Standard: "GB/T 1499.2-2024", Unit: "t", GTIN: gtin("692684520012"), InspectionRequired: true, Manufacturer: OrgSteel,
 			SpecLimits: rebarLimits(),
 		},
 		{
-			ID: ProdRebarBar, Name: "HRB400E hot-rolled ribbed bar Φ25, 12 m", Category: models.CatRebar,
+			ID: ProdRebarBar, Name: "HRB400E hot-rolled ribbed bar Φ25, 12 m", Category: models.CatRebar, Names: zhName("HRB400E 热轧带肋钢筋 Φ25（直条 12 m）"),
 			Standard: "GB/T 1499.2-2024", Unit: "t", GTIN: gtin("692684520025"), InspectionRequired: true, Manufacturer: OrgSteel,
 			SpecLimits: rebarLimits(),
 		},
 		{
-			ID: ProdConcreteC30, Name: "Ready-mixed concrete C30, pumped, slump 180 mm", Category: models.CatReadyMix,
+			ID: ProdConcreteC30, Name: "Ready-mixed concrete C30, pumped, slump 180 mm", Category: models.CatReadyMix, Names: zhName("C30 预拌混凝土（泵送，坍落度 180 mm）"),
 			Standard: "GB/T 14902-2012", Unit: "m3", InspectionRequired: true, Manufacturer: OrgReadyMix,
 			SpecLimits: []models.SpecLimit{rangeLimit("slump", "mm", "150", "210"), minLimit("compressive_strength_28d", "MPa", "30")},
 		},
 		{
-			ID: ProdConcreteC40, Name: "Ready-mixed concrete C40, pumped, slump 180 mm", Category: models.CatReadyMix,
+			ID: ProdConcreteC40, Name: "Ready-mixed concrete C40, pumped, slump 180 mm", Category: models.CatReadyMix, Names: zhName("C40 预拌混凝土（泵送，坍落度 180 mm）"),
 			Standard: "GB/T 14902-2012", Unit: "m3", InspectionRequired: true, Manufacturer: OrgReadyMix,
 			SpecLimits: []models.SpecLimit{rangeLimit("slump", "mm", "150", "210"), minLimit("compressive_strength_28d", "MPa", "40")},
 		},
 		{
-			ID: ProdAggregate, Name: "Crushed stone 5–25 mm, class II", Category: models.CatAggregate,
+			ID: ProdAggregate, Name: "Crushed stone 5–25 mm, class II", Category: models.CatAggregate, Names: zhName("碎石 5–25 mm（Ⅱ 类）"),
 			Standard: "GB/T 14685-2022", Unit: "t", Manufacturer: OrgQuarry,
 			SpecLimits: []models.SpecLimit{
 				maxLimit("crushing_value", "%", "20"),
@@ -80,12 +80,12 @@ func Products() []models.Product {
 			},
 		},
 		{
-			ID: ProdSand, Name: "Manufactured sand, medium, class II", Category: models.CatAggregate,
+			ID: ProdSand, Name: "Manufactured sand, medium, class II", Category: models.CatAggregate, Names: zhName("机制砂（中砂，Ⅱ 类）"),
 			Standard: "GB/T 14684-2022", Unit: "t", Manufacturer: OrgQuarry,
 			SpecLimits: []models.SpecLimit{rangeLimit("fineness_modulus", "", "2.3", "3.0"), maxLimit("stone_powder_content", "%", "10")},
 		},
 		{
-			ID: ProdGlass, Name: "Tempered safety glass 8 mm, clear", Category: models.CatGlass,
+			ID: ProdGlass, Name: "Tempered safety glass 8 mm, clear", Category: models.CatGlass, Names: zhName("钢化安全玻璃 8 mm（透明）"),
 			Standard: "GB 15763.2-2005", Unit: "m2", GTIN: gtin("692311870008"), InspectionRequired: true, Manufacturer: OrgGlass,
 			SpecLimits: []models.SpecLimit{
 				minLimit("fragment_count_50mm", "pcs", "40"),

@@ -18,7 +18,7 @@ func replay(t *testing.T, opts Options) (*contract.MemState, Summary) {
 	txs, sum := Plan(opts)
 	st := contract.NewMemState()
 	for i, tx := range txs {
-		c := contract.Call{TxID: fmt.Sprintf("demo%07d", i), Type: tx.Type, Args: tx.Args, Org: tx.Org, User: tx.User, Role: tx.Role, Time: tx.Time}
+		c := contract.Call{TxID: fmt.Sprintf("demo%07d", i), Type: tx.Type, Args: tx.Args, Org: tx.Org, User: tx.User, Role: tx.Role, Time: tx.Time, Version: contract.Latest}
 		if _, err := contract.Execute(st, c); err != nil {
 			t.Fatalf("transaction %d (%s by %s) rejected: %v", i, tx.Type, tx.User, err)
 		}

@@ -52,10 +52,16 @@ func (p *planner) setup() {
 		if i == 0 {
 			by = o.ID
 		}
+		if p.noLocalNames {
+			o.Names, o.SiteNames = nil, nil
+		}
 		p.emit(by, models.RoleAdmin, "RegisterOrganization", contract.RegisterOrganizationArgs{Organization: o})
 		p.sum.Organizations++
 	}
 	for _, pr := range Products() {
+		if p.noLocalNames {
+			pr.Names = nil
+		}
 		p.emit(pr.Manufacturer, models.RoleOperator, "RegisterProduct", contract.RegisterProductArgs{Product: pr})
 		p.sum.Products++
 	}

@@ -281,6 +281,15 @@ func (t *Translator) commission(ctx context.Context, ev Event, at time.Time) (an
 			*dst = s
 		}
 	}
+	// A production date more than contract.OldDateYears back is confirmed
+	// by plb:confirmOldDate: true (contract V4).
+	switch v := ev.ILMD["plb:confirmOldDate"].(type) {
+	case nil:
+	case bool:
+		a.ConfirmOldDate = v
+	default:
+		return nil, invalid("/ilmd/plb:confirmOldDate", "must be true or false")
+	}
 	id, err := Parse(q.EPCClass)
 	if err != nil {
 		return nil, invalid("/quantityList/0/epcClass", "%v", err)

@@ -74,7 +74,7 @@ func TestRoundTripDemo(t *testing.T) {
 	for i, tx := range h.txs {
 		role := plan[i].Role
 		if Mappings[tx.Type].EventType == "" {
-			if _, err := contract.Execute(fresh, contract.Call{TxID: testTxID(i + 1e6), Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time}); err != nil {
+			if _, err := contract.Execute(fresh, contract.Call{TxID: testTxID(i + 1e6), Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time, Version: contract.Latest}); err != nil {
 				t.Fatalf("master data %d: %v", i, err)
 			}
 			continue
@@ -86,7 +86,7 @@ func TestRoundTripDemo(t *testing.T) {
 		if mp.Event.Case != "" {
 			// Case events name this instance's usage and case IDs: exported,
 			// never captured (TestTranslateRejects). Run them as they were.
-			if _, err := contract.Execute(fresh, contract.Call{TxID: tx.TxID, Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time}); err != nil {
+			if _, err := contract.Execute(fresh, contract.Call{TxID: tx.TxID, Type: tx.Type, Args: tx.Args, Org: tx.Org, User: plan[i].User, Role: role, Time: tx.Time, Version: contract.Latest}); err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}
 			skipped++
@@ -119,7 +119,7 @@ func TestRoundTripDemo(t *testing.T) {
 		// depend on it: TestEventIDsAreStable; the server's round trip
 		// captures under new IDs).
 		newID := tx.TxID
-		if _, err := contract.Execute(fresh, contract.Call{TxID: newID, Type: got.Type, Args: canon, Org: org, User: plan[i].User, Role: role, Time: got.Time}); err != nil {
+		if _, err := contract.Execute(fresh, contract.Call{TxID: newID, Type: got.Type, Args: canon, Org: org, User: plan[i].User, Role: role, Time: got.Time, Version: contract.Latest}); err != nil {
 			t.Fatalf("event %d (%s) rejected on capture: %v\n%s\n%s", i, tx.Type, err, raw, canon)
 		}
 		if string(canon) != string(tx.Args) && got.Type == tx.Type {
@@ -185,6 +185,10 @@ func TestTranslateRejects(t *testing.T) {
 			delete(ev.ILMD, "plb:product")
 			ev.QuantityList[0].EPCClass = testBase + "/b/NEW-1"
 		}, "/ilmd/plb:product", models.ErrInvalid},
+		{"a confirmation that is not a boolean", "CommissionBatch", func(ev *Event) {
+			ev.ILMD["plb:confirmOldDate"] = "yes"
+			ev.QuantityList[0].EPCClass = testBase + "/b/NEW-1"
+		}, "/ilmd/plb:confirmOldDate", models.ErrInvalid},
 		{"bad time", "RecordUsage", func(ev *Event) { ev.EventTime = "yesterday" }, "/eventTime", models.ErrInvalid},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -201,6 +205,37 @@ func TestTranslateRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConfirmOldDate: plb:confirmOldDate in a commissioning event's ilmd
+// becomes the contract's confirm_old_date (V4), and the export says it
+// again.
+func TestConfirmOldDate(t *testing.T) {
+	h := loadDemo(t)
+	m := h.mapper()
+	for _, tx := range h.txs {
+		if tx.Type != "CommissionBatch" {
+			continue
+		}
+		mp, err := m.Map(context.Background(), tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := mp.Event
+		ev.ILMD["plb:confirmOldDate"] = true
+		ev.ILMD["plb:producedOn"] = "2019-05-01"
+		tr := &Translator{State: StateFacts{h.state}, Lookup: memLookup{h.state}}
+		out, err := tr.Tx(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, ok := out.Args.(contract.CommissionBatchArgs)
+		if !ok || !a.ConfirmOldDate || a.ProducedOn != "2019-05-01" {
+			t.Fatalf("args %+v", out.Args)
+		}
+		return
+	}
+	t.Fatal("no commissioning in the demo")
 }
 
 // TestIdempotencyKey: one key per eventID, within the ledger's limits.

@@ -201,6 +201,9 @@ func exportCommission(ctx context.Context, m *Mapper, tx Tx, ev *Event) ([]strin
 	if a.HeatNumber != "" {
 		ilmd["plb:heatNumber"] = a.HeatNumber
 	}
+	if a.ConfirmOldDate {
+		ilmd["plb:confirmOldDate"] = true
+	}
 	if a.Origin != "" {
 		ilmd["plb:origin"] = a.Origin
 	}

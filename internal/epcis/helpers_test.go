@@ -32,7 +32,7 @@ var demoHistory = sync.OnceValues(func() (*history, error) {
 			return nil, fmt.Errorf("demo tx %d: %w", i, err)
 		}
 		at := time.Unix(0, tx.Time.UnixNano()).UTC()
-		if _, err := contract.Execute(h.state, contract.Call{TxID: txID, Type: tx.Type, Args: args, Org: tx.Org, User: tx.User, Role: tx.Role, Time: at}); err != nil {
+		if _, err := contract.Execute(h.state, contract.Call{TxID: txID, Type: tx.Type, Args: args, Org: tx.Org, User: tx.User, Role: tx.Role, Time: at, Version: contract.Latest}); err != nil {
 			return nil, fmt.Errorf("demo tx %d (%s): %w", i, tx.Type, err)
 		}
 		h.txs = append(h.txs, Tx{Seq: uint64(i + 1), TxID: txID, Type: tx.Type, Org: tx.Org, Time: at, Args: args})

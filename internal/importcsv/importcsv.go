@@ -47,7 +47,7 @@ type Columns struct {
 var Kinds = map[string]Columns{
 	Batches: {
 		Required: []string{"code", "product_id", "quantity", "produced_on"},
-		Optional: []string{"origin", "heat_number", "lot_number"},
+		Optional: []string{"origin", "heat_number", "lot_number", "confirm_old_date"},
 	},
 	// One row per shipment line; consecutive or not, rows with the same
 	// code make one shipment, whose header columns (to … delivery_note)
@@ -74,6 +74,10 @@ type RowError struct {
 	Column  string `json:"column,omitempty"`
 	Message string `json:"message"`
 	Code    string `json:"code,omitempty"` // the API error code, for failures at commit
+	// MessageCode and Params are the message's stable code and parameters
+	// (models.Error), from which a page says it in the reader's language.
+	MessageCode string   `json:"message_code,omitempty"`
+	Params      []string `json:"params,omitempty"`
 	// Err is the error a row failed with at commit, for whoever turns it
 	// into a Code; never sent.
 	Err error `json:"-"`
@@ -110,7 +114,13 @@ func (e *RowsError) Error() string {
 
 // add records an error, once per row and column.
 func (e *RowsError) add(row int, col, format string, args ...any) {
-	k := [2]string{strconv.Itoa(row), col}
+	code, params := models.Describe(format, args...)
+	e.addMessage(RowError{Row: row, Column: col, Message: fmt.Sprintf(format, args...), MessageCode: code, Params: params})
+}
+
+// addMessage records an error, once per row and column.
+func (e *RowsError) addMessage(r RowError) {
+	k := [2]string{strconv.Itoa(r.Row), r.Column}
 	if e.seen[k] {
 		return
 	}
@@ -120,7 +130,7 @@ func (e *RowsError) add(row int, col, format string, args ...any) {
 	e.seen[k] = true
 	e.Total++
 	if len(e.Rows) < MaxRowErrors {
-		e.Rows = append(e.Rows, RowError{Row: row, Column: col, Message: fmt.Sprintf(format, args...)})
+		e.Rows = append(e.Rows, r)
 	}
 }
 
@@ -131,8 +141,10 @@ func (e *RowsError) addErr(err error, column func(string) (int, string)) {
 		e.add(0, "", "%v", err)
 		return
 	}
-	row, col := column(me.Field)
-	e.add(row, col, "%s", me.Message)
+	for _, f := range models.Fields(me) {
+		row, col := column(f.Field)
+		e.addMessage(RowError{Row: row, Column: col, Message: f.Message, MessageCode: f.Code, Params: f.Params})
+	}
 }
 
 // readCSV reads a whole import file: its header and rows with their row
@@ -152,7 +164,9 @@ func readCSV(data []byte) (header []string, rows [][]string, nums []int, err err
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, nil, nil, &RowsError{Total: 1, Rows: []RowError{{Row: pe.StartLine, Column: "", Message: pe.Err.Error()}}}
+				bad := &RowsError{}
+				bad.add(pe.StartLine, "", "is not valid CSV: %v", pe.Err)
+				return nil, nil, nil, bad
 			}
 			return nil, nil, nil, models.Invalid("file", "is not a CSV file: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -28,6 +29,8 @@ func (directory) Organizations(context.Context, models.OrgKind) ([]models.Organi
 var zhHeaders = map[string]string{"编号": "code", "产品编号": "product_id", "数量": "quantity", "生产日期": "produced_on"}
 
 func TestParse(t *testing.T) {
+	defer func(f func() time.Time) { now = f }(now)
+	now = func() time.Time { return time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) }
 	batches := "code,product_id,quantity,produced_on\n"
 	shipments := "code,to,carrier,batch,quantity,vehicle\n"
 	for _, c := range []struct {
@@ -42,6 +45,9 @@ func TestParse(t *testing.T) {
 		{"the template", Batches, Templates[Batches], [][]int{{2}, {3}}, nil, false, ""},
 		{"byte-order mark, blank line, any column order", Batches, "\xef\xbb\xbfproduced_on,quantity,product_id,code\n2026-04-01,10,po-42.5,A-1\n\n2026-04-01,5,po-42.5,A-2\n", [][]int{{2}, {4}}, nil, false, ""},
 		{"headers in the reader's language", Batches, "编号,产品编号,数量,生产日期\nA-1,po-42.5,10,2026-04-01\n", [][]int{{2}}, nil, false, ""},
+		{"production dates: future, old, old confirmed, a bad confirmation", Batches, "code,product_id,quantity,produced_on,confirm_old_date\n" +
+			"F-1,po-42.5,1,2026-12-20,\nO-1,po-42.5,1,2019-01-01,\nO-2,po-42.5,1,2019-01-01,是\nO-3,po-42.5,1,2019-01-01,maybe\nT-1,po-42.5,1,2026-12-08,no\n",
+			nil, []string{"2/produced_on", "3/produced_on", "5/confirm_old_date"}, false, ""},
 		{"unknown kind", "orders", batches + "A,po-42.5,1,2026-04-01\n", nil, nil, false, "kind"},
 		{"empty file", Batches, "", nil, nil, false, "file"},
 		{"header only", Batches, batches, nil, nil, false, "file"},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/plumbline/plumbline/ledger/contract"
 	"github.com/plumbline/plumbline/models"
@@ -29,13 +31,15 @@ func batchRows(ctx context.Context, dir Directory, org string, rows [][]string, 
 			Code: get(rec, "code"), ProductID: get(rec, "product_id"), ProducedOn: get(rec, "produced_on"),
 			Origin: get(rec, "origin"), HeatNumber: get(rec, "heat_number"), LotNumber: get(rec, "lot_number"),
 		}
-		q, err := models.DecimalField("quantity", get(rec, "quantity"))
-		if err != nil {
-			bad.addErr(err, column)
-			continue
-		}
+		confirm, cerr := yes("confirm_old_date", get(rec, "confirm_old_date"))
+		a.ConfirmOldDate = confirm
+		q, qerr := models.DecimalField("quantity", get(rec, "quantity"))
 		a.Quantity = q
-		if err := a.Validate(); err != nil {
+		err := models.All(qerr, cerr, a.Validate())
+		if err == nil {
+			err = contract.CheckProductionDate("produced_on", a.ProducedOn, now(), a.ConfirmOldDate, true)
+		}
+		if err != nil {
 			bad.addErr(err, column)
 			continue
 		}
@@ -147,3 +151,17 @@ func shipmentRows(ctx context.Context, dir Directory, rows [][]string, nums []in
 
 // listField is a contract error's field inside a list: "lines[2].quantity".
 var listField = regexp.MustCompile(`^(lines|spec_limits)\[(\d+)\](?:\.([a-z_]+))?$`)
+
+// now is the time an import's dates are checked against.
+var now = time.Now
+
+// yes reads an optional yes/no cell: empty is no.
+func yes(field, s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "", "0", "no", "false", "否":
+		return false, nil
+	case "1", "yes", "true", "y", "是":
+		return true, nil
+	}
+	return false, models.Invalid(field, "%q is not yes or no (1 or 0, true or false)", s)
+}

@@ -9,6 +9,9 @@ import (
 var (
 	codeStyle = textStyle{"B", 9, 4.2}
 	bodyStyle = textStyle{"", 7.5, 3.4}
+	// bodyMin is the smallest body text, in points, a long product name
+	// may shrink to.
+	bodyMin = 6.0
 )
 
 type textStyle struct {
@@ -117,7 +120,9 @@ func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, out
 	tx := x + pad + l.qr
 	tw := x + l.w - pad - tx
 	bottom := y + l.h - pad
-	ty := qy + 1.5
+	// The text starts at the label's top padding, not the code's, so that
+	// small labels keep a line more for a long name.
+	ty := y + pad + 0.5
 	line := func(w setter, text string) bool {
 		if ty+w.st.height > bottom {
 			return false
@@ -134,16 +139,35 @@ func drawLabel(pdf *fpdf.Fpdf, l layout, x, y float64, img string, lb Label, out
 		return
 	}
 	ty += 0.6
-	body := setter{pdf: pdf, tf: tf, st: bodyStyle}
-	for _, p := range wrapWith(body.text(lb.Product), tw, 2, body.width, tf.ellipsis) {
+	// Every field but the product takes one line; the product wraps onto
+	// the lines left. When they are too few for the whole name (a long
+	// Chinese name: "…（早强型）"), the text gets smaller, down to
+	// bodyMin; only then is the name shortened with an ellipsis.
+	var fields []string
+	for _, s := range []string{lb.Standard, lb.Lot, lb.Quantity, lb.Producer, lb.Date} {
+		if s != "" {
+			fields = append(fields, s)
+		}
+	}
+	st := bodyStyle
+	var product []string
+	for size := bodyStyle.size; ; size -= 0.5 {
+		st = textStyle{bodyStyle.font, size, size * bodyStyle.height / bodyStyle.size}
+		body := setter{pdf: pdf, tf: tf, st: st}
+		room := max(int((bottom-ty)/st.height+1e-9)-len(fields), 1)
+		var whole bool
+		product, whole = wrapLines(body.text(lb.Product), tw, room, body.width, tf.ellipsis)
+		if whole || size-0.5 < bodyMin {
+			break
+		}
+	}
+	body := setter{pdf: pdf, tf: tf, st: st}
+	for _, p := range product {
 		if !line(body, p) {
 			return
 		}
 	}
-	for _, s := range []string{lb.Quantity, lb.Producer, lb.Date} {
-		if s == "" {
-			continue
-		}
+	for _, s := range fields {
 		if !line(body, fitWith(body.text(s), tw, body.width, tf.ellipsis)) {
 			return
 		}

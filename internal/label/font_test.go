@@ -38,6 +38,7 @@ func TestSheetPrintsChinese(t *testing.T) {
 	labels := []Label{
 		{URI: "https://trace.example.com/b/FC-260309-02", Code: "FC-260309-02", Product: "P·O 42.5 普通硅酸盐水泥（散装）", Quantity: "266 吨", Producer: "富春水泥有限公司", Date: "2026-03-09"},
 		{URI: "https://trace.example.com/b/JN-H2026-0117", Code: "JN-H2026-0117", Product: "HRB400E 热轧带肋钢筋 Φ12 盘卷，按 GB/T 1499.2-2024 生产并检验合格的一批很长的产品名称", Quantity: "24.5 吨", Producer: "江南钢铁股份有限公司", Date: "2026-01-17"},
+		{URI: "https://trace.example.com/b/JN-H2026-0118", Code: "JN-H2026-0118", Product: strings.Repeat("热轧带肋钢筋盘卷", 25), Quantity: "1 吨", Producer: "江南钢铁股份有限公司", Date: "2026-01-18"},
 	}
 	var buf bytes.Buffer
 	if err := Sheet(&buf, labels, SheetOptions{Font: font, Uncompressed: true}); err != nil {
@@ -65,9 +66,13 @@ func TestSheetPrintsChinese(t *testing.T) {
 	if strings.Contains(text, "??") || !utf8.ValidString(string(out)) {
 		t.Errorf("question marks or broken text in the PDF:\n%s", out)
 	}
-	// The long name is cut at a character boundary and ends in an ellipsis.
+	// A long name wraps whole; one too long for any label (200 characters)
+	// is cut at a character boundary and ends in an ellipsis.
+	if !strings.Contains(text, "HRB400E热轧带肋钢筋Φ12盘卷，按GB/T1499.2-2024生产并检验合格的一批很长的产品名称") {
+		t.Errorf("the long product name is not printed whole:\n%s", out)
+	}
 	if !strings.Contains(text, "…") {
-		t.Errorf("the long product name is not shortened with an ellipsis:\n%s", out)
+		t.Errorf("the overlong product name is not shortened with an ellipsis:\n%s", out)
 	}
 }
 
@@ -86,6 +91,49 @@ func TestWrapKeepsCharactersWhole(t *testing.T) {
 		}
 		if !utf8.ValidString(got) {
 			t.Errorf("wrap(%q) cut a character in half: %q", tc.in, got)
+		}
+	}
+}
+
+// TestLabelPrintsStandardLotAndWholeName: a cement lot whose Chinese name
+// is too long for two lines ("…（早强型）" used to lose "早强型") prints
+// whole, with the standard it conforms to and its lot number, and a steel
+// coil with its heat number; pdftotext reads them back.
+func TestLabelPrintsStandardLotAndWholeName(t *testing.T) {
+	font, err := os.ReadFile(need(t, cjkFont, "fonts-droid-fallback"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdftotext := need(t, "/usr/bin/pdftotext", "poppler-utils")
+	name := "P·O 42.5R 普通硅酸盐水泥（散装，早强型）"
+	labels := []Label{
+		{URI: "https://trace.example.com/b/FC-260412-01", Code: "FC-260412-01", Product: name, Standard: "GB 175-2023",
+			Lot: "批号 FC2604-A17", Quantity: "300 吨", Producer: "杭州富春江水泥有限公司", Date: "2026-04-12"},
+		{URI: "https://trace.example.com/b/JN-C-0412", Code: "JN-C-0412", Product: "HRB400E 热轧带肋钢筋 Φ12 盘卷", Standard: "GB/T 1499.2-2024",
+			Lot: "炉号 J620412", Quantity: "24.5 吨", Producer: "江南钢铁股份有限公司", Date: "2026-04-12"},
+	}
+	for _, opt := range []SheetOptions{{Font: font, Columns: 3, Rows: 8}, {Font: font, Columns: 4, Rows: 10}} {
+		var buf bytes.Buffer
+		if err := Sheet(&buf, labels, opt); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "labels.pdf")
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		text := strings.Join(strings.Fields(string(out)), "")
+		for _, want := range []string{strings.Join(strings.Fields(name), ""), "GB175-2023", "批号FC2604-A17", "300吨", "杭州富春江水泥有限公司", "2026-04-12",
+			"HRB400E热轧带肋钢筋Φ12盘卷", "GB/T1499.2-2024", "炉号J620412"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%d×%d labels: the PDF's text lacks %q:\n%s", opt.Columns, opt.Rows, want, out)
+			}
+		}
+		if strings.Contains(text, "…") {
+			t.Errorf("%d×%d labels: something was shortened:\n%s", opt.Columns, opt.Rows, out)
 		}
 	}
 }

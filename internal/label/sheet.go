@@ -13,11 +13,15 @@ import (
 )
 
 // Label is what one printed label shows. URI goes into the QR code; the
-// other fields are printed beside it, shortened to fit.
+// other fields are printed beside it. The product name wraps onto as many
+// lines as it needs (the text gets smaller to make room, down to 6 pt);
+// the other fields take a line each, shortened to fit.
 type Label struct {
 	URI      string // the batch's Digital Link URI, see URI
 	Code     string // batch code, printed in bold
-	Product  string // product name, up to two lines
+	Product  string // product name, wrapped, never cut short while it fits
+	Standard string // the standard the product conforms to, e.g. "GB 175-2023"
+	Lot      string // the lot or heat number with its name, e.g. "Heat J620412"
 	Quantity string // e.g. "50 t"
 	Producer string // producing organization's name
 	Date     string // e.g. production date
@@ -116,8 +120,9 @@ func (o SheetOptions) layout() (layout, error) {
 
 // Sheet writes an A4 portrait PDF of labels to w, as many pages as needed,
 // left to right and top to bottom. Each label has the QR code of its URI
-// (at least 22 mm, PNG) and beside it the batch code in bold, the product,
-// quantity, producer and date, each shortened to fit. With
+// (at least 22 mm, PNG) and beside it the batch code in bold, the product
+// (wrapped), its standard, the lot or heat number, quantity, producer and
+// date. With
 // SheetOptions.Font the text is set in that font; without it, text is
 // limited to Windows-1252 characters and others are transliterated or
 // replaced by '?' (see pdfText). Bad options or labels are *models.Error

@@ -65,7 +65,7 @@ func TestSheet(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range []string{"(P.O 42.5 Portland cement)", "(C30 ready-mix concrete)", "(HRB400E hot-rolled ribbed)", "(steel bar, 12 mm diameter,\x85)",
+	for _, s := range []string{"(P.O 42.5 Portland cement)", "(C30 ready-mix concrete)", "(HRB400E hot-rolled ribbed)", "(steel bar, 12 mm diameter, 9)", "(m lengths)",
 		"(?? B\xe9ton pr\xeat \xe0 l'emploi ?)"} {
 		if !bytes.Contains(pdf, []byte(s)) {
 			t.Errorf("%q is not on the page", s)

@@ -95,10 +95,32 @@ func wrap(s string, w float64, lines int, width widther) []string {
 // wrapWith is wrap with the ellipsis of the text's encoding; like fitWith
 // it breaks only between characters (Chinese text has no spaces to break at).
 func wrapWith(s string, w float64, lines int, width widther, ell string) []string {
+	out, _ := wrapLines(s, w, lines, width, ell)
+	return out
+}
+
+// wrapLines is wrapWith that also says whether all of s fits (ok false:
+// the last line ends in an ellipsis). It breaks at spaces where it can;
+// when that leaves text over, it tries again breaking between any two
+// Chinese (wide) characters as Chinese typesetting does, keeping only
+// Latin words whole — "P·O 42.5R 普通硅酸" rather than "P·O 42.5R" and a
+// line too few.
+func wrapLines(s string, w float64, lines int, width widther, ell string) (out []string, ok bool) {
+	if out, ok = wrapPass(s, w, lines, width, ell, true); ok {
+		return out, ok
+	}
+	return wrapPass(s, w, lines, width, ell, false)
+}
+
+// wrapPass wraps once; atSpaces breaks at the last space of a line even
+// between wide characters.
+func wrapPass(s string, w float64, lines int, width widther, ell string, atSpaces bool) ([]string, bool) {
 	s = strings.Join(strings.Fields(s), " ")
 	var out []string
+	ok := true
 	for s != "" && len(out) < lines {
 		if len(out) == lines-1 || width(s) <= w {
+			ok = width(s) <= w
 			out = append(out, fitWith(s, w, width, ell))
 			break
 		}
@@ -110,13 +132,24 @@ func wrapWith(s string, w float64, lines int, width widther, ell string) []strin
 			}
 			n = m
 		}
-		if sp := strings.LastIndexByte(s[:min(n+1, len(s))], ' '); sp > 0 {
-			n = sp
+		before, _ := utf8.DecodeLastRuneInString(s[:n])
+		after, _ := utf8.DecodeRuneInString(s[n:])
+		if atSpaces || !(wide(before) || wide(after)) {
+			if sp := strings.LastIndexByte(s[:min(n+1, len(s))], ' '); sp > 0 {
+				n = sp
+			}
 		}
 		out = append(out, strings.TrimRight(s[:n], " "))
 		s = strings.TrimLeft(s[n:], " ")
 	}
-	return out
+	return out, ok
+}
+
+// wide reports whether r is a Chinese, Japanese or Korean character or
+// full-width punctuation, between any two of which a line may break.
+func wide(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
+		r >= 0x3000 && r <= 0x303F || r >= 0xFF00 && r <= 0xFFEF
 }
 
 // next returns the index after the character that starts at i.

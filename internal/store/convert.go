@@ -37,26 +37,58 @@ func fromJSONList[T any](s string) ([]T, error) {
 
 func orgToRow(o *models.Organization, seq uint64) orgRow {
 	return orgRow{ID: o.ID, Name: o.Name, Kind: string(o.Kind), Country: o.Country, City: o.City,
-		Address: o.Address, Sites: jsonList(o.Sites), TxID: o.TxID, Seq: seq}
+		Address: o.Address, Sites: jsonList(o.Sites), Names: jsonMap(o.Names), SiteNames: jsonMap(o.SiteNames),
+		TxID: o.TxID, Seq: seq}
 }
 
 func orgFromRow(r *orgRow) (models.Organization, error) {
 	sites, err := fromJSONList[string](r.Sites)
-	return models.Organization{ID: r.ID, Name: r.Name, Kind: models.OrgKind(r.Kind), Country: r.Country,
-		City: r.City, Address: r.Address, Sites: sites, TxID: r.TxID}, err
+	o := models.Organization{ID: r.ID, Name: r.Name, Kind: models.OrgKind(r.Kind), Country: r.Country,
+		City: r.City, Address: r.Address, Sites: sites, TxID: r.TxID}
+	if err == nil {
+		err = fromJSONMap(r.Names, &o.Names)
+	}
+	if err == nil {
+		err = fromJSONMap(r.SiteNames, &o.SiteNames)
+	}
+	return o, err
+}
+
+// jsonMap encodes a map column: "" when empty.
+func jsonMap[M ~map[K]V, K comparable, V any](m M) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// fromJSONMap decodes a column jsonMap wrote into dst.
+func fromJSONMap[M ~map[K]V, K comparable, V any](s string, dst *M) error {
+	if s == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		return fmt.Errorf("decode map column: %w", err)
+	}
+	return nil
 }
 
 func productToRow(p *models.Product, seq uint64) productRow {
 	return productRow{ID: p.ID, Name: p.Name, Category: string(p.Category), Standard: p.Standard, Unit: p.Unit,
 		GTIN: p.GTIN, InspectionRequired: p.InspectionRequired, SpecLimits: jsonList(p.SpecLimits),
-		Manufacturer: p.Manufacturer, TxID: p.TxID, Seq: seq}
+		Manufacturer: p.Manufacturer, Names: jsonMap(p.Names), TxID: p.TxID, Seq: seq}
 }
 
 func productFromRow(r *productRow) (models.Product, error) {
 	limits, err := fromJSONList[models.SpecLimit](r.SpecLimits)
-	return models.Product{ID: r.ID, Name: r.Name, Category: models.Category(r.Category), Standard: r.Standard,
+	p := models.Product{ID: r.ID, Name: r.Name, Category: models.Category(r.Category), Standard: r.Standard,
 		Unit: r.Unit, GTIN: r.GTIN, InspectionRequired: r.InspectionRequired, SpecLimits: limits,
-		Manufacturer: r.Manufacturer, TxID: r.TxID}, err
+		Manufacturer: r.Manufacturer, TxID: r.TxID}
+	if err == nil {
+		err = fromJSONMap(r.Names, &p.Names)
+	}
+	return p, err
 }
 
 func batchToRows(b *models.Batch, seq uint64) (batchRow, []edgeRow, []batchDocRow) {

@@ -22,8 +22,11 @@ type orgRow struct {
 	City    string
 	Address string
 	Sites   string // JSON array of site IDs; "" when none
-	TxID    string
-	Seq     uint64
+	Names   string // JSON object: language → name; "" when none
+	// SiteNames is a JSON object: site ID → language → name; "" when none.
+	SiteNames string
+	TxID      string
+	Seq       uint64
 }
 
 func (orgRow) TableName() string { return "rm_organizations" }
@@ -39,6 +42,7 @@ type productRow struct {
 	InspectionRequired bool
 	SpecLimits         string // JSON array of models.SpecLimit; "" when none
 	Manufacturer       string `gorm:"index"`
+	Names              string // JSON object: language → name; "" when none
 	TxID               string
 	Seq                uint64
 }

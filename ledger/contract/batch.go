@@ -14,6 +14,9 @@ type CommissionBatchArgs struct {
 	Origin     string         `json:"origin,omitempty"`
 	HeatNumber string         `json:"heat_number,omitempty"`
 	LotNumber  string         `json:"lot_number,omitempty"`
+	// ConfirmOldDate confirms a production date more than OldDateYears
+	// back (V4).
+	ConfirmOldDate bool `json:"confirm_old_date,omitempty"`
 	// Documents are SHA-256 hashes (lowercase hex) of files that come with
 	// the batch, such as its certificate.
 	Documents []string `json:"documents,omitempty"`
@@ -21,28 +24,16 @@ type CommissionBatchArgs struct {
 
 // Validate implements validator.
 func (a *CommissionBatchArgs) Validate() error {
-	if err := models.ValidateID("code", a.Code); err != nil {
-		return err
-	}
-	if err := models.ValidateID("product_id", a.ProductID); err != nil {
-		return err
-	}
-	if err := positive("quantity", a.Quantity); err != nil {
-		return err
-	}
-	if err := models.ValidateDate("produced_on", a.ProducedOn); err != nil {
-		return err
-	}
-	if err := optionalText("origin", a.Origin, 200); err != nil {
-		return err
-	}
-	if err := optionalText("heat_number", a.HeatNumber, 64); err != nil {
-		return err
-	}
-	if err := optionalText("lot_number", a.LotNumber, 64); err != nil {
-		return err
-	}
-	return validateHashes("documents", a.Documents)
+	var v models.Collect
+	v.Add(models.ValidateID("code", a.Code))
+	v.Add(models.ValidateID("product_id", a.ProductID))
+	v.Add(positive("quantity", a.Quantity))
+	v.Add(models.ValidateDate("produced_on", a.ProducedOn))
+	v.Add(optionalText("origin", a.Origin, 200))
+	v.Add(optionalText("heat_number", a.HeatNumber, 64))
+	v.Add(optionalText("lot_number", a.LotNumber, 64))
+	v.Add(validateHashes("documents", a.Documents))
+	return v.Err()
 }
 
 func init() {
@@ -54,6 +45,9 @@ func init() {
 func commissionBatch(tc *txc, a *CommissionBatchArgs) error {
 	org, err := tc.allow("CommissionBatch")
 	if err != nil {
+		return err
+	}
+	if err := tc.productionDate("produced_on", a.ProducedOn, a.ConfirmOldDate, true); err != nil {
 		return err
 	}
 	p, err := tc.product("product_id", a.ProductID)

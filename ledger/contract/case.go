@@ -26,41 +26,30 @@ type OpenCaseArgs struct {
 
 // Validate implements validator.
 func (a *OpenCaseArgs) Validate() error {
+	var v models.Collect
 	if !a.Kind.Valid() {
-		return models.Invalid("kind", "%q is not one of non_conformance, recall", a.Kind)
+		v.Add(models.Invalid("kind", "%q is not one of non_conformance, recall", a.Kind))
 	}
-	if err := models.ValidateID("batch", a.Batch); err != nil {
-		return err
-	}
-	if err := validSeverity(a.Severity); err != nil {
-		return err
-	}
-	if err := requireNote("reason", a.Reason, maxText); err != nil {
-		return err
-	}
-	if err := models.ValidateDate("target_date", a.TargetDate); err != nil {
-		return err
-	}
+	v.Add(models.ValidateID("batch", a.Batch))
+	v.Add(validSeverity(a.Severity))
+	v.Add(requireNote("reason", a.Reason, maxText))
+	v.Add(models.ValidateDate("target_date", a.TargetDate))
 	if a.SourceInspection != "" {
-		if err := models.ValidateID("source_inspection", a.SourceInspection); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID("source_inspection", a.SourceInspection))
 	}
 	if len(a.Usages) > models.MaxCaseUsages {
-		return models.Invalid("usages", "has %d entries; at most %d are accepted in one case", len(a.Usages), models.MaxCaseUsages)
+		v.Add(models.Invalid("usages", "has %d entries; at most %d are accepted in one case", len(a.Usages), models.MaxCaseUsages))
 	}
 	seen := map[string]bool{}
 	for i, u := range a.Usages {
 		f := idx("usages", i)
-		if err := models.ValidateID(f, u); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f, u))
 		if seen[u] {
-			return models.Invalid(f, "usage %s is listed twice", u)
+			return models.All(v.Err(), models.Invalid(f, "usage %s is listed twice", u))
 		}
 		seen[u] = true
 	}
-	return nil
+	return v.Err()
 }
 
 func validSeverity(s string) error {
@@ -80,10 +69,10 @@ type AcknowledgeCaseArgs struct {
 
 // Validate implements validator.
 func (a *AcknowledgeCaseArgs) Validate() error {
-	if err := models.ValidateID("case", a.Case); err != nil {
-		return err
-	}
-	return optionalNote("note", a.Note, maxText)
+	var v models.Collect
+	v.Add(models.ValidateID("case", a.Case))
+	v.Add(optionalNote("note", a.Note, maxText))
+	return v.Err()
 }
 
 // UsageDisposition is the disposition of one affected usage.
@@ -102,37 +91,34 @@ type RecordDispositionArgs struct {
 
 // Validate implements validator.
 func (a *RecordDispositionArgs) Validate() error {
-	if err := models.ValidateID("case", a.Case); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(models.ValidateID("case", a.Case))
 	if len(a.Items) == 0 {
-		return models.Invalid("items", "name at least one usage and its disposition")
+		v.Add(models.Invalid("items", "name at least one usage and its disposition"))
 	}
 	if err := maxList("items", len(a.Items)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	seen := map[string]bool{}
 	for i, it := range a.Items {
 		f := idx("items", i)
-		if err := models.ValidateID(f+".usage", it.Usage); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f+".usage", it.Usage))
 		if seen[it.Usage] {
-			return models.Invalid(f+".usage", "usage %s is listed twice", it.Usage)
+			return models.All(v.Err(), models.Invalid(f+".usage", "usage %s is listed twice", it.Usage))
 		}
 		seen[it.Usage] = true
 		if !it.Disposition.Valid() {
-			return models.Invalid(f+".disposition", "%q is not one of replace, rework, accept_as_is", it.Disposition)
+			return models.All(v.Err(), models.Invalid(f+".disposition", "%q is not one of replace, rework, accept_as_is", it.Disposition))
 		}
 		if it.Disposition == models.DispositionAcceptAsIs {
 			if err := requireNote(f+".justification", it.Justification, maxText); err != nil {
-				return models.Invalid(f+".justification", "is required to accept a usage as is: say why it is safe (e.g. a core test result)")
+				return models.All(v.Err(), models.Invalid(f+".justification", "is required to accept a usage as is: say why it is safe (e.g. a core test result)"))
 			}
 		} else if err := optionalNote(f+".justification", it.Justification, maxText); err != nil {
-			return err
+			return models.All(v.Err(), err)
 		}
 	}
-	return nil
+	return v.Err()
 }
 
 func init() {

@@ -52,7 +52,7 @@ type Call struct {
 
 // Contract versions. A version may change which keys a transaction reads
 // and writes, or accept a transaction type the versions before it refuse
-// (V3); never what an accepted transaction's records say. Every entry
+// (V3), or refuse what they accepted (V4); never what an accepted transaction's records say. Every entry
 // records the version it ran under, and replay passes it back.
 const (
 	// V1 is the contract as first released. The embedded ledger runs it
@@ -69,8 +69,15 @@ const (
 	// records the last witnessed checkpoint of the log whose newer entries
 	// were lost for good.
 	V3 = 3
+	// V4 guards production dates (a batch's, a transformation output's, a
+	// correction's): one after the transaction's day plus one is refused,
+	// and one more than OldDateYears before it needs the submitter's
+	// confirmation (confirm_old_date), a field the versions before refuse.
+	// It also accepts names in other languages for organizations, their
+	// sites and products (names, site_names).
+	V4 = 4
 	// Latest is the newest version; new entries of both backends run it.
-	Latest = V3
+	Latest = V4
 )
 
 // Write is one key written by a transaction and its new value.

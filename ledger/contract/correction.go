@@ -26,17 +26,19 @@ type CorrectEntryArgs struct {
 	Field      string `json:"field"`
 	Value      string `json:"value"`
 	Reason     string `json:"reason"`
+	// ConfirmOldDate confirms a corrected production date more than
+	// OldDateYears back (V4).
+	ConfirmOldDate bool `json:"confirm_old_date,omitempty"`
 }
 
 // Validate implements validator.
 func (a *CorrectEntryArgs) Validate() error {
+	var v models.Collect
 	fields, ok := correctable[a.TargetKind]
 	if !ok {
-		return models.Invalid("target_kind", "%q is not one of batch, usage, inspection", a.TargetKind)
+		v.Add(models.Invalid("target_kind", "%q is not one of batch, usage, inspection", a.TargetKind))
 	}
-	if err := models.ValidateID("target_id", a.TargetID); err != nil {
-		return err
-	}
+	v.Add(models.ValidateID("target_id", a.TargetID))
 	fieldOK := false
 	for _, f := range fields {
 		if a.Field == f {
@@ -44,12 +46,11 @@ func (a *CorrectEntryArgs) Validate() error {
 		}
 	}
 	if !fieldOK {
-		return models.Invalid("field", "%q cannot be corrected on a %s; correctable fields: %s", a.Field, a.TargetKind, joinStrings(fields))
+		v.Add(models.Invalid("field", "%q cannot be corrected on a %s; correctable fields: %s", a.Field, a.TargetKind, joinStrings(fields)))
 	}
-	if err := correctionValue(a.TargetKind, a.Field, a.Value); err != nil {
-		return err
-	}
-	return requireNote("reason", a.Reason, maxText)
+	v.Add(correctionValue(a.TargetKind, a.Field, a.Value))
+	v.Add(requireNote("reason", a.Reason, maxText))
+	return v.Err()
 }
 
 // correctionValue checks the new value of a field.
@@ -91,6 +92,13 @@ func correctEntry(tc *txc, a *CorrectEntryArgs) error {
 	org, err := tc.submitter()
 	if err != nil {
 		return err
+	}
+	if a.TargetKind == TargetBatch && a.Field == "produced_on" {
+		if err := tc.productionDate("value", a.Value, a.ConfirmOldDate, true); err != nil {
+			return err
+		}
+	} else if a.ConfirmOldDate {
+		return models.Invalid("confirm_old_date", "is only for a correction of a batch's produced_on")
 	}
 	var creator, txID, old string
 	var apply func() error

@@ -23,10 +23,10 @@ type AttachDocumentArgs struct {
 
 // Validate implements validator.
 func (a *AttachDocumentArgs) Validate() error {
-	if err := models.ValidateID("batch", a.Batch); err != nil {
-		return err
-	}
-	return models.Prefix("document", a.Document.validate())
+	var v models.Collect
+	v.Add(models.ValidateID("batch", a.Batch))
+	v.Add(models.Prefix("document", a.Document.validate()))
+	return v.Err()
 }
 
 func (d *DocumentArgs) validate() error {

@@ -30,43 +30,39 @@ var inspectionType = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 // Validate implements validator.
 func (a *RecordInspectionArgs) Validate() error {
-	if err := models.ValidateID("batch", a.Batch); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(models.ValidateID("batch", a.Batch))
 	if a.Type == "" {
-		return models.Invalid("type", "is required, e.g. incoming, sampling, mill_test, strength_28d, visual")
+		v.Add(models.Invalid("type", "is required, e.g. incoming, sampling, mill_test, strength_28d, visual"))
 	}
 	if !inspectionType.MatchString(a.Type) {
-		return models.Invalid("type", "%q must be lowercase letters, digits and '_', e.g. strength_28d", a.Type)
+		v.Add(models.Invalid("type", "%q must be lowercase letters, digits and '_', e.g. strength_28d", a.Type))
 	}
 	if err := maxList("results", len(a.Results)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	seen := map[string]bool{}
 	for i, r := range a.Results {
 		f := idx("results", i) + ".property"
 		if r.Property == "" {
-			return models.Invalid(f, "is required")
+			return models.All(v.Err(), models.Invalid(f, "is required"))
 		}
 		if seen[r.Property] {
-			return models.Invalid(f, "%q is reported twice", r.Property)
+			return models.All(v.Err(), models.Invalid(f, "%q is reported twice", r.Property))
 		}
 		seen[r.Property] = true
 	}
 	if !a.Verdict.Valid() {
-		return models.Invalid("verdict", "%q is not one of pass, conditional, fail", a.Verdict)
+		v.Add(models.Invalid("verdict", "%q is not one of pass, conditional, fail", a.Verdict))
 	}
 	if a.Verdict == models.VerdictConditional {
-		if err := requireNote("condition", a.Condition, maxText); err != nil {
-			return err
-		}
+		v.Add(requireNote("condition", a.Condition, maxText))
 	} else if a.Condition != "" {
-		return models.Invalid("condition", "is only for a conditional verdict")
+		v.Add(models.Invalid("condition", "is only for a conditional verdict"))
 	}
-	if err := optionalNote("notes", a.Notes, models.MaxNote); err != nil {
-		return err
-	}
-	return validateHashes("documents", a.Documents)
+	v.Add(optionalNote("notes", a.Notes, models.MaxNote))
+	v.Add(validateHashes("documents", a.Documents))
+	return v.Err()
 }
 
 // ReleaseHoldArgs releases a batch put on hold by a failing inspection,
@@ -78,10 +74,10 @@ type ReleaseHoldArgs struct {
 
 // Validate implements validator.
 func (a *ReleaseHoldArgs) Validate() error {
-	if err := models.ValidateID("batch", a.Batch); err != nil {
-		return err
-	}
-	return requireNote("reason", a.Reason, maxText)
+	var v models.Collect
+	v.Add(models.ValidateID("batch", a.Batch))
+	v.Add(requireNote("reason", a.Reason, maxText))
+	return v.Err()
 }
 
 func init() {

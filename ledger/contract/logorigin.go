@@ -44,19 +44,19 @@ type LogContinuation struct {
 // text is the previous origin, a size and a 32-byte base64 root (C2SP
 // tlog-checkpoint) followed by at least one signature line.
 func (a *ContinueLogArgs) Validate() error {
-	if err := requireNote("previous_origin", a.PreviousOrigin, 200); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(requireNote("previous_origin", a.PreviousOrigin, 200))
 	if strings.ContainsAny(a.PreviousOrigin, " +\n") {
-		return models.Invalid("previous_origin", "%q is not a log origin (no spaces or '+')", a.PreviousOrigin)
+		v.Add(models.Invalid("previous_origin", "%q is not a log origin (no spaces or '+')", a.PreviousOrigin))
 	}
 	if len(a.Checkpoint) > 16<<10 {
-		return models.Invalid("checkpoint", "is longer than a checkpoint with its cosignatures can be")
+		v.Add(models.Invalid("checkpoint", "is longer than a checkpoint with its cosignatures can be"))
 	}
 	if _, _, err := parseCheckpointNote(a.PreviousOrigin, a.Checkpoint); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
-	return requireNote("reason", a.Reason, maxText)
+	v.Add(requireNote("reason", a.Reason, maxText))
+	return v.Err()
 }
 
 // parseCheckpointNote reads the size and root of a signed checkpoint note

@@ -26,41 +26,30 @@ type CreatePurchaseOrderArgs struct {
 
 // Validate implements validator.
 func (a *CreatePurchaseOrderArgs) Validate() error {
-	if err := models.ValidateID("id", a.ID); err != nil {
-		return err
-	}
-	if err := models.ValidateID("supplier", a.Supplier); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(models.ValidateID("id", a.ID))
+	v.Add(models.ValidateID("supplier", a.Supplier))
 	if a.Site != "" {
-		if err := models.ValidateID("site", a.Site); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID("site", a.Site))
 	}
 	if a.DeliverBy != "" {
-		if err := models.ValidateDate("deliver_by", a.DeliverBy); err != nil {
-			return err
-		}
+		v.Add(models.ValidateDate("deliver_by", a.DeliverBy))
 	}
 	if len(a.Lines) == 0 {
-		return models.Invalid("lines", "at least one line is required")
+		v.Add(models.Invalid("lines", "at least one line is required"))
 	}
 	if err := maxList("lines", len(a.Lines)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	for i, l := range a.Lines {
 		f := idx("lines", i)
 		if l.Line != i+1 {
-			return models.Invalid(f+".line", "is %d but lines must be numbered 1, 2, 3… in order (expected %d)", l.Line, i+1)
+			return models.All(v.Err(), models.Invalid(f+".line", "is %d but lines must be numbered 1, 2, 3… in order (expected %d)", l.Line, i+1))
 		}
-		if err := models.ValidateID(f+".product_id", l.ProductID); err != nil {
-			return err
-		}
-		if err := positive(f+".quantity", l.Quantity); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f+".product_id", l.ProductID))
+		v.Add(positive(f+".quantity", l.Quantity))
 	}
-	return nil
+	return v.Err()
 }
 
 func init() {

@@ -11,10 +11,12 @@ type RegisterOrganizationArgs struct {
 
 // Validate implements validator.
 func (a *RegisterOrganizationArgs) Validate() error {
+	var v models.Collect
 	if a.Organization.TxID != "" {
-		return models.Invalid("organization.tx_id", "is set by the ledger; leave it empty")
+		v.Add(models.Invalid("organization.tx_id", "is set by the ledger; leave it empty"))
 	}
-	return models.Prefix("organization", a.Organization.Validate())
+	v.Add(models.Prefix("organization", a.Organization.Validate()))
+	return v.Err()
 }
 
 func init() {
@@ -26,6 +28,9 @@ func init() {
 // that, only admins of authority organizations register others.
 func registerOrganization(tc *txc, a *RegisterOrganizationArgs) error {
 	o := a.Organization
+	if tc.version() < V4 && (len(o.Names) > 0 || len(o.SiteNames) > 0) {
+		return models.Invalid("organization.names", "is a field of contract version %d and later; this transaction runs under version %d", V4, tc.version())
+	}
 	// When the submitter is registered the ledger is not empty: a point
 	// read says so without a range read, which on Fabric would make every
 	// two registrations in one block fail with PHANTOM_READ_CONFLICT (the

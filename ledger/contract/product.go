@@ -15,10 +15,12 @@ type RegisterProductArgs struct {
 
 // Validate implements validator.
 func (a *RegisterProductArgs) Validate() error {
+	var v models.Collect
 	if a.Product.TxID != "" {
-		return models.Invalid("product.tx_id", "is set by the ledger; leave it empty")
+		v.Add(models.Invalid("product.tx_id", "is set by the ledger; leave it empty"))
 	}
-	return models.Prefix("product", a.Product.Validate())
+	v.Add(models.Prefix("product", a.Product.Validate()))
+	return v.Err()
 }
 
 func init() {
@@ -33,6 +35,9 @@ func registerProduct(tc *txc, a *RegisterProductArgs) error {
 		return err
 	}
 	p := a.Product
+	if tc.version() < V4 && len(p.Names) > 0 {
+		return models.Invalid("product.names", "is a field of contract version %d and later; this transaction runs under version %d", V4, tc.version())
+	}
 	if p.Manufacturer != org.ID {
 		return models.Forbidden("product.manufacturer is %q but you submit for %q; a manufacturer registers only its own products", p.Manufacturer, org.ID)
 	}

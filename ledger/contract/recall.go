@@ -22,17 +22,15 @@ type RecallBatchArgs struct {
 
 // Validate implements validator.
 func (a *RecallBatchArgs) Validate() error {
-	if err := models.ValidateID("batch", a.Batch); err != nil {
-		return err
-	}
-	if err := requireNote("reason", a.Reason, maxText); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(models.ValidateID("batch", a.Batch))
+	v.Add(requireNote("reason", a.Reason, maxText))
 	switch a.Severity {
 	case SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical:
-		return nil
+		return v.Err()
 	}
-	return models.Invalid("severity", "%q is not one of low, medium, high, critical", a.Severity)
+	v.Add(models.Invalid("severity", "%q is not one of low, medium, high, critical", a.Severity))
+	return v.Err()
 }
 
 func init() {

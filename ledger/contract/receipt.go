@@ -24,39 +24,36 @@ type ReceiveShipmentArgs struct {
 
 // Validate implements validator.
 func (a *ReceiveShipmentArgs) Validate() error {
-	if err := models.ValidateID("shipment", a.Shipment); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(models.ValidateID("shipment", a.Shipment))
 	if len(a.Lines) == 0 {
-		return models.Invalid("lines", "answer every shipment line")
+		v.Add(models.Invalid("lines", "answer every shipment line"))
 	}
 	if err := maxList("lines", len(a.Lines)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	seen := map[int]bool{}
 	for i, l := range a.Lines {
 		f := idx("lines", i)
 		if l.Line < 1 {
-			return models.Invalid(f+".line", "must be a shipment line number, 1 or more")
+			return models.All(v.Err(), models.Invalid(f+".line", "must be a shipment line number, 1 or more"))
 		}
 		if seen[l.Line] {
-			return models.Invalid(f+".line", "shipment line %d is answered twice", l.Line)
+			return models.All(v.Err(), models.Invalid(f+".line", "shipment line %d is answered twice", l.Line))
 		}
 		seen[l.Line] = true
 		if l.Accepted < 0 {
-			return models.Invalid(f+".accepted", "must not be negative (got %s)", l.Accepted)
+			return models.All(v.Err(), models.Invalid(f+".accepted", "must not be negative (got %s)", l.Accepted))
 		}
 		if l.Rejected < 0 {
-			return models.Invalid(f+".rejected", "must not be negative (got %s)", l.Rejected)
+			return models.All(v.Err(), models.Invalid(f+".rejected", "must not be negative (got %s)", l.Rejected))
 		}
 		if l.Rejected > 0 && strings.TrimSpace(l.Reason) == "" {
-			return models.Invalid(f+".reason", "is required when anything is rejected: say why %s was rejected", l.Rejected)
+			return models.All(v.Err(), models.Invalid(f+".reason", "is required when anything is rejected: say why %s was rejected", l.Rejected))
 		}
-		if err := optionalNote(f+".reason", l.Reason, maxText); err != nil {
-			return err
-		}
+		v.Add(optionalNote(f+".reason", l.Reason, maxText))
 	}
-	return nil
+	return v.Err()
 }
 
 func init() {

@@ -27,58 +27,41 @@ type DispatchShipmentArgs struct {
 
 // Validate implements validator.
 func (a *DispatchShipmentArgs) Validate() error {
-	if err := models.ValidateID("code", a.Code); err != nil {
-		return err
-	}
-	if err := models.ValidateID("to", a.To); err != nil {
-		return err
-	}
+	var v models.Collect
+	v.Add(models.ValidateID("code", a.Code))
+	v.Add(models.ValidateID("to", a.To))
 	if a.Site != "" {
-		if err := models.ValidateID("site", a.Site); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID("site", a.Site))
 	}
-	if err := models.ValidateID("carrier", a.Carrier); err != nil {
-		return err
-	}
-	if err := optionalText("vehicle", a.Vehicle, 64); err != nil {
-		return err
-	}
-	if err := optionalText("delivery_note", a.DeliveryNote, 64); err != nil {
-		return err
-	}
+	v.Add(models.ValidateID("carrier", a.Carrier))
+	v.Add(optionalText("vehicle", a.Vehicle, 64))
+	v.Add(optionalText("delivery_note", a.DeliveryNote, 64))
 	if len(a.Lines) == 0 {
-		return models.Invalid("lines", "at least one line is required")
+		v.Add(models.Invalid("lines", "at least one line is required"))
 	}
 	if err := maxList("lines", len(a.Lines)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	seen := map[string]int{}
 	for i, l := range a.Lines {
 		f := idx("lines", i)
-		if err := models.ValidateID(f+".batch", l.Batch); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f+".batch", l.Batch))
 		if j, dup := seen[l.Batch]; dup {
-			return models.Invalid(f+".batch", "batch %s is already on line %d; put each batch on one line", l.Batch, j+1)
+			return models.All(v.Err(), models.Invalid(f+".batch", "batch %s is already on line %d; put each batch on one line", l.Batch, j+1))
 		}
 		seen[l.Batch] = i
-		if err := positive(f+".quantity", l.Quantity); err != nil {
-			return err
-		}
+		v.Add(positive(f+".quantity", l.Quantity))
 		if l.POID == "" && l.POLine != 0 {
-			return models.Invalid(f+".po_id", "is required when po_line is given")
+			return models.All(v.Err(), models.Invalid(f+".po_id", "is required when po_line is given"))
 		}
 		if l.POID != "" {
-			if err := models.ValidateID(f+".po_id", l.POID); err != nil {
-				return err
-			}
+			v.Add(models.ValidateID(f+".po_id", l.POID))
 			if l.POLine < 1 {
-				return models.Invalid(f+".po_line", "is required with po_id and must be 1 or more")
+				return models.All(v.Err(), models.Invalid(f+".po_line", "is required with po_id and must be 1 or more"))
 			}
 		}
 	}
-	return nil
+	return v.Err()
 }
 
 func init() {

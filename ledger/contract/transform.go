@@ -36,86 +36,71 @@ type TransformBatchesArgs struct {
 
 // Validate implements validator.
 func (a *TransformBatchesArgs) Validate() error {
+	var v models.Collect
 	switch a.Kind {
 	case TransformSplit, TransformMerge, TransformMix:
 	default:
-		return models.Invalid("kind", "%q is not one of split, merge, mix", a.Kind)
+		v.Add(models.Invalid("kind", "%q is not one of split, merge, mix", a.Kind))
 	}
 	if len(a.Inputs) == 0 {
-		return models.Invalid("inputs", "at least one input is required")
+		v.Add(models.Invalid("inputs", "at least one input is required"))
 	}
 	if len(a.Outputs) == 0 {
-		return models.Invalid("outputs", "at least one output is required")
+		v.Add(models.Invalid("outputs", "at least one output is required"))
 	}
 	if err := maxList("inputs", len(a.Inputs)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	if err := maxList("outputs", len(a.Outputs)); err != nil {
-		return err
+		return models.All(v.Err(), err)
 	}
 	codes := map[string]string{}
 	for i, in := range a.Inputs {
 		f := idx("inputs", i)
-		if err := models.ValidateID(f+".code", in.Code); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f+".code", in.Code))
 		if prev, dup := codes[in.Code]; dup {
-			return models.Invalid(f+".code", "batch %s is already listed as %s", in.Code, prev)
+			return models.All(v.Err(), models.Invalid(f+".code", "batch %s is already listed as %s", in.Code, prev))
 		}
 		codes[in.Code] = f
-		if err := positive(f+".quantity", in.Quantity); err != nil {
-			return err
-		}
+		v.Add(positive(f+".quantity", in.Quantity))
 	}
 	for i, o := range a.Outputs {
 		f := idx("outputs", i)
-		if err := models.ValidateID(f+".code", o.Code); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f+".code", o.Code))
 		if prev, dup := codes[o.Code]; dup {
-			return models.Invalid(f+".code", "batch %s is already listed as %s", o.Code, prev)
+			return models.All(v.Err(), models.Invalid(f+".code", "batch %s is already listed as %s", o.Code, prev))
 		}
 		codes[o.Code] = f
-		if err := models.ValidateID(f+".product_id", o.ProductID); err != nil {
-			return err
-		}
-		if err := positive(f+".quantity", o.Quantity); err != nil {
-			return err
-		}
-		if err := models.ValidateDate(f+".produced_on", o.ProducedOn); err != nil {
-			return err
-		}
-		if err := optionalText(f+".origin", o.Origin, 200); err != nil {
-			return err
-		}
-		if err := optionalText(f+".lot_number", o.LotNumber, 64); err != nil {
-			return err
-		}
+		v.Add(models.ValidateID(f+".product_id", o.ProductID))
+		v.Add(positive(f+".quantity", o.Quantity))
+		v.Add(models.ValidateDate(f+".produced_on", o.ProducedOn))
+		v.Add(optionalText(f+".origin", o.Origin, 200))
+		v.Add(optionalText(f+".lot_number", o.LotNumber, 64))
 	}
 	switch a.Kind {
 	case TransformSplit:
 		if len(a.Inputs) != 1 {
-			return models.Invalid("inputs", "a split takes exactly one input (got %d)", len(a.Inputs))
+			return models.All(v.Err(), models.Invalid("inputs", "a split takes exactly one input (got %d)", len(a.Inputs)))
 		}
 	case TransformMerge:
 		if len(a.Inputs) < 2 {
-			return models.Invalid("inputs", "a merge takes two or more inputs (got %d)", len(a.Inputs))
+			return models.All(v.Err(), models.Invalid("inputs", "a merge takes two or more inputs (got %d)", len(a.Inputs)))
 		}
 		if len(a.Outputs) != 1 {
-			return models.Invalid("outputs", "a merge makes exactly one output (got %d)", len(a.Outputs))
+			return models.All(v.Err(), models.Invalid("outputs", "a merge makes exactly one output (got %d)", len(a.Outputs)))
 		}
 	case TransformMix:
 		if a.Yield == nil {
-			return models.Invalid("yield", "a mix declares its yield: the total quantity it produces")
+			return models.All(v.Err(), models.Invalid("yield", "a mix declares its yield: the total quantity it produces"))
 		}
 		if *a.Yield <= 0 {
-			return models.Invalid("yield", "must be greater than 0 (got %s)", *a.Yield)
+			return models.All(v.Err(), models.Invalid("yield", "must be greater than 0 (got %s)", *a.Yield))
 		}
 	}
 	if a.Kind != TransformMix && a.Yield != nil {
-		return models.Invalid("yield", "is only for a mix")
+		v.Add(models.Invalid("yield", "is only for a mix"))
 	}
-	return nil
+	return v.Err()
 }
 
 func init() {
@@ -162,6 +147,10 @@ func transformBatches(tc *txc, a *TransformBatchesArgs) error {
 	products := make([]*models.Product, len(a.Outputs))
 	for i, o := range a.Outputs {
 		f := idx("outputs", i)
+		// An output may keep its input's production date, however old.
+		if err := tc.productionDate(f+".produced_on", o.ProducedOn, false, false); err != nil {
+			return err
+		}
 		if a.Kind != TransformMix && o.ProductID != inputs[0].ProductID {
 			return models.Invalid(f+".product_id", "a %s keeps the product: outputs must be %s like the input, not %s", a.Kind, inputs[0].ProductID, o.ProductID)
 		}

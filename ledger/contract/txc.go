@@ -95,6 +95,44 @@ func (tc *txc) rangeKeys(prefix string, fn func(key string, value []byte) error)
 // version is the contract version the transaction runs under.
 func (tc *txc) version() int { return max(tc.call.Version, V1) }
 
+// OldDateYears is how far back a production date may be without the
+// submitter confirming it (V4).
+const OldDateYears = 3
+
+// productionDate applies V4's date rules to a production date (already a
+// valid YYYY-MM-DD): not after the transaction's day plus one (a site in
+// China works ahead of UTC), and, when old is checked, not more than
+// OldDateYears before it unless confirmed. Before V4 only a confirmation
+// is refused, as the field it comes in did not exist.
+func (tc *txc) productionDate(field, date string, confirmed, old bool) error {
+	if tc.version() < V4 {
+		if confirmed {
+			return models.Invalid("confirm_old_date", "is a field of contract version %d and later; this transaction runs under version %d", V4, tc.version())
+		}
+		return nil
+	}
+	return CheckProductionDate(field, date, tc.call.Time, confirmed, old)
+}
+
+// CheckProductionDate is V4's rule for a production date recorded at time
+// at (see txc.productionDate), for a form or an import to check before it
+// submits.
+func CheckProductionDate(field, date string, at time.Time, confirmed, old bool) error {
+	d, err := time.Parse(models.DateLayout, date)
+	if err != nil {
+		return models.Invalid(field, "%q is not a date of the form YYYY-MM-DD", date)
+	}
+	t := at.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	if latest := day.AddDate(0, 0, 1); d.After(latest) {
+		return models.Invalid(field, "%s is in the future: a production date may be at most %s (one day after the day it is recorded)", date, latest.Format(models.DateLayout))
+	}
+	if earliest := day.AddDate(-OldDateYears, 0, 0); old && !confirmed && d.Before(earliest) {
+		return models.Invalid(field, "%s is more than %d years ago; if it is right, confirm it (confirm_old_date)", date, OldDateYears)
+	}
+	return nil
+}
+
 // now is the transaction time as stored in records.
 func (tc *txc) now() string { return tc.call.Time.UTC().Format(time.RFC3339Nano) }
 

@@ -14,13 +14,11 @@ type RecordUsageArgs struct {
 
 // Validate implements validator.
 func (a *RecordUsageArgs) Validate() error {
-	if err := models.ValidateID("batch", a.Batch); err != nil {
-		return err
-	}
-	if err := positive("quantity", a.Quantity); err != nil {
-		return err
-	}
-	return validateLocation("location", a.Location)
+	var v models.Collect
+	v.Add(models.ValidateID("batch", a.Batch))
+	v.Add(positive("quantity", a.Quantity))
+	v.Add(validateLocation("location", a.Location))
+	return v.Err()
 }
 
 func init() {

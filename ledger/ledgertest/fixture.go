@@ -217,5 +217,8 @@ func wantModelsError(t *testing.T, err, kind error, what string) *models.Error {
 	if me.Message == "" {
 		t.Fatalf("%s: *models.Error %#v has no message", what, me)
 	}
+	if me.Code == "" {
+		t.Fatalf("%s: *models.Error %#v has no code", what, me)
+	}
 	return me
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,6 +116,11 @@ func testRejectConflict(t *testing.T, f *fixture) {
 	me := wantModelsError(t, err, models.ErrConflict, "registering an organization twice")
 	if me.Field != "organization.id" {
 		t.Errorf("conflict names field %q, want organization.id", me.Field)
+	}
+	// The code and parameters survive the backend's error path, so a page
+	// can say it in the reader's language.
+	if !slices.Contains(me.Params, "cement-plant") && !slices.Contains(me.Params, `"cement-plant"`) {
+		t.Errorf("conflict %+v does not carry the organization as a parameter", me)
 	}
 	if got := f.head(); got != h {
 		t.Fatalf("Head moved from %d to %d after a rejected transaction", h, got)

@@ -1,6 +1,7 @@
 // Pan and zoom for the trace graph (the server's SVG in #graph-viewport):
 // drag to move, pinch or wheel to zoom, the toolbar's buttons for the
-// same. Without this script the graph scrolls in its box at full size.
+// same. It opens fitted to its box. Without this script the graph scrolls
+// in its box at full size.
 // The current view is kept on the viewport's data-scale, data-x and
 // data-y, so that it can be checked.
 (function () {
@@ -38,17 +39,10 @@
     view = { x: all.x - (w - all.w) / 2, y: all.y - (h - all.h) / 2, w: w, h: h };
     show();
   }
-  // start at full size around the root batch, or fitted when it all fits.
-  function start() {
-    const root = svg.querySelector("g.node[data-id='b:" + CSS.escape(box.dataset.root || "") + "']") ||
-      svg.querySelector("g.node");
-    const w = box.clientWidth, h = w * ratio();
-    if (!root || (all.w <= w && all.h <= h)) { fit(); return; }
-    const t = root.transform.baseVal.consolidate();
-    const cx = t ? t.matrix.e + 100 : all.w / 2, cy = t ? t.matrix.f + 29 : all.h / 2;
-    view = { x: cx - w / 2, y: cy - h / 2, w: w, h: h };
-    show();
-  }
+  // start fitted: the whole graph in its box, however big, so the reader
+  // sees its shape first and zooms in where it matters (it used to open at
+  // full size around the root batch, showing a corner of a large trace).
+  const start = fit;
 
   const pointers = new Map();
   let moved = 0, pinch = 0;

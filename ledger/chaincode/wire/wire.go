@@ -126,9 +126,40 @@ var kinds = map[error]string{
 }
 
 type wireError struct {
-	Kind    string `json:"kind"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Kind    string   `json:"kind"`
+	Field   string   `json:"field,omitempty"`
+	Message string   `json:"message"`
+	Code    string   `json:"code,omitempty"`
+	Params  []string `json:"params,omitempty"`
+	// More are the other fields' errors of the same check (models.Error).
+	More []wireError `json:"more,omitempty"`
+}
+
+func toWire(me *models.Error) wireError {
+	kind, ok := kinds[me.Kind]
+	if !ok {
+		kind = "invalid"
+	}
+	we := wireError{Kind: kind, Field: me.Field, Message: me.Message, Code: me.Code, Params: me.Params}
+	for _, m := range me.More {
+		we.More = append(we.More, toWire(m))
+	}
+	return we
+}
+
+func fromWire(we wireError) (*models.Error, bool) {
+	for k, name := range kinds {
+		if name == we.Kind {
+			me := &models.Error{Kind: k, Field: we.Field, Message: we.Message, Code: we.Code, Params: we.Params}
+			for _, m := range we.More {
+				if e, ok := fromWire(m); ok {
+					me.More = append(me.More, e)
+				}
+			}
+			return me, true
+		}
+	}
+	return nil, false
 }
 
 // EncodeError returns the chaincode error message for err: a *models.Error
@@ -140,11 +171,7 @@ func EncodeError(err error) string {
 	if !errors.As(err, &me) {
 		return err.Error()
 	}
-	kind, ok := kinds[me.Kind]
-	if !ok {
-		kind = "invalid"
-	}
-	b, _ := json.Marshal(wireError{Kind: kind, Field: me.Field, Message: me.Message})
+	b, _ := json.Marshal(toWire(me))
 	return errMarker + string(b)
 }
 
@@ -159,10 +186,5 @@ func DecodeError(s string) (*models.Error, bool) {
 	if err := json.NewDecoder(strings.NewReader(s[i+len(errMarker):])).Decode(&we); err != nil {
 		return nil, false
 	}
-	for k, name := range kinds {
-		if name == we.Kind {
-			return &models.Error{Kind: k, Field: we.Field, Message: we.Message}, true
-		}
-	}
-	return nil, false
+	return fromWire(we)
 }

@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/plumbline/plumbline/models"
@@ -11,10 +12,12 @@ import (
 // TestErrorRoundTrip: every kind survives encoding inside Fabric's text.
 func TestErrorRoundTrip(t *testing.T) {
 	for _, kind := range []error{models.ErrInvalid, models.ErrNotFound, models.ErrConflict, models.ErrForbidden, models.ErrTampered} {
-		in := &models.Error{Kind: kind, Field: "lines[2].quantity", Message: `exceeds "remaining" 3.000`}
+		in := &models.Error{Kind: kind, Field: "lines[2].quantity", Message: `exceeds "remaining" 3.000`, Code: "more_than_remaining", Params: []string{"5", "t", `"3.000"`},
+			More: []*models.Error{{Kind: models.ErrInvalid, Field: "lines[3].batch", Message: "is required", Code: "required"}}}
 		msg := fmt.Sprintf("rpc error: code = Aborted desc = chaincode response 500, %s (peer0)", EncodeError(in))
 		got, ok := DecodeError(msg)
-		if !ok || !errors.Is(got, kind) || got.Field != in.Field || got.Message != in.Message {
+		if !ok || !errors.Is(got, kind) || got.Field != in.Field || got.Message != in.Message || got.Code != in.Code || !slices.Equal(got.Params, in.Params) ||
+			len(got.More) != 1 || got.More[0].Field != "lines[3].batch" || got.More[0].Code != "required" {
 			t.Fatalf("%v: decoded %+v, %v", kind, got, ok)
 		}
 	}
