@@ -113,19 +113,23 @@ func (tb *tab) width() (page, screen int, err error) {
 	return w[0], min(w[1], tb.screen), nil
 }
 
-// unnamedScrollers lists the page's elements that scroll (or are made
-// focusable so that a keyboard can scroll them) and lack what a screen
-// reader announces when they take focus: tabindex="0", a role and a name.
-// axe-core asks only that they be focusable.
+// unnamedScrollers lists the page's elements that scroll without a way
+// for a keyboard to scroll them (tabindex="0", or links and controls
+// inside that take focus), and those made focusable (tabindex="0") that
+// lack what a screen reader announces when they take focus: a role and a
+// name.
 func (tb *tab) unnamedScrollers() []string {
 	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
 	defer cancel()
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")].filter((el) => {
+		const interactive = "a[href], button, input, select, textarea, summary, [tabindex]";
 		const st = getComputedStyle(el);
 		const scrolls = /auto|scroll/.test(st.overflowX + st.overflowY) && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
-		const focusable = el.getAttribute("tabindex") === "0" && !el.matches("a[href], button, input, select, textarea, summary");
-		if (!scrolls && !focusable) return false;
-		return !(el.getAttribute("tabindex") === "0" && el.getAttribute("role") && (el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")));
+		const tabstop = el.getAttribute("tabindex") === "0" && !el.matches(interactive.replace(", [tabindex]", ""));
+		if (scrolls && !tabstop && !el.querySelector(interactive)) return true;
+		if (!tabstop) return false;
+		const role = el.getAttribute("role") || el.matches("nav, main, aside, section, form");
+		return !(role && (el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")));
 	}).map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + [...el.classList].join("."))`))
 	if err != nil {
 		return []string{err.Error()}
