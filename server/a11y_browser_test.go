@@ -29,9 +29,19 @@ type tab struct {
 
 // newTab opens a tab with its own cookies in the browser of browserCtx
 // (testbrowser.Start), with a viewport of width × height; a phone-sized
-// one is emulated as a phone (mobile, touch).
+// one is emulated as a phone (mobile, touch). It closes when t ends.
 func newTab(t testing.TB, f *fixture, browserCtx context.Context, width, height int64) *tab {
 	t.Helper()
+	tb, err := openTab(t, f, browserCtx, width, height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+// openTab is newTab for a goroutine other than the test's, which must not
+// end the test: it returns the error.
+func openTab(t testing.TB, f *fixture, browserCtx context.Context, width, height int64) (*tab, error) {
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	tb := &tab{t: t, f: f, ctx: ctx, cancel: cancel, axe: testbrowser.AxeScript(t), screen: int(width)}
 	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
@@ -42,10 +52,10 @@ func newTab(t testing.TB, f *fixture, browserCtx context.Context, width, height 
 	// context: a tab created under a shorter-lived one stops answering.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, opts...)); err != nil {
 		cancel()
-		t.Fatalf("open a tab: %v", err)
+		return nil, fmt.Errorf("open a tab: %w", err)
 	}
 	t.Cleanup(cancel)
-	return tb
+	return tb, nil
 }
 
 // open loads path (the fixture's URL is added) and returns the document's

@@ -211,7 +211,10 @@ func TestPageWalker(t *testing.T) {
 // text, rarely in markup).
 func walkRole(t *testing.T, f *fixture, browser context.Context, user, lang string, ids []string,
 	seen func(string) ([]testbrowser.AxeViolation, bool), remember func(string, []testbrowser.AxeViolation)) []walkPage {
-	tb := newTab(t, f, browser, 390, 844)
+	tb, err := openTab(t, f, browser, 390, 844)
+	if err != nil {
+		return []walkPage{{user: user, lang: lang, path: "/login", err: err}}
+	}
 	defer tb.cancel()
 	if err := tb.login(user, lang); err != nil {
 		return []walkPage{{user: user, lang: lang, path: "/login", err: err}}
