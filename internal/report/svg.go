@@ -58,8 +58,14 @@ const maxLabel = 28
 func SVG(w io.Writer, l *Layout, tr Translator, opt SVGOptions) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
-	p(`<svg xmlns="http://www.w3.org/2000/svg" class="trace-graph" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-labelledby="trace-graph-title" data-nodes="%d" data-edges="%d">`,
-		l.Width, l.Height, l.Width, l.Height, len(l.Boxes), len(l.Graph.Edges))
+	// A drawing whose boxes are links is a group of links, not an image:
+	// an image's content is hidden from assistive technology, links included.
+	role := "img"
+	if opt.Href != nil {
+		role = "group"
+	}
+	p(`<svg xmlns="http://www.w3.org/2000/svg" class="trace-graph" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="%s" aria-labelledby="trace-graph-title" data-nodes="%d" data-edges="%d">`,
+		l.Width, l.Height, l.Width, l.Height, role, len(l.Boxes), len(l.Graph.Edges))
 	p(`<title id="trace-graph-title">%s</title>`, esc(opt.Title))
 	p(`<defs><marker id="trace-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#6c757d"/></marker></defs>`)
 	p(`<g class="edges" fill="none" stroke="#6c757d" stroke-width="1.5">`)
